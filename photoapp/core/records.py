@@ -1,0 +1,100 @@
+"""Plain data records shared by every part of the core and by the front ends.
+
+A *document* is one distinct picture, identified by the hash of its bytes. Identical copies in
+several places are one document with several ``paths``; that is what lets a renamed or moved
+photo keep its tags and vectors without model work, and lets ES use the hash as document id.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A concept the photo shows, with the model's confidence in [0, 1].
+
+    ``source`` says where it came from: "classifier" (an ImageNet class), "detector" (a COCO
+    label), or "ancestor" (a WordNet hypernym whose confidence is the summed probability of the
+    photo's classes below it, so "dog" gets the mass of all the breeds).
+    """
+
+    label: str
+    confidence: float
+    source: str = "classifier"
+
+
+@dataclass(frozen=True)
+class DetectedObject:
+    """One detector box. ``box`` is (x0, y0, x1, y1) normalised to [0, 1] of the oriented image."""
+
+    label: str
+    score: float
+    box: tuple[float, float, float, float]
+
+
+@dataclass
+class PhotoDocument:
+    id: str  # content hash (hex)
+    paths: list[str]
+    width: int = 0
+    height: int = 0
+    size_bytes: int = 0
+    format: str = ""
+    taken_at: datetime | None = None
+    camera_make: str | None = None
+    camera_model: str | None = None
+    lens: str | None = None
+    gps: tuple[float, float] | None = None  # (lat, lon)
+    orientation: int | None = None
+    tags: list[Tag] = field(default_factory=list)
+    objects: list[DetectedObject] = field(default_factory=list)
+    embedding: np.ndarray | None = None  # float32, L2-normalised
+    phash: str | None = None  # perceptual hash (hex), for near-duplicate verification
+    cluster_id: int | None = None
+    indexed_at: datetime | None = None
+    model_version: str = ""
+
+    @property
+    def path(self) -> str:
+        """The primary path: the first one, sorted, so it is stable."""
+        return sorted(self.paths)[0] if self.paths else ""
+
+
+@dataclass
+class SearchHit:
+    id: str
+    path: str
+    score: float
+    paths: list[str] = field(default_factory=list)
+    # Why it matched: e.g. [("tag", "golden retriever", 0.93), ("name", "dog.jpg", 1.0)]
+    explanation: list[tuple[str, str, float]] = field(default_factory=list)
+
+
+@dataclass
+class ClusterInfo:
+    id: int
+    name: str
+    size: int
+    representative_id: str
+    member_ids: list[str]
+    top_tags: list[tuple[str, float]] = field(default_factory=list)
+
+
+@dataclass
+class DuplicateGroup:
+    ids: list[str]
+    paths: list[str]
+    # 1.0 = byte-identical; lower = visually verified near-duplicates
+    similarity: float = 1.0
+
+
+@dataclass
+class IndexStats:
+    documents: int
+    files: int
+    tags: int
+    with_embedding: int
+    size_bytes: int = 0

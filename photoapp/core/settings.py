@@ -1,0 +1,91 @@
+"""One settings object, passed down from the front end. Nothing deep in the core reads globals."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "photoapp"
+DATA_DIR_ENV = "PHOTOAPP_DATA_DIR"
+MODELS_DIR_ENV = "PHOTOAPP_MODELS_DIR"
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get(DATA_DIR_ENV)
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_models_dir() -> Path:
+    env = os.environ.get(MODELS_DIR_ENV)
+    if env:
+        return Path(env).expanduser()
+    # Source checkout / editable install: models/ sits beside the package.
+    return Path(__file__).resolve().parents[2] / "models"
+
+
+@dataclass
+class ElasticsearchSettings:
+    urls: list[str] = field(default_factory=list)
+    cloud_id: str | None = None
+    username: str | None = None
+    # Secrets are never stored here: they come from the OS keyring or the environment.
+    ca_cert: str | None = None
+    verify_tls: bool = True
+    index_prefix: str = "photoapp"
+
+
+@dataclass
+class Settings:
+    data_dir: Path = field(default_factory=default_data_dir)
+    models_dir: Path = field(default_factory=default_models_dir)
+    backend: str = "embedded"  # "embedded" or an Elasticsearch URL
+    elasticsearch: ElasticsearchSettings = field(default_factory=ElasticsearchSettings)
+    compute: str = "auto"  # auto | cpu | gpu
+    threads: int = 0  # 0 = let ONNX Runtime choose
+    decode_workers: int = 0  # 0 = cpu count
+    batch_size: int = 16
+    cluster_count: int = 0  # 0 = choose automatically
+    duplicate_threshold: float = 0.90
+    thumbnail_size: int = 256
+
+    @property
+    def config_path(self) -> Path:
+        return self.data_dir / "settings.json"
+
+    def ensure_dirs(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+
+    # Persisted settings: everything but the paths that were resolved at start-up.
+    def save(self) -> None:
+        self.ensure_dirs()
+        data = asdict(self)
+        data.pop("data_dir")
+        data.pop("models_dir")
+        tmp = self.config_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=2))
+        tmp.replace(self.config_path)
+
+    @classmethod
+    def load(cls, data_dir: Path | None = None, **overrides) -> "Settings":
+        s = cls(data_dir=Path(data_dir) if data_dir else default_data_dir())
+        if s.config_path.exists():
+            try:
+                data = json.loads(s.config_path.read_text())
+            except (OSError, ValueError):
+                data = {}
+            known = {f.name for f in fields(cls)}
+            for k, v in data.items():
+                if k == "elasticsearch" and isinstance(v, dict):
+                    es_known = {f.name for f in fields(ElasticsearchSettings)}
+                    s.elasticsearch = ElasticsearchSettings(**{a: b for a, b in v.items() if a in es_known})
+                elif k in known and k not in ("data_dir", "models_dir"):
+                    setattr(s, k, v)
+        for k, v in overrides.items():
+            if v is not None:
+                setattr(s, k, v)
+        return s
