@@ -1,0 +1,287 @@
+"""`photoapp` command line: a thin front end over photoapp.core.library.Library.
+
+Exit codes: 0 success, 1 a failure (one-line reason on stderr), 2 bad usage, 130 interrupted.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from photoapp.core.errors import PhotoAppError
+from photoapp.core.settings import Settings
+
+from .output import document_to_json, hit_to_json, print_document, print_hits, print_json
+from .progress import TerminalProgress
+
+log = logging.getLogger("photoapp.cli")
+
+
+class CliError(Exception):
+    """A failure the CLI reports as one line and exit code 1."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="photoapp", description="Local-first photo search: index, search, similar photos, clusters, duplicates.")
+    p.add_argument("--data-dir", type=Path, help="where photoapp keeps its data (default: platform data folder, or $PHOTOAPP_DATA_DIR)")
+    p.add_argument("--backend", help="'embedded' (default) or an Elasticsearch URL such as https://host:9200")
+    p.add_argument("--es-user", help="Elasticsearch user name (password from $PHOTOAPP_ES_PASSWORD or the OS keyring)")
+    p.add_argument("--es-ca-cert", help="CA certificate file for the Elasticsearch server")
+    p.add_argument("--no-verify-tls", action="store_true", help="do not verify the Elasticsearch TLS certificate")
+    p.add_argument("--compute", choices=["auto", "cpu", "gpu"], help="where models run")
+    p.add_argument("--threads", type=int, help="inference threads (0 = automatic)")
+    p.add_argument("-v", "--verbose", action="count", default=0)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def cmd(name, help_, json_=False):
+        sp = sub.add_parser(name, help=help_, description=help_)
+        if json_:
+            sp.add_argument("--json", action="store_true", help="print a JSON array")
+        return sp
+
+    sp = cmd("index", "add folders to the library and index them")
+    sp.add_argument("paths", nargs="+", type=Path)
+    sp = cmd("watch", "index folders, then keep the index up to date as files change (Ctrl+C stops)")
+    sp.add_argument("paths", nargs="*", type=Path, help="folders (default: every library folder)")
+    sp = cmd("search", "keyword search, e.g. 'dog', 'pizza>=0.9', 'tag:cat camera:canon after:2020'", json_=True)
+    sp.add_argument("query", nargs="+")
+    sp.add_argument("--limit", type=int, default=20)
+    sp = cmd("similar", "photos similar to an image (in the library or not)", json_=True)
+    sp.add_argument("image", type=Path)
+    sp.add_argument("--limit", type=int, default=20)
+    sp.add_argument("--filter", default="", help="restrict with a search query, e.g. 'after:2020 -cat'")
+    sp = cmd("clusters", "group photos by visual similarity", json_=True)
+    sp.add_argument("--k", type=int, help="number of clusters (default: chosen by silhouette)")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--recompute", action="store_true", help="recompute from scratch")
+    sp = cmd("duplicates", "groups of near-duplicate photos", json_=True)
+    sp.add_argument("--threshold", type=float, help="0..1, higher = stricter (default from settings)")
+    sp = cmd("info", "tags, objects and metadata of one photo", json_=True)
+    sp.add_argument("path", type=Path)
+    cmd("errors", "files that could not be indexed, with the reason", json_=True)
+    cmd("status", "library folders, counts, backend and models", json_=True)
+    cmd("folders", "list library folders", json_=True)
+    sp = cmd("remove", "remove a folder from the library (purges what photoapp stored about it; photos are untouched)")
+    sp.add_argument("path", type=Path)
+    sp = cmd("tags", "most common tags", json_=True)
+    sp.add_argument("--prefix", default="")
+    sp.add_argument("--limit", type=int, default=50)
+    sp = cmd("export", "copy the embedded library into an Elasticsearch cluster (no model work)")
+    sp.add_argument("--to", required=True, help="Elasticsearch URL")
+    cmd("gui", "start the desktop app")
+    sp = cmd("screenshot", "render the app's main views to PNG files, headless")
+    sp.add_argument("--out", type=Path, required=True)
+    sp.add_argument("--library", type=Path, help="index this folder first")
+    return p
+
+
+def settings_from_args(args) -> Settings:
+    s = Settings.load(args.data_dir)
+    if args.backend:
+        s.backend = args.backend
+        if args.backend.startswith(("http://", "https://")):
+            s.elasticsearch.urls = [u.strip() for u in args.backend.split(",") if u.strip()]
+    if args.es_user:
+        s.elasticsearch.username = args.es_user
+    if args.es_ca_cert:
+        s.elasticsearch.ca_cert = args.es_ca_cert
+    if args.no_verify_tls:
+        s.elasticsearch.verify_tls = False
+    if args.compute:
+        s.compute = args.compute
+    if args.threads is not None:
+        s.threads = args.threads
+    return s
+
+
+def _open_library(settings):
+    from photoapp.core.library import Library
+    return Library.open(settings)
+
+
+def _existing(path: Path, what: str = "path") -> Path:
+    if not path.exists():
+        raise CliError(f"{what} not found: {path}")
+    return path.resolve()
+
+
+def run_index(lib, paths, progress):
+    for p in paths:
+        p = _existing(p, "folder")
+        if not p.is_dir():
+            raise CliError(f"not a folder: {p}")
+        lib.add_folder(p)
+    report = lib.index([_existing(p) for p in paths], progress=progress)
+    progress.close()
+    print(report.summary() if hasattr(report, "summary") else report)
+    return 0
+
+
+def run_watch(lib, paths, progress):
+    for p in paths:
+        p = _existing(p, "folder")
+        lib.add_folder(p)
+    targets = [p.resolve() for p in paths] or None
+    lib.index(targets, progress=progress)
+    progress.close()
+    stop = threading.Event()
+    watcher = lib.watch(targets)
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    watcher.start()
+    print(f"watching {', '.join(map(str, targets or lib.folders()))} (Ctrl+C to stop)", file=sys.stderr)
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.stop()
+    return 0
+
+
+def dispatch(args, settings) -> int:
+    c = args.command
+    if c == "gui":
+        from photoapp.gui.app import main as gui_main
+        return gui_main([], settings=settings) or 0
+    if c == "screenshot":
+        from photoapp.gui.screenshot import run as shoot
+        files = shoot(settings, args.out, args.library)
+        for f in files:
+            print(f)
+        return 0
+
+    lib = _open_library(settings)
+    try:
+        as_json = getattr(args, "json", False)
+        progress = TerminalProgress()
+        if c == "index":
+            return run_index(lib, args.paths, progress)
+        if c == "watch":
+            return run_watch(lib, args.paths, progress)
+        if c == "search":
+            hits = lib.search(" ".join(args.query), limit=args.limit)
+            print_json([hit_to_json(h) for h in hits]) if as_json else print_hits(hits)
+            return 0
+        if c == "similar":
+            image = _existing(args.image, "image")
+            hits = lib.similar(image, limit=args.limit, filter_text=args.filter)
+            print_json([hit_to_json(h) for h in hits]) if as_json else print_hits(hits)
+            return 0
+        if c == "clusters":
+            clusters = lib.clusters(k=args.k, seed=args.seed, recompute=args.recompute)
+            rows = []
+            for cl in clusters:
+                paths = [lib.path_of(i) for i in cl.member_ids]
+                rows.append({"id": cl.id, "name": cl.name, "size": cl.size,
+                             "representative": lib.path_of(cl.representative_id),
+                             "top_tags": [{"label": t, "weight": round(w, 4)} for t, w in cl.top_tags],
+                             "paths": paths})
+            if as_json:
+                print_json(rows)
+            else:
+                for r in rows:
+                    print(f"[{r['id']:>3}] {r['name']}  ({r['size']} photos)  e.g. {r['representative']}")
+            return 0
+        if c == "duplicates":
+            groups = lib.duplicates(threshold=args.threshold)
+            rows = [{"paths": g.paths, "ids": g.ids, "similarity": round(g.similarity, 4)} for g in groups]
+            if as_json:
+                print_json(rows)
+            elif not rows:
+                print("no duplicates")
+            else:
+                for i, r in enumerate(rows, 1):
+                    print(f"group {i} (similarity {r['similarity']:.2f}):")
+                    for p in r["paths"]:
+                        print(f"  {p}")
+            return 0
+        if c == "info":
+            doc = lib.info(args.path.resolve() if args.path.exists() else str(args.path))
+            if doc is None:
+                raise CliError(f"not in the library: {args.path}")
+            print_json([document_to_json(doc)]) if as_json else print_document(doc)
+            return 0
+        if c == "errors":
+            errs = lib.errors()
+            rows = [{"path": e.path, "reason": e.reason, "detail": e.detail,
+                     "when": getattr(e, "when", None)} for e in errs]
+            if as_json:
+                print_json(rows)
+            elif not rows:
+                print("no errors")
+            else:
+                for r in rows:
+                    print(f"{r['reason']:<13} {r['path']}" + (f"  ({r['detail']})" if r["detail"] else ""))
+            return 0
+        if c == "status":
+            st = lib.status()
+            data = st.as_dict() if hasattr(st, "as_dict") else vars(st)
+            if as_json:
+                print_json([data])
+            else:
+                for k, v in data.items():
+                    print(f"{k:>16}: {v}")
+            return 0
+        if c == "folders":
+            folders = lib.folders()
+            print_json([{"path": f} for f in folders]) if as_json else print("\n".join(folders) or "no folders")
+            return 0
+        if c == "remove":
+            report = lib.remove_folder(args.path.resolve())
+            print(report.summary() if hasattr(report, "summary") else report)
+            return 0
+        if c == "tags":
+            rows = lib.tag_counts(limit=args.limit, prefix=args.prefix)
+            if as_json:
+                print_json([{"tag": t, "count": n} for t, n in rows])
+            else:
+                for t, n in rows:
+                    print(f"{n:7d}  {t}")
+            return 0
+        if c == "export":
+            from photoapp.core.export import export_library
+            from photoapp.core.index import open_backend
+            target_settings = Settings.load(settings.data_dir)
+            target_settings.backend = args.to
+            target_settings.elasticsearch = settings.elasticsearch
+            target_settings.elasticsearch.urls = [u.strip() for u in args.to.split(",") if u.strip()]
+            target = open_backend(target_settings)
+            try:
+                n = export_library(lib.backend, target, progress=progress)
+            finally:
+                progress.close()
+                target.close()
+            print(f"exported {n} photos to {args.to}")
+            return 0
+        raise CliError(f"unknown command {c}")
+    finally:
+        lib.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    logging.basicConfig(level=logging.WARNING - 10 * min(args.verbose, 2),
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = settings_from_args(args)
+        return dispatch(args, settings)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except (CliError, PhotoAppError, OSError) as e:
+        if args.verbose:
+            log.exception("failed")
+        print(f"photoapp: error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
