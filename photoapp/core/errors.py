@@ -52,3 +52,7 @@ class BackendVersionError(BackendError):
 
 class MappingConflictError(BackendError):
     """An index of the same name exists with an incompatible mapping."""
+
+
+class LibraryError(PhotoAppError):
+    """A folder, path or document id the library cannot use (not a folder, not in the library)."""

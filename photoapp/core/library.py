@@ -24,4 +24,421 @@ API (the CLI and the GUI are written against exactly this):
     lib.close()
 
 Progress events are ``ProgressEvent(done, total, rate, eta_s, current_path, phase)``.
+
+Implementation notes (additions, all backward-compatible):
+- ``Library.open(settings, *, backend=None, bundle=None)`` also takes a ready backend or model
+  bundle (benchmarks share one loaded bundle); ``Library`` is a context manager.
+- Types importable from here: ``ProgressEvent`` (phase: "scan" while walking, with total 0;
+  "index"; "remove"; "done"), ``JobControl`` (pause/resume/cancel, ``Cancelled``),
+  ``IndexReport`` (scanned, unchanged, indexed, reused, removed, errors, documents_deleted,
+  thumbnails_deleted, cancelled, elapsed_s, problems, missing_roots), ``PurgeReport``,
+  ``FileErrorRecord``, ``LibraryStatus``; ``LibraryWatcher`` lives in photoapp.core.watch.
+- ``watch()`` returns a watcher that is already started (``start()`` is idempotent); its first
+  batch is a catch-up scan. ``index(paths)`` accepts roots or paths inside them.
+- Errors: ``LibraryError`` (not a folder / not in the library / unknown similar() target),
+  ``QueryError`` (search), ``ModelError`` (models missing: the run stops, nothing is marked bad),
+  ``BackendError`` and subclasses from the backend.
 """
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from .catalog import Catalog, is_under, unique_roots
+from .decode import decode_file, decode_image
+from .errors import BackendError, DecodeError, LibraryError, ModelError
+from .hashing import looks_like_hash
+from .jobs import Cancelled, JobControl, ProgressCallback, ProgressEvent
+from .pipeline import IndexPipeline, IndexReport, model_version_of
+from .reconcile import plan_changes
+from .records import ClusterInfo, DuplicateGroup, PhotoDocument, SearchHit
+from .settings import Settings
+from .thumbnails import ThumbnailCache
+
+__all__ = ["Library", "LibraryStatus", "FileErrorRecord", "PurgeReport", "IndexReport",
+           "ProgressEvent", "JobControl", "Cancelled"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FileErrorRecord:
+    path: str
+    reason: str  # truncated | not-an-image | too-large | unreadable | unsupported
+    detail: str
+    when: datetime
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    folder: str
+    files_removed: int  # catalog rows (indexed or bad) that were under the folder
+    documents_deleted: int  # documents whose every path was under the folder
+    documents_kept: int  # documents that lost paths here but keep paths elsewhere
+    thumbnails_deleted: int
+
+
+@dataclass
+class LibraryStatus:
+    documents: int
+    files: int
+    errors: int
+    folders: list[str]
+    backend: str
+    backend_ok: bool = True
+    backend_detail: str = ""
+    models: str = "not loaded"  # model version once loaded
+    indexing: bool = False
+    pending: int = 0  # files waiting in the watcher's queue or in the running job
+    watching: bool = False
+    watch_mode: str | None = None  # "native" | "polling" while watching
+    warnings: list[str] = field(default_factory=list)
+    data_dir: str = ""
+    catalog_schema: int = 0
+
+
+class Library:
+    def __init__(self, settings: Settings, catalog: Catalog, backend, bundle=None):
+        self.settings = settings
+        self.catalog = catalog
+        self.backend = backend
+        self._bundle = bundle
+        self._bundle_lock = threading.Lock()
+        # One writer at a time: index(), remove_folder() and the watcher's batches queue here.
+        self._write_lock = threading.RLock()
+        self.thumbs = ThumbnailCache(settings.data_dir, settings.thumbnail_size)
+        self.pipeline = IndexPipeline(catalog, backend, self.models, self.thumbs,
+                                      decode_workers=settings.decode_workers,
+                                      batch_size=settings.batch_size)
+        self._watchers: list = []
+        self._indexing = 0
+        self._pending = 0
+        self._warnings: list[str] = []
+        self._closed = False
+
+    # --- lifecycle ----------------------------------------------------------------------------
+    @classmethod
+    def open(cls, settings: Settings | None = None, *, backend=None, bundle=None) -> "Library":
+        """Open catalog and backend; models load on first need. ``backend``/``bundle`` may be
+        passed in (a benchmark shares one loaded bundle between runs)."""
+        settings = settings or Settings.load()
+        settings.ensure_dirs()
+        catalog = Catalog.open(settings.data_dir)
+        if backend is None:
+            from .index import open_backend
+
+            try:
+                backend = open_backend(settings, vocabulary=_vocabulary_or_none(settings, bundle))
+            except BaseException:
+                catalog.close()
+                raise
+        lib = cls(settings, catalog, backend, bundle)
+        lib._check_backend_sync()
+        return lib
+
+    def _check_backend_sync(self) -> None:
+        """The catalog says which documents the backend holds; make sure that is still true.
+
+        After a switch to another backend (embedded <-> Elasticsearch), or when the index folder
+        was deleted, the catalog's rows would make the scan skip every photo. Forget them then, so
+        the next index() rebuilds the backend (roots are kept)."""
+        identity = _backend_identity(self.settings)
+        recorded = self.catalog.get_meta("backend")
+        reason = None
+        if recorded is not None and recorded != identity:
+            reason = f"the index backend changed ({recorded} -> {identity})"
+        elif self.catalog.counts()["documents"]:
+            try:
+                if self.backend.stats().documents == 0:
+                    reason = "the index is empty but the catalog remembers indexed photos"
+            except BackendError as e:  # unreachable now: check again next time
+                log.info("backend check skipped: %s", e)
+        if reason:
+            msg = f"{reason}: every photo will be indexed again on the next scan"
+            log.warning(msg)
+            self._warnings.append(msg)
+            self.catalog.forget_index_state()
+        self.catalog.set_meta("backend", identity)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for w in list(self._watchers):
+            w.stop()
+        with self._write_lock:
+            try:
+                self.backend.close()
+            finally:
+                self.catalog.close()
+
+    def __enter__(self) -> "Library":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def models(self):
+        """The model bundle, loaded once on first use (raises ModelError when missing)."""
+        with self._bundle_lock:
+            if self._bundle is None:
+                from .models import load_bundle
+
+                self._bundle = load_bundle(self.settings)
+                log.info("models loaded: %s", model_version_of(self._bundle))
+            return self._bundle
+
+    # --- folders ------------------------------------------------------------------------------
+    def folders(self) -> list[str]:
+        return self.catalog.roots()
+
+    def add_folder(self, path: str | os.PathLike) -> None:
+        folder = _abs(path)
+        if not os.path.isdir(folder):
+            raise LibraryError(f"not a folder: {folder}")
+        # A root *containing* the data folder is fine (the scan skips it); one inside it is not.
+        if is_under(os.path.realpath(folder), os.path.realpath(self.settings.data_dir)):
+            raise LibraryError(f"{folder} is inside photoapp's data folder")
+        self.catalog.add_root(folder)
+
+    def remove_folder(self, path: str | os.PathLike) -> PurgeReport:
+        folder = _abs(path)
+        if folder not in self.catalog.roots():
+            raise LibraryError(f"not a library folder: {folder}")
+        with self._write_lock:
+            self.catalog.remove_root(folder)
+            if any(is_under(folder, r) for r in self.catalog.roots()):
+                # Still inside another root: its photos stay in the library.
+                return PurgeReport(folder, 0, 0, 0, 0)
+            inner_roots = [r for r in self.catalog.roots() if is_under(r, folder)]
+            rows = [r for p, r in self.catalog.files_under(folder).items()
+                    if not any(is_under(p, ir) for ir in inner_roots)]
+            hashes = {r.content_hash for r in rows if r.status == "indexed"}
+            removed = [(r.path, r.content_hash if r.status == "indexed" else None) for r in rows]
+            report = self.pipeline.run([], removed)
+            return PurgeReport(folder, len(rows), report.documents_deleted,
+                               len(hashes) - report.documents_deleted, report.thumbnails_deleted)
+
+    # --- indexing -----------------------------------------------------------------------------
+    def index(self, paths: Iterable[str | os.PathLike] | None = None,
+              progress: ProgressCallback | None = None,
+              control: JobControl | None = None) -> IndexReport:
+        """Bring the index up to date with the disk under ``paths`` (None = every root)."""
+        roots = self.catalog.roots()
+        if paths is None:
+            targets = unique_roots(roots)
+        else:
+            targets = [_abs(p) for p in paths]
+            for t in targets:
+                if not any(is_under(t, r) for r in roots):
+                    raise LibraryError(f"{t} is not in the library; add_folder() it first")
+        return self._reconcile(targets, progress=progress, control=control)
+
+    def _reconcile(self, targets: list[str], moves: Iterable[tuple[str, str]] = (),
+                   progress: ProgressCallback | None = None,
+                   control: JobControl | None = None) -> IndexReport:
+        control = control or JobControl()
+        started = time.monotonic()
+
+        def scanning(n: int, path: str) -> None:
+            if progress and n % 100 == 0:
+                progress(ProgressEvent(n, 0, 0.0, None, path, "scan"))
+
+        with self._write_lock:
+            self._indexing += 1
+            try:
+                try:
+                    plan = plan_changes(self.catalog, targets, roots=self.catalog.roots(),
+                                        exclude=[str(self.settings.data_dir)], moves=moves,
+                                        control=control, on_file=scanning)
+                except Cancelled:
+                    return IndexReport(cancelled=True)
+                self._pending = len(plan.work) + len(plan.attach) + len(plan.removed)
+
+                def tracking(e: ProgressEvent) -> None:
+                    self._pending = max(0, e.total - e.done)
+                    if progress:
+                        progress(e)
+
+                report = self.pipeline.run(plan.work, plan.removed, plan.attach,
+                                           progress=tracking, control=control)
+            finally:
+                self._indexing -= 1
+                self._pending = 0
+        report.scanned, report.unchanged = plan.scanned, plan.unchanged
+        report.problems, report.missing_roots = plan.problems, plan.missing_roots
+        report.elapsed_s = time.monotonic() - started
+        return report
+
+    def watch(self, paths: Iterable[str | os.PathLike] | None = None,
+              progress: ProgressCallback | None = None,
+              control: JobControl | None = None, *, start: bool = True):
+        """A started LibraryWatcher over ``paths`` (None = every root); ``stop()`` it when done.
+
+        Events are debounced and go through the same reconcile + pipeline as ``index()``; the
+        first batch is a catch-up scan of the watched folders. Pause/resume/cancel via
+        ``control``; ``status()`` shows the mode (native or polling) and any fallback warning."""
+        from .watch import LibraryWatcher
+
+        known = self.catalog.roots()
+        roots = unique_roots(known) if paths is None else unique_roots(_abs(p) for p in paths)
+        for r in roots:
+            if not any(is_under(r, k) for k in known):
+                raise LibraryError(f"{r} is not in the library; add_folder() it first")
+            if not os.path.isdir(r):
+                raise LibraryError(f"cannot watch {r}: not a folder")
+        watcher = LibraryWatcher(self, roots, progress=progress, control=control)
+        if start:
+            watcher.start()
+        return watcher
+
+    # --- queries ------------------------------------------------------------------------------
+    def _parse(self, text: str):
+        from .query import parse_query
+
+        return parse_query(text, self.vocabulary())
+
+    def vocabulary(self):
+        return self.models().vocabulary
+
+    def search(self, text: str, limit: int = 50, offset: int = 0) -> list[SearchHit]:
+        return self.backend.search(self._parse(text), limit=limit, offset=offset)
+
+    def similar(self, target, limit: int = 50, filter_text: str = "") -> list[SearchHit]:
+        """Photos that look like ``target``: a library path or document id (its stored embedding,
+        itself excluded), an outside file path or a PIL.Image (embedded now, not indexed)."""
+        query = self._parse(filter_text) if filter_text and filter_text.strip() else None
+        exclude: list[str] = []
+        if isinstance(target, Image.Image):
+            vector = self._embed(decode_image(target, "<image>").image)
+        else:
+            doc = self.info(target)
+            if doc is not None:
+                exclude = [doc.id]
+            if doc is not None and doc.embedding is not None:
+                vector = doc.embedding
+            else:
+                path = doc.path if doc is not None else _abs(target)
+                if not os.path.isfile(path):
+                    raise LibraryError(f"no photo or document {target!s}")
+                size = max(self.models().tagger.input_size)
+                vector = self._embed(decode_file(path, size).image)
+        return self.backend.similar(np.asarray(vector, dtype=np.float32), limit=limit,
+                                    query=query, exclude_ids=exclude)
+
+    def _embed(self, image: Image.Image) -> np.ndarray:
+        return self.models().tagger.analyze([image])[0].embedding
+
+    def info(self, path_or_id: str | os.PathLike) -> PhotoDocument | None:
+        text = os.fspath(path_or_id)
+        path = _abs(text)
+        h = self.catalog.hash_of_path(path)
+        if h is None and looks_like_hash(text):
+            return self.backend.get(text)
+        doc = self.backend.get(h) if h else None
+        # Mid-commit (backend written, catalog not yet) the backend knows better.
+        return doc if doc is not None else self.backend.get_by_path(path)
+
+    def errors(self) -> list[FileErrorRecord]:
+        return [FileErrorRecord(r.path, r.error_reason or "", r.error_detail or "",
+                                datetime.fromtimestamp(r.updated_at))
+                for r in self.catalog.errors()]
+
+    def status(self) -> LibraryStatus:
+        c = self.catalog.counts()
+        st = LibraryStatus(documents=c["documents"], files=c["files"], errors=c["errors"],
+                           folders=self.catalog.roots(),
+                           backend=getattr(self.backend, "name", type(self.backend).__name__),
+                           data_dir=str(self.settings.data_dir),
+                           catalog_schema=self.catalog.schema_version)
+        try:
+            self.backend.stats()
+        except BackendError as e:
+            st.backend_ok, st.backend_detail = False, str(e)
+        if self._bundle is not None:
+            st.models = model_version_of(self._bundle)
+        st.indexing = self._indexing > 0
+        watchers = [w for w in self._watchers if w.running]
+        st.watching = bool(watchers)
+        st.watch_mode = watchers[0].mode if watchers else None
+        st.pending = self._pending + sum(w.pending for w in watchers)
+        st.warnings = list(self._warnings) + [m for w in watchers for m in w.warnings]
+        return st
+
+    def thumbnail_path(self, doc_id: str, size: int | None = None) -> Path | None:
+        size = size or self.settings.thumbnail_size
+        cached = self.thumbs.path_for(doc_id, size)
+        if cached.is_file():
+            return cached
+        for path in self.catalog.paths_of(doc_id):
+            try:
+                decoded = decode_file(path, size)
+            except DecodeError as e:
+                log.info("thumbnail source %r unusable: %s", path, e)
+                continue
+            return self.thumbs.write(doc_id, decoded.image, size)
+        return None
+
+    def tag_counts(self, limit: int = 100, prefix: str = "") -> list[tuple[str, int]]:
+        return self.backend.tag_counts(limit=limit, prefix=prefix)
+
+    def all_photos(self, sort: str = "date", limit: int = 100, offset: int = 0) -> list[SearchHit]:
+        return [SearchHit(id=h, path=paths[0], score=0.0, paths=paths)
+                for h, paths in self.catalog.list_documents(sort, limit, offset) if paths]
+
+    def clusters(self, k: int | None = None, seed: int = 0, recompute: bool = False) -> list[ClusterInfo]:
+        from .clusters import clusters_from_backend
+
+        with self._write_lock:  # it writes cluster ids back into the index
+            result = clusters_from_backend(self.backend, k=k, seed=seed, recompute=recompute,
+                                           state_path=self.settings.data_dir / "clusters.npz")
+        return result.clusters
+
+    def duplicates(self, threshold: float | None = None) -> list[DuplicateGroup]:
+        from .duplicates import duplicates_from_backend
+
+        return duplicates_from_backend(self.backend, self.settings.duplicate_threshold
+                                       if threshold is None else threshold)
+
+    # --- for the watcher ----------------------------------------------------------------------
+    def _register_watcher(self, watcher) -> None:
+        self._watchers.append(watcher)
+
+    def _unregister_watcher(self, watcher) -> None:
+        if watcher in self._watchers:
+            self._watchers.remove(watcher)
+
+
+def _backend_identity(settings: Settings) -> str:
+    backend = (settings.backend or "embedded").strip()
+    if backend == "embedded":
+        return "embedded"
+    return f"{backend}#{settings.elasticsearch.index_prefix}"
+
+
+def _vocabulary_or_none(settings: Settings, bundle):
+    """The vocabulary lets the backend index tag synonyms; the library opens without models too
+    (status, errors, folder management), so a missing model folder is not an error here."""
+    if bundle is not None:
+        return bundle.vocabulary
+    try:
+        from .models import load_bundle
+
+        return load_bundle(settings).vocabulary  # manifests + labels only, no ONNX session
+    except (ModelError, ImportError) as e:
+        log.warning("opening the index without the model vocabulary: %s", e)
+        return None
+
+
+def _abs(path: str | os.PathLike) -> str:
+    return os.path.abspath(os.path.expanduser(os.fspath(path)))

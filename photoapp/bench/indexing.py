@@ -1,0 +1,209 @@
+"""Indexing throughput: end-to-end ``Library.index`` next to the models' own rate.
+
+    python -m photoapp.bench.indexing [--dataset DIR] [--limit N] [--large N] [--out FILE]
+
+For each photo set (the dataset's JPEGs as they are, and 12-megapixel JPEGs made by upscaling
+some of them into a temporary folder) it measures, in one process with one loaded model bundle:
+
+  model-only   tagger.run + detector.run on inputs decoded and preprocessed beforehand (the limit)
+  end-to-end   a fresh data folder, ``Library.add_folder`` + ``Library.index`` (scan, read, hash,
+               decode, EXIF, thumbnail, perceptual hash, preprocess, inference, index writes)
+  decode pool  the decode stage alone (read, hash, decode, thumbnail, phash, preprocess) with
+               the same number of workers as threads and as processes: why the pipeline uses
+               threads
+
+and prints a markdown table, also written to ``--out`` (default photoapp/bench/results/indexing.md).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from photoapp.core.decode import decode_bytes, read_file
+from photoapp.core.hashing import hash_bytes
+from photoapp.core.library import Library
+from photoapp.core.perceptual import compute_phash
+from photoapp.core.pipeline import decode_size_for
+from photoapp.core.settings import Settings
+
+DEFAULT_DATASET = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "imagenet-sample"
+DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "indexing.md"
+LARGE_SIZE = (4000, 3000)  # 12 megapixels
+
+
+def list_jpegs(folder: Path, limit: int | None) -> list[Path]:
+    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg"))
+    return files[:limit] if limit else files
+
+
+def link_subset(files: list[Path], dest: Path) -> Path:
+    """A folder of symlinks to ``files`` (a --limit subset without copying any image)."""
+    dest.mkdir(parents=True)
+    for f in files:
+        (dest / f.name).symlink_to(f.resolve())
+    return dest
+
+
+def make_large(files: list[Path], dest: Path) -> list[Path]:
+    dest.mkdir(parents=True)
+    out = []
+    for i, f in enumerate(files):
+        img = Image.open(f).convert("RGB").resize(LARGE_SIZE, Image.Resampling.BICUBIC)
+        p = dest / f"large_{i:04d}.jpg"
+        img.save(p, "JPEG", quality=90)
+        out.append(p)
+    return out
+
+
+def model_only_rate(bundle, files: list[Path], batch_size: int) -> float:
+    size = decode_size_for(bundle, 0)
+    tin, din = [], []
+    for f in files:
+        img = decode_bytes(read_file(str(f)), str(f), size).image
+        tin.append(bundle.tagger.preprocess(img))
+        if bundle.detector is not None:
+            din.append(bundle.detector.preprocess(img))
+    start = time.perf_counter()
+    for i in range(0, len(files), batch_size):
+        results = bundle.tagger.run(np.stack(tin[i:i + batch_size]))
+        objects = (bundle.detector.run(din[i:i + batch_size]) if bundle.detector is not None
+                   else [[] for _ in results])
+        for r, o in zip(results, objects):
+            bundle.vocabulary.expand(r.top_classes, o)
+    return len(files) / (time.perf_counter() - start)
+
+
+def end_to_end_rate(bundle, folder: Path, n: int, settings_kw: dict) -> tuple[float, object]:
+    with tempfile.TemporaryDirectory(prefix="photoapp-bench-data-") as data:
+        settings = Settings(data_dir=Path(data), **settings_kw)
+        lib = Library.open(settings, bundle=bundle)
+        try:
+            lib.add_folder(folder)
+            start = time.perf_counter()
+            report = lib.index()
+            elapsed = time.perf_counter() - start
+        finally:
+            lib.close()
+    assert report.indexed + report.reused + report.errors == n, report
+    return n / elapsed, report
+
+
+_DECODE_SIZE = 0
+
+
+def _decode_stage(path: str) -> int:
+    """The decode worker's job minus model preprocessing (which needs the bundle)."""
+    data = read_file(path)
+    hash_bytes(data)
+    img = decode_bytes(data, path, _DECODE_SIZE).image
+    thumb = img.copy()
+    thumb.thumbnail((256, 256))
+    compute_phash(img)
+    return img.size[0]
+
+
+def _init_decode(size: int) -> None:
+    global _DECODE_SIZE
+    _DECODE_SIZE = size
+
+
+def decode_pool_rate(files: list[Path], workers: int, kind: str, size: int) -> float:
+    paths = [str(f) for f in files]
+    if kind == "thread":
+        _init_decode(size)
+        pool = ThreadPoolExecutor(workers)
+    else:
+        pool = ProcessPoolExecutor(workers, initializer=_init_decode, initargs=(size,))
+        list(pool.map(_decode_stage, paths[:workers]))  # start-up is not what we measure
+    with pool:
+        start = time.perf_counter()
+        list(pool.map(_decode_stage, paths, chunksize=1))
+        return len(paths) / (time.perf_counter() - start)
+
+
+def describe_models(bundle) -> str:
+    models = [bundle.tagger] + ([bundle.detector] if bundle.detector is not None else [])
+    return ", ".join(f"{m.name} {m.version} (input {m.input_size})" for m in models)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dataset", type=Path, default=DEFAULT_DATASET)
+    ap.add_argument("--limit", type=int, default=None, help="photos from the dataset (default all)")
+    ap.add_argument("--large", type=int, default=100, help="12-MP photos to generate (0 = skip)")
+    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--workers", type=int, default=0, help="decode workers (0 = cpu count)")
+    ap.add_argument("--models-dir", type=Path, default=None)
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = ap.parse_args(argv)
+    if not args.dataset.is_dir():
+        print(f"dataset folder not found: {args.dataset}", file=sys.stderr)
+        return 2
+
+    settings = Settings(data_dir=Path(tempfile.gettempdir()) / "unused",
+                        batch_size=args.batch_size, decode_workers=args.workers)
+    if args.models_dir:
+        settings.models_dir = args.models_dir
+    from photoapp.core.models import load_bundle
+
+    bundle = load_bundle(settings)
+    workers = args.workers or os.cpu_count() or 2
+    size = decode_size_for(bundle, settings.thumbnail_size)
+    settings_kw = dict(batch_size=args.batch_size, decode_workers=args.workers,
+                       models_dir=settings.models_dir)
+    files = list_jpegs(args.dataset, args.limit)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="photoapp-bench-photos-") as tmp:
+        sets = [("dataset JPEGs", link_subset(files, Path(tmp) / "subset"), files)]
+        if args.large:
+            large = make_large(files[: args.large], Path(tmp) / "large")
+            sets.append(("12-MP JPEGs", Path(tmp) / "large", large))
+        for name, folder, set_files in sets:
+            model = model_only_rate(bundle, set_files, args.batch_size)
+            e2e, report = end_to_end_rate(bundle, folder, len(set_files), settings_kw)
+            threads = decode_pool_rate(set_files, workers, "thread", size)
+            procs = decode_pool_rate(set_files, workers, "process", size)
+            rows.append((name, len(set_files), model, e2e, e2e / model, threads, procs, report.errors))
+            print(f"{name}: model {model:.1f}/s, end-to-end {e2e:.1f}/s ({e2e / model:.0%}), "
+                  f"decode threads {threads:.1f}/s, processes {procs:.1f}/s", flush=True)
+        shutil.rmtree(Path(tmp) / "large", ignore_errors=True)
+
+    table = [
+        "| photo set | photos | model-only (photos/s) | end-to-end (photos/s) | end-to-end / model "
+        f"| decode stage, {workers} threads (photos/s) | decode stage, {workers} processes (photos/s) | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, n, model, e2e, ratio, th, pr, err in rows:
+        table.append(f"| {name} | {n} | {model:.1f} | {e2e:.1f} | {ratio:.0%} | {th:.1f} | {pr:.1f} | {err} |")
+    cmd = "python -m photoapp.bench.indexing " + " ".join(argv if argv is not None else sys.argv[1:])
+    text = "\n".join([
+        "# Indexing throughput", "",
+        f"Command: `{cmd.strip()}`  ",
+        f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}  ",
+        f"Models: {describe_models(bundle)}; "
+        f"batch size {args.batch_size}; decode workers {workers}  ",
+        f"Dataset: {args.dataset}", "",
+        *table, "",
+        "model-only: tagger + detector + vocabulary expansion on inputs decoded and preprocessed "
+        "beforehand. end-to-end: Library.index on a fresh data folder with the embedded backend, "
+        "from the folder walk to the last commit. decode stage: read + hash + decode (JPEG draft) "
+        "+ thumbnail + perceptual hash, without model preprocessing.", "",
+    ])
+    print("\n" + text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,309 @@
+"""The local scan state: library roots, every file seen (path, size, mtime, content hash, status),
+the documents the index holds, and why bad files were skipped.
+
+It lives in ``data_dir/catalog.sqlite3`` beside (not inside) the index backend, because with an
+Elasticsearch backend the scan state is still local. It is also the crash-resume record: a file row
+is written only after its document reached the backend and was flushed, so a killed run leaves
+exactly the unfinished files without rows and the next run redoes only those.
+
+Paths are stored as BLOBs of ``os.fsencode(path)``: names that are not valid UTF-8 round-trip
+exactly and byte order makes "everything under this folder" a range scan.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .errors import PhotoAppError
+
+CATALOG_FILENAME = "catalog.sqlite3"
+
+# Ordered migrations: MIGRATIONS[i] takes the schema from version i to i + 1.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE roots (
+        path BLOB PRIMARY KEY,
+        added_at REAL NOT NULL
+    );
+    CREATE TABLE files (
+        path BLOB PRIMARY KEY,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        content_hash TEXT,                       -- NULL while status = 'error'
+        status TEXT NOT NULL CHECK (status IN ('indexed', 'error')),
+        error_reason TEXT,
+        error_detail TEXT,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX files_by_hash ON files(content_hash);
+    CREATE TABLE documents (
+        content_hash TEXT PRIMARY KEY,
+        sort_time TEXT,                          -- ISO date taken, else file mtime
+        width INTEGER, height INTEGER, size_bytes INTEGER, format TEXT,
+        model_version TEXT NOT NULL DEFAULT '',
+        indexed_at REAL NOT NULL
+    );
+    CREATE INDEX documents_by_time ON documents(sort_time);
+    """,
+    # v2: which index backend the file/document rows describe (switching backends resyncs).
+    """
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class CatalogError(PhotoAppError):
+    """The catalog file is unusable (e.g. written by a newer photoapp)."""
+
+
+def encode_path(path: str) -> bytes:
+    return os.fsencode(path)
+
+
+def decode_path(blob: bytes) -> str:
+    return os.fsdecode(bytes(blob))
+
+
+def folder_range(folder: str) -> tuple[bytes, bytes]:
+    """[lo, hi) over encoded paths strictly inside ``folder``."""
+    prefix = encode_path(os.path.join(folder, ""))
+    return prefix, prefix[:-1] + bytes([prefix[-1] + 1])
+
+
+@dataclass(frozen=True)
+class FileRow:
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str | None
+    status: str
+    error_reason: str | None = None
+    error_detail: str | None = None
+    updated_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    content_hash: str
+    sort_time: str | None = None
+    width: int = 0
+    height: int = 0
+    size_bytes: int = 0
+    format: str = ""
+    model_version: str = ""
+
+
+class CatalogWriter:
+    """Writes inside one transaction (see ``Catalog.write``)."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self._c = conn
+
+    def put_indexed(self, path: str, size: int, mtime_ns: int, content_hash: str) -> None:
+        self._c.execute(
+            "INSERT OR REPLACE INTO files(path, size, mtime_ns, content_hash, status, updated_at)"
+            " VALUES (?, ?, ?, ?, 'indexed', ?)",
+            (encode_path(path), size, mtime_ns, content_hash, time.time()))
+
+    def put_error(self, path: str, size: int, mtime_ns: int, reason: str, detail: str) -> None:
+        self._c.execute(
+            "INSERT OR REPLACE INTO files(path, size, mtime_ns, content_hash, status, error_reason,"
+            " error_detail, updated_at) VALUES (?, ?, ?, NULL, 'error', ?, ?, ?)",
+            (encode_path(path), size, mtime_ns, reason, detail, time.time()))
+
+    def delete_file(self, path: str) -> None:
+        self._c.execute("DELETE FROM files WHERE path = ?", (encode_path(path),))
+
+    def rename_file(self, old: str, new: str) -> None:
+        self._c.execute("UPDATE OR REPLACE files SET path = ? WHERE path = ?",
+                        (encode_path(new), encode_path(old)))
+
+    def put_document(self, doc: DocumentRow) -> None:
+        self._c.execute(
+            "INSERT OR REPLACE INTO documents(content_hash, sort_time, width, height, size_bytes,"
+            " format, model_version, indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (doc.content_hash, doc.sort_time, doc.width, doc.height, doc.size_bytes, doc.format,
+             doc.model_version, time.time()))
+
+    def delete_document(self, content_hash: str) -> None:
+        self._c.execute("DELETE FROM documents WHERE content_hash = ?", (content_hash,))
+
+    def paths_of(self, content_hash: str) -> list[str]:
+        return _paths_of(self._c, content_hash)
+
+
+def _paths_of(conn: sqlite3.Connection, content_hash: str) -> list[str]:
+    rows = conn.execute("SELECT path FROM files WHERE content_hash = ? AND status = 'indexed'"
+                        " ORDER BY path", (content_hash,))
+    return [decode_path(r[0]) for r in rows]
+
+
+class Catalog:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # One connection shared by the GUI thread and the indexing thread, serialised by a lock;
+        # every write is a short transaction, so readers never wait long.
+        self._conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None,
+                                     timeout=30)
+        self._lock = threading.RLock()
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")  # WAL+NORMAL survives a killed process
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    @classmethod
+    def open(cls, data_dir: Path) -> "Catalog":
+        return cls(Path(data_dir) / CATALOG_FILENAME)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    # --- schema -------------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        with self._lock:
+            version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise CatalogError(f"{self.path} has schema version {version}; this photoapp "
+                                   f"understands up to {SCHEMA_VERSION}. Upgrade photoapp.")
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                script = MIGRATIONS[target - 1]
+                # executescript commits first; the version bump is inside the same script so a
+                # crash cannot leave a half-migrated schema marked as done.
+                self._conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {target};\nCOMMIT;")
+
+    @property
+    def schema_version(self) -> int:
+        with self._lock:
+            return self._conn.execute("PRAGMA user_version").fetchone()[0]
+
+    # --- transactions -------------------------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[CatalogWriter]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield CatalogWriter(self._conn)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _query(self, sql: str, args: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self._conn.execute(sql, args).fetchall()
+
+    # --- roots --------------------------------------------------------------------------------
+    def roots(self) -> list[str]:
+        return [decode_path(r[0]) for r in self._query("SELECT path FROM roots ORDER BY path")]
+
+    def add_root(self, path: str) -> None:
+        with self._lock:
+            self._conn.execute("INSERT OR IGNORE INTO roots(path, added_at) VALUES (?, ?)",
+                               (encode_path(path), time.time()))
+
+    def remove_root(self, path: str) -> None:
+        with self._lock:
+            self._conn.execute("DELETE FROM roots WHERE path = ?", (encode_path(path),))
+
+    # --- meta ---------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._lock:
+            self._conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    def forget_index_state(self) -> None:
+        """Drop every file and document row (roots stay): the next scan re-indexes everything.
+        Used when the rows no longer describe the backend (another backend, or its data lost)."""
+        with self.write():
+            self._conn.execute("DELETE FROM files")
+            self._conn.execute("DELETE FROM documents")
+
+    # --- files --------------------------------------------------------------------------------
+    def file(self, path: str) -> FileRow | None:
+        rows = self._query("SELECT * FROM files WHERE path = ?", (encode_path(path),))
+        return _file_row(rows[0]) if rows else None
+
+    def files_under(self, folder: str) -> dict[str, FileRow]:
+        lo, hi = folder_range(folder)
+        rows = self._query("SELECT * FROM files WHERE path >= ? AND path < ?", (lo, hi))
+        return {r.path: r for r in map(_file_row, rows)}
+
+    def iter_files(self) -> list[FileRow]:
+        return [_file_row(r) for r in self._query("SELECT * FROM files ORDER BY path")]
+
+    def paths_of(self, content_hash: str) -> list[str]:
+        with self._lock:
+            return _paths_of(self._conn, content_hash)
+
+    def errors(self) -> list[FileRow]:
+        rows = self._query("SELECT * FROM files WHERE status = 'error' ORDER BY path")
+        return [_file_row(r) for r in rows]
+
+    # --- documents ----------------------------------------------------------------------------
+    def known_hashes(self) -> set[str]:
+        return {r[0] for r in self._query("SELECT content_hash FROM documents")}
+
+    def has_document(self, content_hash: str) -> bool:
+        return bool(self._query("SELECT 1 FROM documents WHERE content_hash = ?", (content_hash,)))
+
+    def hash_of_path(self, path: str) -> str | None:
+        row = self.file(path)
+        return row.content_hash if row and row.status == "indexed" else None
+
+    def list_documents(self, sort: str = "date", limit: int = 100, offset: int = 0
+                       ) -> list[tuple[str, list[str]]]:
+        """(content hash, paths) pages for browsing; "date" is newest first, "name" by path."""
+        order = {"date": "d.sort_time IS NULL, d.sort_time DESC, first_path",
+                 "name": "first_path"}.get(sort)
+        if order is None:
+            raise ValueError(f"unknown sort {sort!r}; use 'date' or 'name'")
+        rows = self._query(
+            "SELECT d.content_hash, MIN(f.path) AS first_path FROM documents d"
+            " JOIN files f ON f.content_hash = d.content_hash AND f.status = 'indexed'"
+            f" GROUP BY d.content_hash ORDER BY {order} LIMIT ? OFFSET ?", (limit, offset))
+        return [(h, self.paths_of(h)) for h, _ in rows]
+
+    def counts(self) -> dict[str, int]:
+        row = self._query(
+            "SELECT (SELECT COUNT(*) FROM documents),"
+            " (SELECT COUNT(*) FROM files WHERE status = 'indexed'),"
+            " (SELECT COUNT(*) FROM files WHERE status = 'error'),"
+            " (SELECT COUNT(*) FROM roots)")[0]
+        return dict(zip(("documents", "files", "errors", "roots"), row))
+
+
+def _file_row(r: tuple) -> FileRow:
+    return FileRow(decode_path(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7])
+
+
+def error_time(row: FileRow) -> datetime:
+    return datetime.fromtimestamp(row.updated_at)
+
+
+def unique_roots(roots: Iterable[str]) -> list[str]:
+    """Drop roots nested inside other roots (their files are walked with the outer root)."""
+    out: list[str] = []
+    for r in sorted(set(roots)):
+        if not any(r == o or r.startswith(os.path.join(o, "")) for o in out):
+            out.append(r)
+    return out
+
+
+def is_under(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(os.path.join(folder, ""))

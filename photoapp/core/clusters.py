@@ -1,0 +1,354 @@
+"""Browsable clusters of the library: k-means over the classifier embeddings.
+
+- The embeddings are first mapped into a *cluster space* (:class:`ClusterSpace`): centred, PCA
+  to a few hundred dimensions with partial whitening, then L2-normalised, so k-means on it is
+  spherical k-means (cosine). The raw 1280-d classifier embedding is dominated by a few
+  directions shared by all photos; whitening lets the directions that tell subjects apart count.
+  ``method="raw"`` is plain k-means on the raw embedding (the baseline; see bench/clusters.py).
+- ``k`` is given, or chosen by the (sampled) silhouette score over a range of candidates.
+- Each cluster is named by its most characteristic tags: frequent in the cluster, rare
+  elsewhere (confidence-weighted tf times log-lift, ancestors included), and represented by the
+  photo nearest to its centroid.
+- Deterministic for a given seed (input is sorted by id first).
+- Incremental: the fitted model (:class:`ClusterModel`) is persisted as an .npz; new photos are
+  assigned to the nearest centroid until the library has grown by more than
+  ``REFIT_GROWTH`` since the fit, or a recompute is asked for.
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ConfigError, PhotoAppError
+from .records import ClusterInfo, Tag
+
+METHODS = ("whitened", "raw")
+DEFAULT_METHOD = "whitened"
+PCA_DIMS = 256
+WHITEN_POWER = 0.5  # 0 = plain PCA, 1 = full whitening (amplifies noise directions)
+AUTO_K_CANDIDATES = (4, 5, 6, 8, 10, 12, 15, 18, 22, 26, 30, 36, 42, 50)
+AUTO_K_MIN_PER_CLUSTER = 8  # no candidate k leaves fewer photos per cluster than this on average
+SILHOUETTE_SAMPLE = 2000
+REFIT_GROWTH = 0.25  # refit when the library grew by more than this since the last fit
+NAME_TAGS = 2
+TOP_TAGS = 8
+MODEL_FORMAT = 1
+
+
+class ClusterStateError(PhotoAppError):
+    """A persisted cluster model cannot be read."""
+
+
+@dataclass
+class ClusteringResult:
+    clusters: list[ClusterInfo]
+    silhouette: float
+    davies_bouldin: float
+    k: int
+    assignment: dict[str, int] = field(default_factory=dict)
+    method: str = DEFAULT_METHOD
+    refitted: bool = True  # False when photos were assigned to an existing model
+
+
+# --- the space k-means runs in ----------------------------------------------------------------
+
+@dataclass
+class ClusterSpace:
+    """Affine map + L2 normalisation fitted on the library (identity for ``method="raw"``)."""
+
+    method: str
+    mean: np.ndarray  # (d,)
+    projection: np.ndarray  # (d, p), whitening folded in; empty for raw
+
+    @classmethod
+    def fit(cls, x: np.ndarray, method: str = DEFAULT_METHOD, seed: int = 0) -> "ClusterSpace":
+        if method not in METHODS:
+            raise ConfigError(f"unknown clustering method {method!r}; one of {', '.join(METHODS)}")
+        if method == "raw":
+            return cls(method, np.zeros(0, np.float32), np.zeros((0, 0), np.float32))
+        from sklearn.decomposition import PCA
+
+        dims = int(min(PCA_DIMS, x.shape[0] - 1, x.shape[1]))
+        mean = x.mean(axis=0)
+        if dims < 2:  # too few photos to learn a space: centring + normalisation only
+            return cls(method, mean.astype(np.float32), np.eye(x.shape[1], dtype=np.float32))
+        pca = PCA(n_components=dims, svd_solver="randomized" if dims < min(x.shape) * 0.8 else "full",
+                  random_state=seed).fit(x)
+        scale = np.power(np.maximum(pca.explained_variance_, 1e-12), -WHITEN_POWER / 2.0)
+        projection = (pca.components_.T * scale[None, :]).astype(np.float32)
+        return cls(method, pca.mean_.astype(np.float32), projection)
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float32)
+        if self.method == "raw":
+            return x
+        y = (x - self.mean) @ self.projection
+        return y / np.maximum(np.linalg.norm(y, axis=1, keepdims=True), 1e-12)
+
+
+@dataclass
+class ClusterModel:
+    """What is persisted between runs: the space, the centroids, and how it was fitted."""
+
+    space: ClusterSpace
+    centroids: np.ndarray  # (k, p) in cluster space, ordered by cluster id
+    seed: int
+    fitted_count: int
+    k_requested: int  # 0 = chosen automatically
+
+    @property
+    def k(self) -> int:
+        return int(self.centroids.shape[0])
+
+    def assign(self, embeddings: np.ndarray) -> np.ndarray:
+        z = self.space.transform(embeddings)
+        return _nearest(z, self.centroids)
+
+    def save(self, path: Path) -> None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        meta = {"format": MODEL_FORMAT, "method": self.space.method, "seed": self.seed,
+                "fitted_count": self.fitted_count, "k_requested": self.k_requested}
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez(tmp, meta=np.array(json.dumps(meta)), mean=self.space.mean,
+                 projection=self.space.projection, centroids=self.centroids)
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> "ClusterModel":
+        try:
+            with np.load(Path(path), allow_pickle=False) as data:
+                meta = json.loads(str(data["meta"]))
+                if meta.get("format") != MODEL_FORMAT:
+                    raise ClusterStateError(f"{path}: cluster model format {meta.get('format')} unsupported")
+                space = ClusterSpace(meta["method"], data["mean"], data["projection"])
+                return cls(space, data["centroids"], int(meta["seed"]), int(meta["fitted_count"]),
+                           int(meta["k_requested"]))
+        except (OSError, ValueError, KeyError) as exc:
+            raise ClusterStateError(f"{path}: cannot read cluster model ({exc})") from exc
+
+
+# --- fitting ----------------------------------------------------------------------------------
+
+def cluster_embeddings(ids: Sequence[str], embeddings: np.ndarray,
+                       tags_by_id: Mapping[str, Sequence[Tag]] | None = None, k: int | None = None,
+                       seed: int = 0, method: str = DEFAULT_METHOD) -> ClusteringResult:
+    """Cluster the photos ``ids`` (rows of ``embeddings``); see the module docstring."""
+    return fit_clusters(ids, embeddings, tags_by_id, k, seed, method)[0]
+
+
+def fit_clusters(ids: Sequence[str], embeddings: np.ndarray,
+                 tags_by_id: Mapping[str, Sequence[Tag]] | None = None, k: int | None = None,
+                 seed: int = 0, method: str = DEFAULT_METHOD) -> tuple[ClusteringResult, ClusterModel]:
+    """Like :func:`cluster_embeddings`, also returning the model to persist."""
+    ids, x = _sorted_input(ids, embeddings)
+    n = len(ids)
+    if k is not None and k < 1:
+        raise ConfigError(f"cluster count must be at least 1, got {k}")
+    if n == 0:
+        space = ClusterSpace.fit(np.zeros((1, 1), np.float32), "raw")
+        return ClusteringResult([], float("nan"), float("nan"), 0, {}, method), \
+            ClusterModel(space, np.zeros((0, 0), np.float32), seed, 0, k or 0)
+    space = ClusterSpace.fit(x, method, seed)
+    z = space.transform(x)
+    if k is None:
+        chosen = choose_k(z, seed)
+    else:
+        chosen = min(k, n)
+    labels, centroids = _kmeans(z, chosen, seed)
+    labels, centroids = _order_by_size(labels, centroids)
+    model = ClusterModel(space, centroids, seed, n, k or 0)
+    return _describe(ids, z, labels, centroids, tags_by_id, method, refitted=True), model
+
+
+def choose_k(z: np.ndarray, seed: int = 0) -> int:
+    """The candidate k with the best sampled silhouette score."""
+    n = len(z)
+    candidates = [c for c in AUTO_K_CANDIDATES if c * AUTO_K_MIN_PER_CLUSTER <= n]
+    if not candidates:
+        return max(1, min(n // AUTO_K_MIN_PER_CLUSTER, 3)) if n >= 4 else 1
+    best_k, best_score = candidates[0], -np.inf
+    for c in candidates:
+        labels, _ = _kmeans(z, c, seed, n_init=2)
+        score = _silhouette(z, labels, seed)
+        if score > best_score + 1e-9:
+            best_k, best_score = c, score
+    return best_k
+
+
+def assign_to_model(model: ClusterModel, ids: Sequence[str], embeddings: np.ndarray,
+                    tags_by_id: Mapping[str, Sequence[Tag]] | None = None) -> ClusteringResult:
+    """Assign every photo to the nearest centroid of an existing model (no refit)."""
+    ids, x = _sorted_input(ids, embeddings)
+    if len(ids) == 0 or model.k == 0:
+        return ClusteringResult([], float("nan"), float("nan"), model.k, {}, model.space.method, False)
+    z = model.space.transform(x)
+    labels = _nearest(z, model.centroids)
+    return _describe(ids, z, labels, model.centroids, tags_by_id, model.space.method, refitted=False)
+
+
+def needs_refit(model: ClusterModel | None, count: int, k: int | None, seed: int, method: str,
+                dim: int) -> bool:
+    if model is None or model.k == 0 or model.seed != seed or model.space.method != method:
+        return True
+    if (k or 0) != model.k_requested:
+        return True
+    if model.space.method != "raw" and model.space.mean.shape[0] != dim:
+        return True
+    if model.space.method == "raw" and model.centroids.shape[1] != dim:
+        return True
+    return count > model.fitted_count * (1.0 + REFIT_GROWTH)
+
+
+def clusters_from_backend(backend, k: int | None = None, seed: int = 0, *,
+                          state_path: Path | None = None, recompute: bool = False,
+                          method: str = DEFAULT_METHOD) -> ClusteringResult:
+    """Cluster every embedded document of an ``IndexBackend`` and write the assignment back.
+
+    With ``state_path`` (e.g. ``settings.data_dir / "clusters.npz"``) the fitted model is kept
+    there and reused: photos are assigned to its centroids unless ``recompute``, a different
+    k/seed/method, or growth beyond ``REFIT_GROWTH`` calls for a refit.
+    """
+    ids, vectors, tags = [], [], {}
+    for doc in backend.iter_documents():
+        if doc.embedding is None:
+            continue
+        ids.append(doc.id)
+        vectors.append(np.asarray(doc.embedding, dtype=np.float32))
+        tags[doc.id] = doc.tags
+    x = np.stack(vectors) if vectors else np.zeros((0, 0), np.float32)
+    model = None
+    if state_path is not None and Path(state_path).exists() and not recompute:
+        try:
+            model = ClusterModel.load(state_path)
+        except ClusterStateError:
+            model = None  # unreadable: refit and overwrite
+    if needs_refit(model, len(ids), k, seed, method, x.shape[1] if len(ids) else 0):
+        result, model = fit_clusters(ids, x, tags, k, seed, method)
+        if state_path is not None and len(ids):
+            model.save(Path(state_path))
+    else:
+        result = assign_to_model(model, ids, x, tags)
+    backend.set_clusters(result.assignment, {c.id: c.name for c in result.clusters})
+    backend.flush()
+    return result
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def _sorted_input(ids: Sequence[str], embeddings: np.ndarray) -> tuple[list[str], np.ndarray]:
+    x = np.asarray(embeddings, dtype=np.float32)
+    if len(ids) != (x.shape[0] if x.ndim == 2 else 0) and len(ids):
+        raise ValueError(f"{len(ids)} ids but embeddings of shape {x.shape}")
+    order = sorted(range(len(ids)), key=lambda i: ids[i])
+    return [ids[i] for i in order], (x[order] if len(ids) else x.reshape(0, max(x.shape[-1:] or [0])))
+
+
+def _kmeans(z: np.ndarray, k: int, seed: int, n_init: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.cluster import KMeans
+
+    if k <= 1 or len(z) <= 1:
+        return np.zeros(len(z), dtype=np.int64), z.mean(axis=0, keepdims=True)
+    km = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(z)
+    return km.labels_.astype(np.int64), km.cluster_centers_.astype(np.float32)
+
+
+def _order_by_size(labels: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cluster 0 is the largest; ties broken by old id, so the result is deterministic."""
+    sizes = np.bincount(labels, minlength=len(centroids))
+    order = sorted(range(len(centroids)), key=lambda c: (-sizes[c], c))
+    remap = np.empty(len(centroids), dtype=np.int64)
+    remap[order] = np.arange(len(centroids))
+    return remap[labels], centroids[order]
+
+
+def _nearest(z: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    d = (z * z).sum(1)[:, None] - 2.0 * z @ centroids.T + (centroids * centroids).sum(1)[None, :]
+    return np.argmin(d, axis=1).astype(np.int64)
+
+
+def _silhouette(z: np.ndarray, labels: np.ndarray, seed: int) -> float:
+    from sklearn.metrics import silhouette_score
+
+    if not 2 <= len(set(labels.tolist())) < len(z):
+        return float("nan")
+    sample = min(SILHOUETTE_SAMPLE, len(z))
+    try:
+        return float(silhouette_score(z, labels, sample_size=sample if sample < len(z) else None,
+                                      random_state=seed))
+    except ValueError:  # the sample drew as many labels as points
+        return float("nan")
+
+
+def _davies_bouldin(z: np.ndarray, labels: np.ndarray) -> float:
+    from sklearn.metrics import davies_bouldin_score
+
+    if not 2 <= len(set(labels.tolist())) < len(z):
+        return float("nan")
+    return float(davies_bouldin_score(z, labels))
+
+
+def _describe(ids: list[str], z: np.ndarray, labels: np.ndarray, centroids: np.ndarray,
+              tags_by_id: Mapping[str, Sequence[Tag]] | None, method: str,
+              refitted: bool) -> ClusteringResult:
+    k = len(centroids)
+    names = characteristic_tags(ids, labels, k, tags_by_id or {})
+    clusters = []
+    for c in range(k):
+        rows = np.flatnonzero(labels == c)
+        if len(rows) == 0:
+            continue  # an incremental assignment can leave a centroid without photos
+        dist = ((z[rows] - centroids[c]) ** 2).sum(axis=1)
+        rep = ids[int(rows[np.argmin(dist)])]
+        top = names[c]
+        name = ", ".join(label for label, _ in top[:NAME_TAGS]) or f"Cluster {c + 1}"
+        clusters.append(ClusterInfo(id=c, name=name, size=len(rows), representative_id=rep,
+                                    member_ids=[ids[r] for r in rows], top_tags=top))
+    return ClusteringResult(clusters, _silhouette(z, labels, 0), _davies_bouldin(z, labels), k,
+                            {ids[i]: int(labels[i]) for i in range(len(ids))}, method, refitted)
+
+
+def characteristic_tags(ids: Sequence[str], labels: np.ndarray, k: int,
+                        tags_by_id: Mapping[str, Sequence[Tag]]) -> list[list[tuple[str, float]]]:
+    """Per cluster, up to ``TOP_TAGS`` (label, score) best first.
+
+    score = tf * log(tf / p): tf is the mean confidence of the tag over the cluster's photos,
+    p over the whole library. It is high for tags frequent in the cluster and rare elsewhere,
+    and zero for a tag spread evenly (like "animal" in a library of animals).
+    """
+    n = len(ids)
+    if n == 0:
+        return [[] for _ in range(k)]
+    vocab: dict[str, int] = {}
+    rows, cols, vals = [], [], []
+    for i, doc_id in enumerate(ids):
+        best: dict[str, float] = {}
+        for tag in tags_by_id.get(doc_id, ()):
+            best[tag.label] = max(best.get(tag.label, 0.0), float(tag.confidence))
+        for label, conf in best.items():
+            rows.append(i)
+            cols.append(vocab.setdefault(label, len(vocab)))
+            vals.append(min(max(conf, 0.0), 1.0))
+    if not vocab:
+        return [[] for _ in range(k)]
+    conf = np.zeros((n, len(vocab)), dtype=np.float64)
+    conf[rows, cols] = vals
+    labels_by_col = sorted(vocab, key=vocab.get)
+    p = conf.mean(axis=0) + 1e-9
+    out = []
+    for c in range(k):
+        members = labels == c
+        if not members.any():
+            out.append([])
+            continue
+        tf = conf[members].mean(axis=0)
+        score = tf * np.log(np.maximum(tf, 1e-12) / p)
+        order = np.lexsort((np.array(labels_by_col), -score))  # ties by label: deterministic
+        out.append([(labels_by_col[j], round(float(score[j]), 4)) for j in order[:TOP_TAGS]
+                    if score[j] > 0 and math.isfinite(score[j])])
+    return out

@@ -1,0 +1,685 @@
+"""The default index backend: SQLite (WAL, FTS5) plus an on-disk vector store, in one folder.
+
+    folder/index.sqlite3   documents, paths, tags, objects, label dictionary, FTS, clusters
+    folder/vectors/        embeddings (see vectors.py)
+
+Threads: each thread gets its own SQLite connection (WAL lets readers run while one writer
+writes); writes are serialised by a lock, so any thread may write. Each write call commits, so
+its effect is visible to every thread when it returns; ``flush`` additionally makes the vector
+file durable and updates the approximate vector index.
+"""
+from __future__ import annotations
+
+import heapq
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import BackendError
+from ..query import Query
+from ..records import DetectedObject, IndexStats, PhotoDocument, SearchHit, Tag
+from . import sql_search
+from .base import IndexBackend
+from .schema import migrate
+from .vectors import VectorStore
+
+_DB = "index.sqlite3"
+_PHOTO_COLS = ("pk, id, width, height, size_bytes, format, taken_at, taken_utcoffset, camera_make, "
+               "camera_model, lens, gps_lat, gps_lon, orientation, phash, cluster_id, indexed_at, "
+               "model_version, vec_slot")
+_MAX_EXPLANATIONS_PER_TERM = 3
+_EXACT_SUBSET_LIMIT = 50_000
+_MAX_TEXT_MATCHES = 5_000  # above this many name matches a one-term query takes the plain SQL path  # a filtered similar-search over fewer rows than this is exact
+
+
+class EmbeddedIndex(IndexBackend):
+    name = "embedded"
+
+    def __init__(self, folder: str | os.PathLike, vocabulary=None, *, ann_threshold: int = 20_000,
+                 reduced_dim: int = 128):
+        """``vocabulary`` (optional, a models.api.Vocabulary) adds synonyms to the label dictionary
+        so that free text such as "rooster" finds the tag "cock" even when the query was parsed
+        without one."""
+        self.folder = Path(folder)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BackendError(f"cannot create index folder {self.folder}: {exc}") from exc
+        self.vocabulary = vocabulary
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._conn_lock = threading.Lock()
+        self._write_lock = threading.RLock()
+        self._closed = False
+        conn = self._conn()
+        migrate(conn)
+        self.vectors = VectorStore(self.folder / "vectors", ann_threshold=ann_threshold, reduced_dim=reduced_dim)
+        self._reload_live()
+        if vocabulary is not None:
+            self._fill_missing_synonyms()
+
+    # --- connections -----------------------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        if self._closed:
+            raise BackendError("the index is closed")
+        try:
+            conn = sqlite3.connect(self.folder / _DB, isolation_level=None, check_same_thread=False,
+                                   timeout=30.0)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; safe with WAL
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA cache_size=-16000")  # 16 MB per connection
+        except sqlite3.Error as exc:
+            raise BackendError(f"cannot open index database in {self.folder}: {exc}") from exc
+        self._local.conn = conn
+        with self._conn_lock:
+            self._connections.append(conn)
+        return conn
+
+    def _reload_live(self) -> None:
+        slots = np.fromiter((r[0] for r in self._conn().execute(
+            "SELECT vec_slot FROM photos WHERE vec_slot IS NOT NULL")), dtype=np.int64)
+        self.vectors.set_live(slots)
+
+    def _write(self):
+        return _WriteTransaction(self)
+
+    # --- writes ---------------------------------------------------------------------------
+    def upsert(self, docs: Iterable[PhotoDocument]) -> None:
+        docs = list(docs)
+        if not docs:
+            return
+        for doc in docs:
+            if not doc.id:
+                raise BackendError("a document needs an id (its content hash)")
+        with self._write() as conn:
+            fresh, others = self._split_fresh(conn, docs)
+            self._insert_fresh(conn, fresh)
+            for doc in others:
+                self._upsert_one(conn, doc)
+
+    def _split_fresh(self, conn, docs: list[PhotoDocument]) -> tuple[list[PhotoDocument], list[PhotoDocument]]:
+        """Documents that can be inserted in bulk: new ids whose paths belong to nobody yet.
+        Everything else (replacements, moved paths, repeats within the batch) goes one by one."""
+        ids = [d.id for d in docs]
+        paths = [p for d in docs for p in d.paths]
+        known_ids, taken_paths = set(), set()
+        for chunk in _chunks(ids):
+            known_ids.update(r[0] for r in conn.execute(
+                f"SELECT id FROM photos WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+        for chunk in _chunks(paths):
+            taken_paths.update(r[0] for r in conn.execute(
+                f"SELECT path FROM paths WHERE path IN ({','.join('?' * len(chunk))})", chunk))
+        seen_ids: set[str] = set()
+        seen_paths: set[str] = set()
+        fresh, others = [], []
+        for doc in docs:
+            clash = (doc.id in known_ids or doc.id in seen_ids or len(set(doc.paths)) != len(doc.paths)
+                     or any(p in taken_paths or p in seen_paths for p in doc.paths))
+            (others if clash else fresh).append(doc)
+            seen_ids.add(doc.id)
+            seen_paths.update(doc.paths)
+        return fresh, others
+
+    def _insert_fresh(self, conn, docs: list[PhotoDocument]) -> None:
+        if not docs:
+            return
+        with_vec = [d for d in docs if d.embedding is not None]
+        slots: dict[str, int] = {}
+        if with_vec:
+            sizes = {np.asarray(d.embedding).size for d in with_vec}
+            if len(sizes) != 1:
+                raise BackendError(f"embeddings of one batch differ in size: {sorted(sizes)}")
+            matrix = np.stack([np.asarray(d.embedding, dtype=np.float32).reshape(-1) for d in with_vec])
+            slots = dict(zip((d.id for d in with_vec), (int(s) for s in self.vectors.append(matrix))))
+        first = (conn.execute("SELECT max(pk) FROM photos").fetchone()[0] or 0) + 1
+        pks = range(first, first + len(docs))  # we hold the write lock: nobody else assigns pks
+        conn.executemany(f"INSERT INTO photos({_PHOTO_COLS}) VALUES ({','.join('?' * 19)})",
+                         [(pk, *_photo_row(d, slots.get(d.id))) for pk, d in zip(pks, docs)])
+        conn.executemany("INSERT INTO tags(photo_pk, ord, label, confidence, source) VALUES (?,?,?,?,?)",
+                         [(pk, i, t.label, float(t.confidence), t.source)
+                          for pk, d in zip(pks, docs) for i, t in enumerate(d.tags)])
+        conn.executemany("INSERT INTO objects(photo_pk, ord, label, score, x0, y0, x1, y1) VALUES (?,?,?,?,?,?,?,?)",
+                         [(pk, i, o.label, float(o.score), *map(float, o.box))
+                          for pk, d in zip(pks, docs) for i, o in enumerate(d.objects)])
+        counts: dict[str, int] = {}
+        all_labels: dict[str, None] = {}
+        for d in docs:
+            for label in dict.fromkeys(t.label for t in d.tags):
+                counts[label] = counts.get(label, 0) + 1
+            all_labels.update(dict.fromkeys([t.label for t in d.tags] + [o.label for o in d.objects]))
+        for chunk in _chunks(list(all_labels)):
+            self._ensure_labels(conn, chunk)
+        conn.executemany("UPDATE labels SET photos = photos + ? WHERE label = ?", [(n, l) for l, n in counts.items()])
+        conn.executemany("INSERT INTO paths(path, photo_pk, folder) VALUES (?,?,?)",
+                         [(p, pk, _folder(p)) for pk, d in zip(pks, docs) for p in d.paths])
+        conn.executemany("INSERT INTO text_fts(rowid, names, folders, camera) VALUES (?,?,?,?)",
+                         [(pk, *_text_columns(d.paths, _camera_text(d))) for pk, d in zip(pks, docs)])
+
+    def _upsert_one(self, conn: sqlite3.Connection, doc: PhotoDocument) -> None:
+        if not doc.id:
+            raise BackendError("a document needs an id (its content hash)")
+        old = conn.execute("SELECT pk, vec_slot FROM photos WHERE id = ?", (doc.id,)).fetchone()
+        slot = self._vector_slot(doc.embedding, old[1] if old else None)
+        if old is not None and old[1] is not None and old[1] != slot:
+            self.vectors.release([old[1]])
+        row = _photo_row(doc, slot)
+        if old is None:
+            pk = conn.execute(f"INSERT INTO photos({_PHOTO_COLS[4:]}) VALUES ({','.join('?' * len(row))})",
+                              row).lastrowid
+        else:
+            pk = old[0]
+            self._drop_children(conn, pk)
+            sets = ", ".join(f"{c.strip()} = ?" for c in _PHOTO_COLS.split(",")[1:])
+            conn.execute(f"UPDATE photos SET {sets} WHERE pk = ?", (*row, pk))
+        self._write_children(conn, pk, doc)
+
+    def _vector_slot(self, embedding, old_slot: int | None) -> int | None:
+        if embedding is None:
+            return None
+        vec = np.asarray(embedding, dtype=np.float32).reshape(-1)
+        if old_slot is not None and self.vectors.dim == len(vec):
+            # Re-upserting the same document must not grow the vector file.
+            if np.array_equal(self.vectors.vectors([old_slot])[0], vec.astype(np.float16).astype(np.float32)):
+                return old_slot
+        return int(self.vectors.append(vec[None, :])[0])
+
+    def _drop_children(self, conn: sqlite3.Connection, pk: int) -> None:
+        labels = [r[0] for r in conn.execute("SELECT DISTINCT label FROM tags WHERE photo_pk = ?", (pk,))]
+        conn.executemany("UPDATE labels SET photos = photos - 1 WHERE label = ?", [(l,) for l in labels])
+        conn.execute("DELETE FROM tags WHERE photo_pk = ?", (pk,))
+        conn.execute("DELETE FROM objects WHERE photo_pk = ?", (pk,))
+        conn.execute("DELETE FROM paths WHERE photo_pk = ?", (pk,))
+        conn.execute("DELETE FROM text_fts WHERE rowid = ?", (pk,))
+
+    def _write_children(self, conn: sqlite3.Connection, pk: int, doc: PhotoDocument) -> None:
+        conn.executemany("INSERT INTO tags(photo_pk, ord, label, confidence, source) VALUES (?,?,?,?,?)",
+                         [(pk, i, t.label, float(t.confidence), t.source) for i, t in enumerate(doc.tags)])
+        conn.executemany("INSERT INTO objects(photo_pk, ord, label, score, x0, y0, x1, y1) VALUES (?,?,?,?,?,?,?,?)",
+                         [(pk, i, o.label, float(o.score), *map(float, o.box)) for i, o in enumerate(doc.objects)])
+        labels = list(dict.fromkeys([t.label for t in doc.tags] + [o.label for o in doc.objects]))
+        self._ensure_labels(conn, labels)
+        conn.executemany("UPDATE labels SET photos = photos + 1 WHERE label = ?",
+                         [(l,) for l in dict.fromkeys(t.label for t in doc.tags)])
+        self._write_paths(conn, pk, doc.paths)
+        conn.execute("UPDATE text_fts SET camera = ? WHERE rowid = ?", (_camera_text(doc), pk))
+
+    def _write_paths(self, conn: sqlite3.Connection, pk: int, paths: list[str]) -> None:
+        paths = list(dict.fromkeys(paths))
+        # A path shows one picture: if another document had it, that file changed content.
+        losers = {r[0] for r in conn.execute(
+            f"SELECT photo_pk FROM paths WHERE path IN ({','.join('?' * len(paths))}) AND photo_pk != ?",
+            (*paths, pk))} if paths else set()
+        conn.execute("DELETE FROM paths WHERE photo_pk = ?", (pk,))
+        conn.executemany("INSERT OR REPLACE INTO paths(path, photo_pk, folder) VALUES (?,?,?)",
+                         [(p, pk, _folder(p)) for p in paths])
+        for other in losers:
+            self._refresh_text(conn, other)
+            if not conn.execute("SELECT 1 FROM paths WHERE photo_pk = ?", (other,)).fetchone():
+                self._delete_pk(conn, other)
+        self._refresh_text(conn, pk)
+
+    def _refresh_text(self, conn: sqlite3.Connection, pk: int) -> None:
+        paths = [r[0] for r in conn.execute("SELECT path FROM paths WHERE photo_pk = ?", (pk,))]
+        camera = conn.execute("SELECT camera FROM text_fts WHERE rowid = ?", (pk,)).fetchone()
+        conn.execute("DELETE FROM text_fts WHERE rowid = ?", (pk,))
+        conn.execute("INSERT INTO text_fts(rowid, names, folders, camera) VALUES (?,?,?,?)",
+                     (pk, *_text_columns(paths, camera[0] if camera else "")))
+
+    def _ensure_labels(self, conn: sqlite3.Connection, labels: list[str]) -> None:
+        if not labels:
+            return
+        known = {r[0] for r in conn.execute(
+            f"SELECT label FROM labels WHERE label IN ({','.join('?' * len(labels))})", labels)}
+        new = [l for l in labels if l not in known]
+        conn.executemany("INSERT INTO labels(label, synonyms) VALUES (?, ?)",
+                         [(l, self._synonyms(l)) for l in new])
+
+    def _synonyms(self, label: str) -> str:
+        if self.vocabulary is None:
+            return ""
+        try:
+            return " ".join(s for s in self.vocabulary.synonyms(label) if s != label)
+        except (KeyError, ValueError):
+            return ""
+
+    def _fill_missing_synonyms(self) -> None:
+        with self._write() as conn:
+            rows = conn.execute("SELECT rowid, label FROM labels WHERE synonyms = ''").fetchall()
+            updates = [(s, rowid) for rowid, label in rows if (s := self._synonyms(label))]
+            conn.executemany("UPDATE labels SET synonyms = ? WHERE rowid = ?", updates)
+
+    def _delete_pk(self, conn: sqlite3.Connection, pk: int) -> None:
+        slot = conn.execute("SELECT vec_slot FROM photos WHERE pk = ?", (pk,)).fetchone()
+        self._drop_children(conn, pk)
+        conn.execute("DELETE FROM photos WHERE pk = ?", (pk,))
+        if slot and slot[0] is not None:
+            self.vectors.release([slot[0]])
+
+    def delete(self, ids: Iterable[str]) -> None:
+        ids = list(ids)
+        if not ids:
+            return
+        with self._write() as conn:
+            for doc_id in ids:
+                row = conn.execute("SELECT pk FROM photos WHERE id = ?", (doc_id,)).fetchone()
+                if row:
+                    self._delete_pk(conn, row[0])
+
+    def set_paths(self, doc_id: str, paths: list[str]) -> None:
+        """Replace the paths of one document; an empty list deletes it; an unknown id is ignored."""
+        with self._write() as conn:
+            row = conn.execute("SELECT pk FROM photos WHERE id = ?", (doc_id,)).fetchone()
+            if row is None:
+                return
+            if not paths:
+                self._delete_pk(conn, row[0])
+            else:
+                self._write_paths(conn, row[0], list(paths))
+
+    def remove_path(self, path: str) -> None:
+        """Drop one path; the document goes when it has no path left (base.py's contract)."""
+        with self._write() as conn:
+            row = conn.execute("SELECT photo_pk FROM paths WHERE path = ?", (path,)).fetchone()
+            if row is None:
+                return
+            conn.execute("DELETE FROM paths WHERE path = ?", (path,))
+            if conn.execute("SELECT 1 FROM paths WHERE photo_pk = ?", (row[0],)).fetchone():
+                self._refresh_text(conn, row[0])
+            else:
+                self._delete_pk(conn, row[0])
+
+    def set_clusters(self, assignment: dict[str, int], names: dict[int, str]) -> None:
+        """Replace every cluster assignment and name (documents not in ``assignment`` get none)."""
+        with self._write() as conn:
+            conn.execute("UPDATE photos SET cluster_id = NULL WHERE cluster_id IS NOT NULL")
+            conn.execute("DELETE FROM clusters")
+            conn.executemany("UPDATE photos SET cluster_id = ? WHERE id = ?",
+                             [(int(c), doc_id) for doc_id, c in assignment.items()])
+            ids = set(int(c) for c in assignment.values()) | set(int(c) for c in names)
+            conn.executemany("INSERT INTO clusters(id, name) VALUES (?, ?)",
+                             [(c, names.get(c, "")) for c in sorted(ids)])
+
+    def flush(self) -> None:
+        with self._write_lock:
+            self._conn().execute("PRAGMA wal_checkpoint(PASSIVE)")
+            self.vectors.flush()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        with self._write_lock:
+            self.vectors.close()
+            self._closed = True
+            with self._conn_lock:
+                for conn in self._connections:
+                    try:
+                        conn.close()
+                    except sqlite3.Error:
+                        pass
+                self._connections.clear()
+            self._local = threading.local()
+
+    # --- reads ----------------------------------------------------------------------------
+    def get(self, doc_id: str) -> PhotoDocument | None:
+        row = self._conn().execute(f"SELECT {_PHOTO_COLS} FROM photos WHERE id = ?", (doc_id,)).fetchone()
+        return self._document(row) if row else None
+
+    def get_by_path(self, path: str) -> PhotoDocument | None:
+        row = self._conn().execute(
+            f"SELECT {', '.join('p.' + c.strip() for c in _PHOTO_COLS.split(','))} "
+            "FROM paths JOIN photos p ON p.pk = paths.photo_pk WHERE paths.path = ?", (path,)).fetchone()
+        return self._document(row) if row else None
+
+    def _document(self, row) -> PhotoDocument:
+        conn = self._conn()
+        pk = row[0]
+        (_, doc_id, width, height, size_bytes, fmt, taken, offset, make, model, lens, lat, lon,
+         orientation, phash, cluster_id, indexed_at, model_version, slot) = row
+        return PhotoDocument(
+            id=doc_id,
+            paths=[r[0] for r in conn.execute("SELECT path FROM paths WHERE photo_pk = ? ORDER BY path", (pk,))],
+            width=width, height=height, size_bytes=size_bytes, format=fmt,
+            taken_at=_from_iso(taken, offset), camera_make=make, camera_model=model, lens=lens,
+            gps=(lat, lon) if lat is not None and lon is not None else None, orientation=orientation,
+            tags=[Tag(l, c, s) for l, c, s in conn.execute(
+                "SELECT label, confidence, source FROM tags WHERE photo_pk = ? ORDER BY ord", (pk,))],
+            objects=[DetectedObject(l, s, (x0, y0, x1, y1)) for l, s, x0, y0, x1, y1 in conn.execute(
+                "SELECT label, score, x0, y0, x1, y1 FROM objects WHERE photo_pk = ? ORDER BY ord", (pk,))],
+            embedding=self.vectors.vectors([slot])[0] if slot is not None else None,
+            phash=phash, cluster_id=cluster_id,
+            indexed_at=datetime.fromisoformat(indexed_at) if indexed_at else None,
+            model_version=model_version,
+        )
+
+    def search(self, query: Query, limit: int = 50, offset: int = 0) -> list[SearchHit]:
+        conn = self._conn()
+        terms = [sql_search.resolve_term(conn, t) for t in query.terms]
+        excluded = [sql_search.resolve_term(conn, t) for t in query.excluded]
+        if limit <= 0:
+            return []
+        if len(terms) == 1 and terms[0].labels:
+            top = self._single_term_top(conn, query, terms[0], excluded, limit + max(int(offset), 0))
+            if top is not None:
+                return self._hits(top[max(int(offset), 0):], terms)
+        built = sql_search.build_match(query, terms, excluded)
+        if built is None:
+            return []
+        sql, params = built
+        rows = conn.execute(sql + " LIMIT ? OFFSET ?", (*params, int(limit), max(int(offset), 0))).fetchall()
+        return self._hits([(pk, doc_id, score) for pk, doc_id, _, score in rows], terms)
+
+    def _single_term_top(self, conn, query: Query, term, excluded, n: int) -> list[tuple[int, str, float]] | None:
+        """Best ``n`` hits of a one-term query without scoring every photo that matches it.
+
+        Same ranking as the SQL of sql_search (score = best tag/object confidence + text score),
+        but tag and object rows are read in descending confidence from the (label, confidence)
+        indexes, and reading stops once ``n`` photos that pass the filters score above anything
+        still unread. Photos matched by name are few and scored separately. A broad term such
+        as "animal" on 100k photos thus reads a few hundred rows instead of tens of thousands.
+        Returns None when the text part matches too many photos for this to pay.
+        """
+        text: dict[int, float] = {}
+        if not term.clause.tag_only and term.fts is not None:
+            rows = conn.execute(f"SELECT rowid, -bm25(text_fts, {sql_search.BM25_WEIGHTS}) FROM text_fts "
+                                "WHERE text_fts MATCH ? LIMIT ?", (term.fts, _MAX_TEXT_MATCHES + 1)).fetchall()
+            if len(rows) > _MAX_TEXT_MATCHES:
+                return None
+            text = {pk: sql_search.TEXT_WEIGHT * r / (1.0 + r) for pk, r in rows}
+        conds, cond_params = sql_search.filter_conditions(query, excluded)
+        where = "".join(f" AND {c}" for c in conds)
+        minimum = term.clause.min_confidence
+        floor = f" AND {{col}} >= {float(minimum)!r}" if minimum is not None else ""
+        cursors = [conn.execute(f"SELECT {col}, photo_pk FROM {table} WHERE label = ?{floor.format(col=col)} "
+                                f"ORDER BY {col} DESC", (label,))
+                   for table, col in (("tags", "confidence"), ("objects", "score")) for label in term.labels]
+        best: dict[int, float] = {}  # photo -> best confidence (the first row seen: rows descend)
+        passing: dict[int, tuple[float, str, int, str]] = {}  # photo -> (score, taken, pk, id)
+
+        def admit(pks: list[int]) -> None:
+            for chunk in _chunks(pks):
+                for pk, doc_id, taken in conn.execute(
+                        f"SELECT p.pk, p.id, p.taken_at FROM photos p WHERE p.pk IN ({','.join('?' * len(chunk))})"
+                        f"{where}", (*chunk, *cond_params)):
+                    passing[pk] = (best.get(pk, 0.0) + text.get(pk, 0.0), taken or "", pk, doc_id)
+
+        try:
+            pending: list[int] = []
+            for conf, pk in heapq.merge(*cursors, key=lambda row: -row[0]):
+                if pk in best:
+                    continue
+                best[pk] = conf
+                pending.append(pk)
+                if len(pending) >= 256:
+                    admit(pending)
+                    pending = []
+                    if len(passing) >= n and conf < heapq.nlargest(n, (v[0] for v in passing.values()))[-1]:
+                        break  # every unread photo scores at most conf (+ text, handled below)
+            admit(pending)
+        finally:
+            for cursor in cursors:
+                cursor.close()  # an unfinished statement would pin the WAL read snapshot
+        unseen = [pk for pk in text if pk not in best]
+        if unseen:  # matched by name: look up their best confidence directly
+            lmarks = ",".join("?" * len(term.labels))
+            for chunk in _chunks(unseen):
+                marks = ",".join("?" * len(chunk))
+                for table, col in (("tags", "confidence"), ("objects", "score")):
+                    for pk, conf in conn.execute(
+                            f"SELECT photo_pk, max({col}) FROM {table} WHERE photo_pk IN ({marks}) AND +label IN "
+                            f"({lmarks}){floor.format(col=col)} GROUP BY photo_pk", (*chunk, *term.labels)):
+                        best[pk] = max(best.get(pk, 0.0), conf)
+            admit(unseen)
+        ranked = sorted(passing.values(), reverse=True)[:n]  # score, then newest, then pk: as the SQL
+        return [(pk, doc_id, score) for score, _, pk, doc_id in ranked]
+
+    def _hits(self, rows: list[tuple[int, str, float]], terms) -> list[SearchHit]:
+        if not rows:
+            return []
+        conn = self._conn()
+        pks = [r[0] for r in rows]
+        marks = ",".join("?" * len(pks))
+        paths: dict[int, list[str]] = {}
+        for pk, path in conn.execute(f"SELECT photo_pk, path FROM paths WHERE photo_pk IN ({marks}) ORDER BY path", pks):
+            paths.setdefault(pk, []).append(path)
+        explanations = self._explain(conn, pks, terms) if terms else {}
+        return [SearchHit(id=doc_id, path=(paths.get(pk) or [""])[0], score=float(score),
+                          paths=paths.get(pk, []), explanation=explanations.get(pk, []))
+                for pk, doc_id, score in rows]
+
+    def _explain(self, conn, pks: list[int], terms) -> dict[int, list[tuple[str, str, float]]]:
+        """Which tags, objects and names made each hit match (shown on hover in the GUI)."""
+        out: dict[int, list[tuple[str, str, float]]] = {pk: [] for pk in pks}
+        marks = ",".join("?" * len(pks))
+        for term in terms:
+            minimum = term.clause.min_confidence or 0.0
+            if term.labels:
+                lmarks = ",".join("?" * len(term.labels))
+                for kind, table, col in (("tag", "tags", "confidence"), ("object", "objects", "score")):
+                    seen: dict[int, int] = {}
+                    for pk, label, conf in conn.execute(
+                            # "+label": look rows up by photo (primary key), not by label,
+                            # whose index range can hold most of the library for "animal".
+                            f"SELECT photo_pk, label, max({col}) FROM {table} WHERE photo_pk IN ({marks}) "
+                            f"AND +label IN ({lmarks}) AND {col} >= ? GROUP BY photo_pk, label "
+                            f"ORDER BY max({col}) DESC", (*pks, *term.labels, minimum)):
+                        if seen.get(pk, 0) < _MAX_EXPLANATIONS_PER_TERM:
+                            out[pk].append((kind, label, round(float(conf), 4)))
+                            seen[pk] = seen.get(pk, 0) + 1
+            if term.clause.tag_only or term.fts is None:
+                continue
+            for column, kind in (("names", "name"), ("folders", "folder"), ("camera", "camera")):
+                for pk, text in conn.execute(
+                        f"SELECT rowid, {column} FROM text_fts WHERE rowid IN ({marks}) AND text_fts MATCH ?",
+                        (*pks, f"{column} : {term.fts}")):
+                    out[pk].append((kind, _matching_part(text, kind, conn, pk, term.clause.text), 1.0))
+        # Two terms can name the same tag ("tag:dog dog>=0.9"): say it once.
+        return {pk: list(dict.fromkeys(entries)) for pk, entries in out.items()}
+
+    def similar(self, vector: np.ndarray, limit: int = 50, query: Query | None = None,
+                exclude_ids: Iterable[str] = ()) -> list[SearchHit]:
+        if limit <= 0 or self.vectors.dim is None:
+            return []
+        conn = self._conn()
+        exclude_ids = list(exclude_ids)
+        exclude_slots = np.array([r[0] for r in conn.execute(
+            f"SELECT vec_slot FROM photos WHERE id IN ({','.join('?' * len(exclude_ids))}) AND vec_slot IS NOT NULL",
+            exclude_ids)], dtype=np.int64) if exclude_ids else None
+        if query is None or query.is_empty:
+            slots, scores = self.vectors.search(vector, limit, exclude=exclude_slots)
+        else:
+            slots, scores = self._filtered_similar(conn, vector, limit, query, exclude_slots)
+        return self._slot_hits(conn, slots, scores)
+
+    def _filtered_similar(self, conn, vector, limit, query, exclude_slots):
+        """Filtered kNN: over-fetch from the vector index and keep what passes the filter; when the
+        filter is selective, search exactly within the rows that pass it."""
+        terms = [sql_search.resolve_term(conn, t) for t in query.terms]
+        excluded = [sql_search.resolve_term(conn, t) for t in query.excluded]
+        # Checking a few hundred nearest rows against the filter is cheap; most filters pass
+        # enough of them. Only a selective filter needs the full list of rows that pass.
+        want = max(limit * 4, 100)
+        slots, scores = self.vectors.search(vector, want, exclude=exclude_slots)
+        passing = self._passing_slots(conn, query, terms, excluded, slots)
+        if passing is None:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        keep = np.isin(slots, passing)
+        if keep.sum() >= limit or len(slots) < want:
+            return slots[keep][:limit], scores[keep][:limit]
+        # Photos near this one are often from the same shoot (same camera, same day), so a filter
+        # can reject a whole neighbourhood: then search within the rows that pass.
+        built = sql_search.build_match(query, terms, excluded, ("p.vec_slot IS NOT NULL",), ordered=False)
+        if built is None:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        allowed = np.fromiter((r[0] for r in conn.execute(*built)), dtype=np.int64)
+        if len(allowed) > _EXACT_SUBSET_LIMIT and self.vectors.has_ann:
+            # Broad filter: a deeper approximate search usually finds enough that pass.
+            fraction = len(allowed) / max(self.vectors.live_count, 1)
+            slots, scores = self.vectors.search(vector, int(limit / fraction * 4) + 100, exclude=exclude_slots)
+            keep = np.isin(slots, allowed)
+            if keep.sum() >= limit:
+                return slots[keep][:limit], scores[keep][:limit]
+        return self.vectors.search(vector, limit, within=allowed, exclude=exclude_slots)
+
+    def _passing_slots(self, conn, query, terms, excluded, slots: np.ndarray) -> np.ndarray | None:
+        if not len(slots):
+            return np.zeros(0, np.int64)
+        marks = ",".join("?" * len(slots))
+        built = sql_search.build_match(query, terms, excluded, (f"p.vec_slot IN ({marks})",),
+                                       tuple(int(s) for s in slots), ordered=False)
+        if built is None:
+            return None
+        return np.fromiter((r[0] for r in conn.execute(*built)), dtype=np.int64)
+
+    def _slot_hits(self, conn, slots: np.ndarray, scores: np.ndarray) -> list[SearchHit]:
+        if not len(slots):
+            return []
+        marks = ",".join("?" * len(slots))
+        by_slot = {slot: (pk, doc_id) for pk, doc_id, slot in conn.execute(
+            f"SELECT pk, id, vec_slot FROM photos WHERE vec_slot IN ({marks})", [int(s) for s in slots])}
+        rows = [(*by_slot[int(s)], float(min(1.0, max(-1.0, sc)))) for s, sc in zip(slots, scores)
+                if int(s) in by_slot]  # a row deleted since the vector search started is skipped
+        return self._hits(rows, [])
+
+    def iter_embeddings(self) -> Iterator[tuple[str, np.ndarray]]:
+        last = 0
+        while True:
+            rows = self._conn().execute(
+                "SELECT pk, id, vec_slot FROM photos WHERE pk > ? AND vec_slot IS NOT NULL ORDER BY pk LIMIT 2000",
+                (last,)).fetchall()
+            if not rows:
+                return
+            vecs = self.vectors.vectors([r[2] for r in rows])
+            for (_, doc_id, _), vec in zip(rows, vecs):
+                yield doc_id, vec
+            last = rows[-1][0]
+
+    def iter_documents(self) -> Iterator[PhotoDocument]:
+        last = 0
+        while True:
+            rows = self._conn().execute(f"SELECT {_PHOTO_COLS} FROM photos WHERE pk > ? ORDER BY pk LIMIT 500",
+                                        (last,)).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield self._document(row)
+            last = rows[-1][0]
+
+    def tag_counts(self, limit: int = 100, prefix: str = "") -> list[tuple[str, int]]:
+        """Labels by number of photos tagged with them, most common first."""
+        prefix = prefix.lower()
+        sql = "SELECT label, photos FROM labels WHERE photos > 0"
+        params: list = []
+        if prefix:
+            # label >= prefix AND label < prefix + U+10FFFF: a range scan on the unique index
+            sql += " AND label >= ? AND label < ?"
+            params += [prefix, prefix + "\U0010ffff"]
+        sql += " ORDER BY photos DESC, label LIMIT ?"
+        return [(l, n) for l, n in self._conn().execute(sql, (*params, int(limit)))]
+
+    def cluster_counts(self) -> list[tuple[int, str, int]]:
+        return [(cid, name or "", n) for cid, name, n in self._conn().execute(
+            "SELECT p.cluster_id, c.name, count(*) FROM photos p LEFT JOIN clusters c ON c.id = p.cluster_id "
+            "WHERE p.cluster_id IS NOT NULL GROUP BY p.cluster_id ORDER BY count(*) DESC, p.cluster_id")]
+
+    def stats(self) -> IndexStats:
+        """``tags`` counts distinct labels in use; ``size_bytes`` is the index folder on disk."""
+        conn = self._conn()
+        docs, with_vec = conn.execute("SELECT count(*), count(vec_slot) FROM photos").fetchone()
+        files = conn.execute("SELECT count(*) FROM paths").fetchone()[0]
+        tags = conn.execute("SELECT count(*) FROM labels WHERE photos > 0").fetchone()[0]
+        size = sum(f.stat().st_size for f in self.folder.glob(_DB + "*")) + self.vectors.disk_bytes()
+        return IndexStats(documents=docs, files=files, tags=tags, with_embedding=with_vec, size_bytes=size)
+
+
+class _WriteTransaction:
+    """``with index._write() as conn``: the write lock plus one IMMEDIATE transaction."""
+
+    def __init__(self, index: EmbeddedIndex):
+        self.index = index
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.index._write_lock.acquire()
+        try:
+            self.conn = self.index._conn()
+            self.conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self.index._write_lock.release()
+            raise
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is None:
+                self.conn.execute("COMMIT")
+            else:
+                self.conn.execute("ROLLBACK")
+                # Vector slots written or released inside the failed transaction: the catalog is
+                # the truth, so take liveness from it again.
+                self.index._reload_live()
+        finally:
+            self.index._write_lock.release()
+        if isinstance(exc, sqlite3.Error):
+            raise BackendError(f"index write failed: {exc}") from exc
+
+
+def _photo_row(doc: PhotoDocument, slot: int | None) -> tuple:
+    taken, offset = None, None
+    if doc.taken_at is not None:
+        taken = sql_search.iso_key(doc.taken_at)
+        utcoffset = doc.taken_at.utcoffset()
+        offset = utcoffset.total_seconds() if utcoffset is not None else None
+    lat, lon = doc.gps if doc.gps else (None, None)
+    return (doc.id, int(doc.width), int(doc.height), int(doc.size_bytes), doc.format or "", taken, offset,
+            doc.camera_make, doc.camera_model, doc.lens, lat, lon, doc.orientation, doc.phash, doc.cluster_id,
+            doc.indexed_at.isoformat() if doc.indexed_at else None, doc.model_version or "", slot)
+
+
+def _from_iso(text: str | None, offset: float | None) -> datetime | None:
+    if not text:
+        return None
+    when = datetime.fromisoformat(text)
+    return when.replace(tzinfo=timezone(timedelta(seconds=offset))) if offset is not None else when
+
+
+def _chunks(items: list, size: int = 500):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _camera_text(doc: PhotoDocument) -> str:
+    return " ".join(x for x in (doc.camera_make, doc.camera_model, doc.lens) if x)
+
+
+def _text_columns(paths: list[str], camera: str) -> tuple[str, str, str]:
+    """(names, folders, camera) of the per-photo FTS row."""
+    return (" ".join(_name(p) for p in paths), " ".join(dict.fromkeys(_folder(p) for p in paths)), camera)
+
+
+def _folder(path: str) -> str:
+    return os.path.dirname(path)
+
+
+def _name(path: str) -> str:
+    return os.path.basename(path)
+
+
+def _matching_part(text: str, kind: str, conn, pk: int, term_text: str) -> str:
+    """The single file name / folder that matched, for the explanation (FTS tells us the column)."""
+    if kind == "camera":
+        return text
+    rows = [r[0] for r in conn.execute("SELECT path FROM paths WHERE photo_pk = ? ORDER BY path", (pk,))]
+    parts = [_name(p) if kind == "name" else _folder(p) for p in rows]
+    words = [w for w in term_text.lower().split() if w]
+    for part in parts:
+        if all(w[:4] in part.lower() for w in words):  # stemmed match: compare word stems loosely
+            return part
+    return parts[0] if parts else text

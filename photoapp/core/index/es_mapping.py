@@ -1,0 +1,281 @@
+"""The Elasticsearch index layout: an index template, a versioned index behind an alias, and
+the PhotoDocument <-> _source translation.
+
+Why a versioned index behind an alias: a mapping cannot be changed in place, so a schema change
+creates ``photoapp-photos-v{N+1}``, reindexes into it and swaps the alias atomically; nothing
+is lost and readers never see a half-built index.
+"""
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+
+from ..records import DetectedObject, PhotoDocument, Tag
+from .es_connection import ServerInfo
+
+SCHEMA_VERSION = 1
+
+
+def alias_name(prefix: str) -> str:
+    return f"{prefix}-photos"
+
+
+def index_name(prefix: str, version: int | None = None) -> str:
+    return f"{prefix}-photos-v{SCHEMA_VERSION if version is None else version}"
+
+
+def template_name(prefix: str) -> str:
+    return f"{prefix}-photos"
+
+
+ANALYSIS = {
+    "analyzer": {
+        # Free text: tags, their synonyms, and name words. Stemming lets "dogs" find "dog".
+        "photo_text": {"type": "custom", "tokenizer": "standard",
+                       "filter": ["lowercase", "asciifolding", "porter_stem"]},
+        # File and folder names: split on anything that is not a letter or digit, so
+        # "IMG_2020-beach.jpg" gives img / 2020 / beach / jpg.
+        "file_name": {"type": "custom", "tokenizer": "name_words", "filter": ["lowercase", "asciifolding"]},
+        # "/a/b/c" -> "/a", "/a/b", "/a/b/c": a term query for a folder finds its whole subtree.
+        "folder_path": {"type": "custom", "tokenizer": "folder_hierarchy", "filter": ["lowercase"]},
+    },
+    "tokenizer": {
+        "name_words": {"type": "pattern", "pattern": "[^\\p{L}\\p{N}]+"},
+        "folder_hierarchy": {"type": "path_hierarchy", "delimiter": "/"},
+    },
+    "normalizer": {
+        "lowercase_keyword": {"type": "custom", "filter": ["lowercase", "asciifolding"]},
+    },
+}
+
+
+def vector_mapping(server: ServerInfo, dims: int | None) -> dict:
+    mapping: dict = {"type": "dense_vector", "index": True, "similarity": "cosine"}
+    if dims:
+        mapping["dims"] = int(dims)
+    # int8_hnsw (scalar-quantised HNSW, 4x less memory) exists from 8.12; plain hnsw before.
+    mapping["index_options"] = {"type": "int8_hnsw" if server.at_least(8, 12) else "hnsw"}
+    return mapping
+
+
+def mappings(server: ServerInfo, dims: int | None) -> dict:
+    kw_lc = {"type": "keyword", "normalizer": "lowercase_keyword"}
+    return {
+        "dynamic": "strict",
+        "_meta": {"app": "photoapp", "schema_version": SCHEMA_VERSION},
+        "properties": {
+            "doc_id": {"type": "keyword"},  # == _id; sortable for search_after paging
+            "paths": {"type": "keyword"},
+            "folders": {"type": "text", "analyzer": "folder_path", "search_analyzer": "keyword"},
+            "folders_lc": kw_lc,  # folder:holidays = "a folder on the path contains"
+            "names": {"type": "text", "analyzer": "file_name"},  # file names, as words
+            "folder_words": {"type": "text", "analyzer": "file_name"},  # folder names, as words
+            # Tags and objects as nested objects, so label and confidence match *together*;
+            # ``words`` is the label plus its synonyms as free text ("rooster" finds "cock").
+            "tags": {"type": "nested", "properties": {
+                "label": {"type": "keyword"},
+                # double, not float: "dog>0.95" must not match a stored 0.95 rounded to float32
+                "confidence": {"type": "double"},
+                "source": {"type": "keyword"},
+                "words": {"type": "text", "analyzer": "photo_text"},
+            }},
+            "objects": {"type": "nested", "properties": {
+                "label": {"type": "keyword"},
+                "score": {"type": "double"},
+                "box": {"type": "float", "index": False},
+                "words": {"type": "text", "analyzer": "photo_text"},
+            }},
+            "tag_labels": {"type": "keyword"},  # flat copies: terms aggregations, cheap lookups
+            "object_labels": {"type": "keyword"},
+            "width": {"type": "integer"},
+            "height": {"type": "integer"},
+            "size_bytes": {"type": "long"},
+            "format": {"type": "keyword"},
+            # Wall-clock time the photo was taken (what after:/before: and sorting compare), and
+            # the camera's UTC offset when it recorded one, to give back the exact datetime.
+            "taken_at": {"type": "date"},
+            "taken_utcoffset": {"type": "integer", "index": False},
+            "camera": kw_lc,  # "make model", for camera:canon
+            "camera_text": {"type": "text", "analyzer": "file_name"},  # make model lens, as words
+            "camera_make": {"type": "keyword"},
+            "camera_model": {"type": "keyword"},
+            "lens": {"type": "keyword"},
+            "gps": {"type": "geo_point"},
+            "orientation": {"type": "byte"},
+            "embedding": vector_mapping(server, dims),
+            "phash": {"type": "keyword"},
+            "cluster_id": {"type": "integer"},
+            "cluster_name": {"type": "keyword"},
+            "indexed_at": {"type": "date"},
+            "model_version": {"type": "keyword"},
+        },
+    }
+
+
+def index_settings(server: ServerInfo) -> dict:
+    settings: dict = {"number_of_shards": 1, "analysis": ANALYSIS}
+    if server.at_least(9, 2):
+        # 9.2 stops returning dense vectors in _source by default; we read them back
+        # (iter_embeddings, export, exact cosine), so keep them.
+        settings["index.mapping.exclude_source_vectors"] = False
+    return settings
+
+
+def index_template(prefix: str, server: ServerInfo, dims: int | None) -> dict:
+    """Body for ``PUT _index_template/<prefix>-photos``: every ``<prefix>-photos-v*`` index gets
+    this layout, including ones created by a reindex."""
+    return {
+        "index_patterns": [f"{prefix}-photos-v*"],
+        "priority": 200,
+        "template": {"settings": index_settings(server), "mappings": mappings(server, dims)},
+        "_meta": {"app": "photoapp", "schema_version": SCHEMA_VERSION},
+    }
+
+
+# --- documents ---------------------------------------------------------------------------
+def _folder(path: str) -> str:
+    return os.path.dirname(path.replace("\\", "/")) or "/"
+
+
+def path_fields(paths: list[str]) -> dict:
+    """The fields derived from the path list (also sent alone by set_paths)."""
+    paths = sorted(dict.fromkeys(paths))
+    folders = list(dict.fromkeys(_folder(p) for p in paths))
+    return {"paths": paths, "folders": folders, "folders_lc": folders,
+            "names": " ".join(os.path.basename(p.replace("\\", "/")) for p in paths),
+            "folder_words": " ".join(folders)}
+
+
+def _offset_seconds(dt: datetime | None) -> int | None:
+    off = dt.utcoffset() if dt is not None else None
+    return int(off.total_seconds()) if off is not None else None
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.isoformat() if dt else None
+
+
+def to_source(doc: PhotoDocument, synonyms=None, with_embedding: bool = True) -> dict:
+    """PhotoDocument -> _source. ``synonyms(label) -> list[str]`` feeds the free-text words."""
+    def words(label: str) -> str:
+        extra = [w for w in (synonyms(label) if synonyms is not None else []) if w != label]
+        return " ".join([label, *extra])
+
+    camera = " ".join(x for x in (doc.camera_make, doc.camera_model) if x) or None
+    camera_text = " ".join(x for x in (doc.camera_make, doc.camera_model, doc.lens) if x) or None
+    src = {
+        "doc_id": doc.id,
+        **path_fields(doc.paths),
+        "tags": [{"label": t.label, "confidence": float(t.confidence), "source": t.source,
+                  "words": words(t.label)} for t in doc.tags],
+        "tag_labels": list(dict.fromkeys(t.label for t in doc.tags)),
+        "objects": [{"label": o.label, "score": float(o.score), "box": [float(v) for v in o.box],
+                     "words": words(o.label)} for o in doc.objects],
+        "object_labels": list(dict.fromkeys(o.label for o in doc.objects)),
+        "width": doc.width, "height": doc.height, "size_bytes": doc.size_bytes, "format": doc.format,
+        "taken_at": _iso(doc.taken_at.replace(tzinfo=None)) if doc.taken_at else None,
+        "taken_utcoffset": _offset_seconds(doc.taken_at),
+        "camera": camera, "camera_text": camera_text, "camera_make": doc.camera_make, "camera_model": doc.camera_model,
+        "lens": doc.lens,
+        "gps": {"lat": float(doc.gps[0]), "lon": float(doc.gps[1])} if doc.gps else None,
+        "orientation": doc.orientation,
+        "phash": doc.phash,
+        "cluster_id": doc.cluster_id,
+        "indexed_at": _iso(doc.indexed_at),
+        "model_version": doc.model_version,
+    }
+    if with_embedding and doc.embedding is not None:
+        src["embedding"] = [float(v) for v in np.asarray(doc.embedding, dtype=np.float32)]
+    return {k: v for k, v in src.items() if v is not None}
+
+
+def vector_json(vec) -> str:
+    """A float32 vector as a JSON array, 9 significant digits: exactly float32's precision
+    (lossless round trip) at about half the bytes of Python's float repr, and no per-float
+    json encoding (the vector is most of a document's bytes)."""
+    return "[" + ",".join(map("{:.9g}".format, np.asarray(vec, dtype=np.float32).tolist())) + "]"
+
+
+def to_json(doc: PhotoDocument, synonyms=None) -> str:
+    """``to_source`` serialised for the bulk request body (what the outbox stores)."""
+    src = to_source(doc, synonyms, with_embedding=False)
+    text = json.dumps(src, separators=(",", ":"), ensure_ascii=False)
+    if doc.embedding is None:
+        return text
+    return text[:-1] + ',"embedding":' + vector_json(doc.embedding) + "}"
+
+
+def _date(value) -> datetime | None:
+    if not value:
+        return None
+    if isinstance(value, (int, float)):  # epoch millis, if a server normalised it
+        return datetime.fromtimestamp(value / 1000, timezone.utc).replace(tzinfo=None)
+    text = str(value).replace("Z", "+00:00")
+    return datetime.fromisoformat(text)
+
+
+def _taken_at(src: dict) -> datetime | None:
+    dt = _date(src.get("taken_at"))
+    offset = src.get("taken_utcoffset")
+    if dt is not None and offset is not None:
+        dt = dt.replace(tzinfo=timezone(timedelta(seconds=int(offset))))
+    return dt
+
+
+def from_source(doc_id: str, src: dict) -> PhotoDocument:
+    gps = src.get("gps")
+    if isinstance(gps, dict):
+        gps = (float(gps["lat"]), float(gps["lon"]))
+    elif isinstance(gps, (list, tuple)) and len(gps) == 2:  # GeoJSON order is [lon, lat]
+        gps = (float(gps[1]), float(gps[0]))
+    emb = src.get("embedding")
+    return PhotoDocument(
+        id=doc_id,
+        paths=list(src.get("paths", [])),
+        width=int(src.get("width", 0) or 0),
+        height=int(src.get("height", 0) or 0),
+        size_bytes=int(src.get("size_bytes", 0) or 0),
+        format=src.get("format", "") or "",
+        taken_at=_taken_at(src),
+        camera_make=src.get("camera_make"),
+        camera_model=src.get("camera_model"),
+        lens=src.get("lens"),
+        gps=gps,
+        orientation=src.get("orientation"),
+        tags=[Tag(t["label"], float(t["confidence"]), t.get("source", "classifier"))
+              for t in src.get("tags", [])],
+        objects=[DetectedObject(o["label"], float(o["score"]), tuple(float(v) for v in o["box"]))
+                 for o in src.get("objects", [])],
+        embedding=np.asarray(emb, dtype=np.float32) if emb is not None else None,
+        phash=src.get("phash"),
+        cluster_id=src.get("cluster_id"),
+        indexed_at=_date(src.get("indexed_at")),
+        model_version=src.get("model_version", "") or "",
+    )
+
+
+# --- compatibility of an existing index -----------------------------------------------------
+def _flatten(props: dict, prefix: str = "") -> dict[str, str]:
+    out = {}
+    for name, spec in props.items():
+        key = prefix + name
+        out[key] = spec.get("type", "object")
+        if "properties" in spec:
+            out.update(_flatten(spec["properties"], key + "."))
+    return out
+
+
+def mapping_conflicts(existing: dict, wanted: dict) -> list[str]:
+    """Field type differences between an existing index's mapping and ours (empty = fine).
+
+    A field we need that is missing from the existing mapping also counts: with
+    ``dynamic: strict`` every write carrying it would fail.
+    """
+    have = _flatten(existing.get("properties", {}))
+    need = _flatten(wanted.get("properties", {}))
+    wrong = [f"{f}: is {have[f]}, we need {t}" for f, t in need.items() if f in have and have[f] != t]
+    missing = [f"{f}: missing (we need {t})" for f, t in need.items() if f not in have]
+    return wrong + missing  # wrong types first: they are the real conflicts

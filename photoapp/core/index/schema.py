@@ -1,0 +1,118 @@
+"""SQLite schema of the embedded index: a version number and ordered migrations.
+
+Adding a change = appending one (version, statements) pair to ``MIGRATIONS``; ``migrate`` applies
+every newer one in order, each in its own transaction, and records ``schema_version`` in ``meta``.
+"""
+from __future__ import annotations
+
+import sqlite3
+
+from ..errors import BackendError
+
+MIGRATIONS: list[tuple[int, list[str]]] = [
+    (1, [
+        # One row per distinct picture (content hash). taken_at is the wall-clock time as a
+        # sortable ISO string; taken_utcoffset keeps the zone when the camera recorded one.
+        """CREATE TABLE photos (
+            pk INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            width INTEGER NOT NULL DEFAULT 0,
+            height INTEGER NOT NULL DEFAULT 0,
+            size_bytes INTEGER NOT NULL DEFAULT 0,
+            format TEXT NOT NULL DEFAULT '',
+            taken_at TEXT,
+            taken_utcoffset REAL,
+            camera_make TEXT,
+            camera_model TEXT,
+            lens TEXT,
+            gps_lat REAL,
+            gps_lon REAL,
+            orientation INTEGER,
+            phash TEXT,
+            cluster_id INTEGER,
+            indexed_at TEXT,
+            model_version TEXT NOT NULL DEFAULT '',
+            vec_slot INTEGER
+        )""",
+        "CREATE INDEX photos_by_date ON photos(taken_at, pk)",
+        "CREATE INDEX photos_by_cluster ON photos(cluster_id)",
+        "CREATE UNIQUE INDEX photos_by_slot ON photos(vec_slot) WHERE vec_slot IS NOT NULL",
+        # A path belongs to exactly one document; a document may have several (copies).
+        """CREATE TABLE paths (
+            path TEXT PRIMARY KEY,
+            photo_pk INTEGER NOT NULL REFERENCES photos(pk) ON DELETE CASCADE,
+            folder TEXT NOT NULL
+        )""",
+        "CREATE INDEX paths_by_photo ON paths(photo_pk)",
+        # ord keeps the tag order of the document; (label, confidence) serves keyword search.
+        """CREATE TABLE tags (
+            photo_pk INTEGER NOT NULL REFERENCES photos(pk) ON DELETE CASCADE,
+            ord INTEGER NOT NULL,
+            label TEXT NOT NULL,
+            confidence REAL NOT NULL,
+            source TEXT NOT NULL,
+            PRIMARY KEY (photo_pk, ord)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX tags_by_label ON tags(label, confidence, photo_pk)",
+        """CREATE TABLE objects (
+            photo_pk INTEGER NOT NULL REFERENCES photos(pk) ON DELETE CASCADE,
+            ord INTEGER NOT NULL,
+            label TEXT NOT NULL,
+            score REAL NOT NULL,
+            x0 REAL NOT NULL, y0 REAL NOT NULL, x1 REAL NOT NULL, y1 REAL NOT NULL,
+            PRIMARY KEY (photo_pk, ord)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX objects_by_label ON objects(label, score, photo_pk)",
+        # The label dictionary: every tag/object label once, with its synonyms (from the
+        # vocabulary) and how many photos carry it as a tag. Words are matched against this small
+        # table, not against millions of per-photo rows.
+        """CREATE TABLE labels (
+            rowid INTEGER PRIMARY KEY,
+            label TEXT NOT NULL UNIQUE,
+            synonyms TEXT NOT NULL DEFAULT '',
+            photos INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX labels_by_count ON labels(photos)",
+        """CREATE VIRTUAL TABLE label_fts USING fts5(
+            label, synonyms, content='labels', content_rowid='rowid', tokenize='porter unicode61')""",
+        """CREATE TRIGGER labels_ai AFTER INSERT ON labels BEGIN
+            INSERT INTO label_fts(rowid, label, synonyms) VALUES (new.rowid, new.label, new.synonyms);
+        END""",
+        """CREATE TRIGGER labels_au AFTER UPDATE OF label, synonyms ON labels BEGIN
+            INSERT INTO label_fts(label_fts, rowid, label, synonyms) VALUES ('delete', old.rowid, old.label, old.synonyms);
+            INSERT INTO label_fts(rowid, label, synonyms) VALUES (new.rowid, new.label, new.synonyms);
+        END""",
+        # Per-photo free text other than tags: file names, folder names, camera. rowid = photos.pk.
+        """CREATE VIRTUAL TABLE text_fts USING fts5(names, folders, camera, tokenize='porter unicode61')""",
+        "CREATE TABLE clusters (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '')",
+    ]),
+]
+
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the database to ``SCHEMA_VERSION``; returns the version found before.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``)."""
+    conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    found = int(row[0]) if row else 0
+    if found > SCHEMA_VERSION:
+        raise BackendError(f"index schema version {found} is newer than this photoapp understands "
+                           f"({SCHEMA_VERSION}); upgrade photoapp")
+    for version, statements in MIGRATIONS:
+        if version <= found:
+            continue
+        # One transaction per migration: all or nothing (the connection is in autocommit mode,
+        # so DDL is inside the transaction too).
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in statements:
+                conn.execute(statement)
+            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(version),))
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    return found

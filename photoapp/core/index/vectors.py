@@ -1,0 +1,375 @@
+"""The embedded index's vector store: float16 rows on disk plus an approximate index for big libraries.
+
+Layout of the folder:
+    vectors.f16   every vector ever written, one float16 row per *slot*, append-only, memory-mapped
+    store.json    {"dim": 1280}
+    ann.usearch   HNSW graph (usearch) over PCA-reduced copies of the rows, keys = slots
+    ann.npz       the PCA (mean, components) the graph was built with
+    ann.json      {"upto": rows covered by the graph, "fitted_on": rows the PCA was fitted on}
+
+Why this shape:
+- Full vectors stay on disk (1M x 1280 x float16 = 2.5 GB) and are read only for the few rows a
+  query touches, so memory does not grow with the library.
+- Below ``ann_threshold`` live vectors the search is exact (usearch's SIMD brute force over the
+  float16 rows: ~7 ms at 20k). Above it, an HNSW graph over ``reduced_dim``-dimensional PCA
+  projections proposes candidates and every candidate is re-scored exactly from the float16 rows.
+  PCA makes building the graph ~10x cheaper than at 1280 dimensions (graph build cost is
+  distance evaluations x dimensions) and keeps the graph small enough to memory-map.
+- Slots are append-only; a replaced or deleted vector just becomes dead (the owner tells us which
+  slots are live). The graph may hold dead keys: they are filtered out after the search.
+
+The owner (EmbeddedIndex) maps document ids to slots in SQLite and calls ``set_live`` on open.
+Thread-safety: one lock guards the mutable state; searches hold it only around the graph query.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+from usearch.index import Index, MetricKind
+from usearch.index import search as exact_search
+
+from ..errors import BackendError
+
+log = logging.getLogger(__name__)
+
+_ROWS = "vectors.f16"
+_META = "store.json"
+_ANN = "ann.usearch"
+_PCA = "ann.npz"
+_ANN_META = "ann.json"
+
+
+class VectorStore:
+    def __init__(self, folder: str | os.PathLike, *, ann_threshold: int = 20_000, reduced_dim: int = 128,
+                 connectivity: int = 16, expansion_add: int = 128, expansion_search: int = 128,
+                 rerank_factor: int = 3, min_candidates: int = 100, pca_sample: int = 50_000):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.ann_threshold = ann_threshold
+        self.reduced_dim = reduced_dim
+        self.connectivity = connectivity
+        self.expansion_add = expansion_add
+        self.expansion_search = expansion_search
+        # Graph candidates re-scored exactly: max(min_candidates, rerank_factor * k). The floor
+        # matters for small k (recall@10 needs ~100 candidates), the factor for big pages.
+        self.rerank_factor = rerank_factor
+        self.min_candidates = min_candidates
+        self.pca_sample = pca_sample
+        self._lock = threading.RLock()
+        self.dim: int | None = None
+        meta = self.folder / _META
+        if meta.exists():
+            self.dim = int(json.loads(meta.read_text())["dim"])
+        self._count = 0  # slots written
+        self._rows: np.ndarray | None = None  # memmap over the first _count slots
+        self._file = None
+        self._live = np.zeros(0, dtype=bool)
+        self._ann: Index | None = None
+        self._ann_is_view = False
+        self._ann_upto = 0  # slots [0, upto) are in the graph
+        self._ann_fitted_on = 0
+        self._pca_mean: np.ndarray | None = None
+        self._pca_components: np.ndarray | None = None  # (dim, reduced)
+        if self.dim is not None:
+            self._open_rows()
+            self._load_ann()
+
+    # --- files ----------------------------------------------------------------------------
+    def _open_rows(self) -> None:
+        path = self.folder / _ROWS
+        row_bytes = self.dim * 2
+        size = path.stat().st_size if path.exists() else 0
+        if size % row_bytes:  # a torn last row after a crash: drop it (its owner never committed)
+            with open(path, "r+b") as f:
+                f.truncate(size - size % row_bytes)
+            size -= size % row_bytes
+        self._count = size // row_bytes
+        self._file = open(path, "ab")
+        self._remap()
+        if len(self._live) < self._count:
+            self._live = np.concatenate([self._live, np.zeros(self._count - len(self._live), bool)])
+
+    def _remap(self) -> None:
+        if self._count:
+            self._rows = np.memmap(self.folder / _ROWS, dtype=np.float16, mode="r",
+                                   shape=(self._count, self.dim))
+        else:
+            self._rows = np.zeros((0, self.dim or 0), dtype=np.float16)
+
+    def _load_ann(self) -> None:
+        meta = self.folder / _ANN_META
+        if not meta.exists():
+            return
+        try:
+            info = json.loads(meta.read_text())
+            if info.get("upto", 0) > self._count or info.get("dim") != self.dim:
+                raise ValueError("approximate index does not match the stored vectors")
+            pca = np.load(self.folder / _PCA)
+            ann = Index.restore(str(self.folder / _ANN), view=True)
+            if ann is None:
+                raise ValueError("unreadable graph file")
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            # A derived structure: rebuild it instead of failing the whole index.
+            log.warning("discarding approximate vector index in %s: %s", self.folder, exc)
+            return
+        self._ann, self._ann_is_view = ann, True
+        self._ann_upto = int(info["upto"])
+        self._ann_fitted_on = int(info["fitted_on"])
+        self._pca_mean, self._pca_components = pca["mean"], pca["components"]
+
+    # --- liveness -------------------------------------------------------------------------
+    def set_live(self, slots: np.ndarray) -> None:
+        with self._lock:
+            self._live = np.zeros(max(self._count, 0), dtype=bool)
+            slots = np.asarray(slots, dtype=np.int64)
+            self._live[slots[slots < self._count]] = True
+
+    def release(self, slots) -> None:
+        with self._lock:
+            slots = np.asarray(list(slots), dtype=np.int64)
+            if len(slots):
+                self._live[slots[slots < len(self._live)]] = False
+
+    @property
+    def live_count(self) -> int:
+        return int(self._live.sum())
+
+    @property
+    def slot_count(self) -> int:
+        return self._count
+
+    @property
+    def has_ann(self) -> bool:
+        return self._ann is not None
+
+    # --- writes ---------------------------------------------------------------------------
+    def append(self, vectors: np.ndarray) -> np.ndarray:
+        """Write rows, return their slots (marked live)."""
+        vectors = np.asarray(vectors)
+        if vectors.ndim != 2 or not len(vectors):
+            raise BackendError("append expects a non-empty 2-D array of vectors")
+        with self._lock:
+            if self.dim is None:
+                self.dim = int(vectors.shape[1])
+                tmp = self.folder / (_META + ".tmp")
+                tmp.write_text(json.dumps({"dim": self.dim}))
+                tmp.replace(self.folder / _META)
+                self._open_rows()
+            if vectors.shape[1] != self.dim:
+                raise BackendError(f"embedding has {vectors.shape[1]} dimensions but this index holds "
+                                   f"{self.dim}; the model changed, so the index must be rebuilt")
+            rows = vectors.astype(np.float16)
+            if not np.isfinite(rows).all():
+                raise BackendError("embedding contains NaN or infinite values")
+            self._file.write(rows.tobytes())
+            self._file.flush()  # readers map the file: the bytes must be in it before we remap
+            start = self._count
+            self._count += len(rows)
+            self._live = np.concatenate([self._live, np.ones(len(rows), dtype=bool)])
+            self._remap()
+            return np.arange(start, self._count, dtype=np.int64)
+
+    def flush(self) -> None:
+        """Make rows durable and bring the approximate index up to date when it is worth it."""
+        with self._lock:
+            if self._file is not None:
+                self._file.flush()
+                os.fsync(self._file.fileno())
+            self._maintain_ann()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self.flush()
+                self._file.close()
+                self._file = None
+            self._ann = None
+            self._rows = None
+
+    # --- reads ----------------------------------------------------------------------------
+    def vectors(self, slots) -> np.ndarray:
+        slots = np.asarray(slots, dtype=np.int64)
+        rows = self._rows
+        if rows is None or (len(slots) and slots.max() >= len(rows)):
+            raise BackendError("vector slot out of range: the vector file is shorter than the catalog")
+        return np.asarray(rows[slots], dtype=np.float32)
+
+    def search(self, query: np.ndarray, k: int, *, within: np.ndarray | None = None,
+               exclude: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Best ``k`` live slots by cosine similarity: (slots, scores), best first.
+
+        ``within``: only these slots (exact search over them). ``exclude``: never these slots.
+        """
+        query = np.asarray(query, dtype=np.float32).reshape(-1)
+        if self.dim is None or k <= 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        if len(query) != self.dim:
+            raise BackendError(f"query vector has {len(query)} dimensions, the index holds {self.dim}")
+        norm = float(np.linalg.norm(query))
+        if not np.isfinite(norm) or norm == 0:
+            raise BackendError("query vector is zero or not finite")
+        query = query / norm
+        with self._lock:
+            rows, live, count = self._rows, self._live, self._count
+        allowed = live.copy() if len(live) == count else np.zeros(count, bool)
+        if exclude is not None and len(exclude):
+            exclude = np.asarray(exclude, dtype=np.int64)
+            allowed[exclude[exclude < count]] = False
+        if within is not None:
+            within = np.asarray(within, dtype=np.int64)
+            within = within[within < count]
+            within = within[allowed[within]]
+            return self._exact_subset(rows, query, k, within)
+        if self._ann is None:
+            return self._exact_all(rows, query, k, allowed)
+        return self._approximate(rows, query, k, allowed)
+
+    def _exact_subset(self, rows, query, k, slots):
+        if not len(slots):
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        slots = np.sort(slots)  # sequential reads from the memmap
+        subset = np.ascontiguousarray(rows[slots])
+        found = exact_search(subset, query.astype(np.float16), min(k, len(slots)), MetricKind.Cos,
+                             exact=True, threads=1)
+        keys, dist = _flat(found)
+        return slots[keys], (1.0 - dist).astype(np.float32)
+
+    def _exact_all(self, rows, query, k, allowed):
+        n_allowed = int(allowed.sum())
+        if n_allowed == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        n_blocked = len(allowed) - n_allowed
+        if n_blocked > n_allowed:  # mostly dead rows: gathering the live ones is cheaper
+            return self._exact_subset(rows, query, k, np.flatnonzero(allowed))
+        # Ask for enough that k allowed ones survive even if every blocked row ranks first.
+        found = exact_search(rows, query.astype(np.float16), min(len(rows), k + n_blocked), MetricKind.Cos,
+                             exact=True, threads=1)
+        keys, dist = _flat(found)
+        keep = allowed[keys]
+        return keys[keep][:k].astype(np.int64), (1.0 - dist[keep][:k]).astype(np.float32)
+
+    def _approximate(self, rows, query, k, allowed):
+        with self._lock:
+            ann, upto = self._ann, self._ann_upto
+            want = max(k * self.rerank_factor, self.min_candidates)
+            reduced = self._project(query[None, :])[0]
+            found = ann.search(reduced, min(want, max(upto, 1)), threads=1)
+        cand, _ = _flat(found)
+        cand = cand.astype(np.int64)
+        if len(rows) > upto:  # rows written since the graph was last extended: scan them exactly
+            tail_allowed = allowed[upto:]
+            blocked = len(tail_allowed) - int(tail_allowed.sum())
+            tail = exact_search(rows[upto:], query.astype(np.float16), min(len(tail_allowed), k + blocked),
+                                MetricKind.Cos, exact=True, threads=1)
+            cand = np.concatenate([cand, _flat(tail)[0].astype(np.int64) + upto])
+        cand = cand[(cand < len(allowed))]
+        cand = cand[allowed[cand]]
+        if not len(cand):
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        return self._rerank(rows, query, k, cand)
+
+    def _rerank(self, rows, query, k, cand):
+        cand = np.unique(cand)  # sorted: friendlier to the page cache
+        vecs = np.asarray(rows[cand], dtype=np.float32)
+        norms = np.linalg.norm(vecs, axis=1)
+        norms[norms == 0] = 1.0
+        scores = vecs @ query / norms
+        top = np.argsort(-scores, kind="stable")[:k]
+        return cand[top], scores[top].astype(np.float32)
+
+    # --- approximate index maintenance -----------------------------------------------------
+    def _project(self, vectors: np.ndarray) -> np.ndarray:
+        if self._pca_components is None:
+            return np.asarray(vectors, dtype=np.float32)
+        return ((np.asarray(vectors, np.float32) - self._pca_mean) @ self._pca_components).astype(np.float32)
+
+    def _maintain_ann(self) -> None:
+        live = self.live_count
+        if live < self.ann_threshold:
+            return
+        stale_pca = self._ann is not None and live > 4 * max(self._ann_fitted_on, 1)
+        if self._ann is None or stale_pca:
+            self.rebuild_ann()
+            return
+        pending = self._count - self._ann_upto
+        # Keep the exactly-scanned tail short (it is paid on every query), but do not rewrite a
+        # large graph file for a handful of rows.
+        if pending >= max(2_000, min(self.ann_threshold, self._ann_upto // 20)):
+            self._extend_ann()
+
+    def rebuild_ann(self) -> None:
+        """Fit the PCA on (a sample of) the live rows and build the graph from scratch."""
+        with self._lock:
+            live_slots = np.flatnonzero(self._live)
+            if not len(live_slots):
+                return
+            rng = np.random.default_rng(0)
+            sample = live_slots if len(live_slots) <= self.pca_sample else \
+                np.sort(rng.choice(live_slots, self.pca_sample, replace=False))
+            self._fit_pca(np.asarray(self._rows[sample], dtype=np.float32))
+            ann = self._new_graph()
+            self._add_to_graph(ann, live_slots)
+            self._ann, self._ann_is_view = ann, False
+            self._ann_upto = self._count
+            self._ann_fitted_on = len(live_slots)
+            self._save_ann()
+
+    def _extend_ann(self) -> None:
+        if self._ann_is_view:  # a memory-mapped graph is read-only: load it to add rows
+            self._ann = Index.restore(str(self.folder / _ANN), view=False)
+            self._ann_is_view = False
+        new = np.arange(self._ann_upto, self._count, dtype=np.int64)
+        new = new[self._live[new]]
+        self._add_to_graph(self._ann, new)
+        self._ann_upto = self._count
+        self._save_ann()
+
+    def _fit_pca(self, sample: np.ndarray) -> None:
+        if self.dim <= self.reduced_dim:
+            self._pca_mean = np.zeros(self.dim, np.float32)
+            self._pca_components = np.eye(self.dim, dtype=np.float32)
+            return
+        mean = sample.mean(axis=0)
+        centred = sample - mean
+        cov = centred.T @ centred / max(len(sample) - 1, 1)
+        _, vecs = np.linalg.eigh(cov)  # ascending eigenvalues
+        self._pca_mean = mean.astype(np.float32)
+        self._pca_components = np.ascontiguousarray(vecs[:, ::-1][:, :self.reduced_dim]).astype(np.float32)
+
+    def _new_graph(self) -> Index:
+        return Index(ndim=self._pca_components.shape[1], metric="cos", dtype="f16",
+                     connectivity=self.connectivity, expansion_add=self.expansion_add,
+                     expansion_search=self.expansion_search)
+
+    def _add_to_graph(self, ann: Index, slots: np.ndarray, chunk: int = 20_000) -> None:
+        for start in range(0, len(slots), chunk):
+            part = slots[start:start + chunk]
+            ann.add(part, self._project(self._rows[part]), threads=os.cpu_count() or 1)
+
+    def _save_ann(self) -> None:
+        tmp = self.folder / (_ANN + ".tmp")
+        self._ann.save(str(tmp))
+        with open(self.folder / (_PCA + ".tmp"), "wb") as f:
+            np.savez(f, mean=self._pca_mean, components=self._pca_components)
+        os.replace(tmp, self.folder / _ANN)
+        os.replace(self.folder / (_PCA + ".tmp"), self.folder / _PCA)
+        meta = {"upto": self._ann_upto, "fitted_on": self._ann_fitted_on, "dim": self.dim,
+                "reduced_dim": int(self._pca_components.shape[1])}
+        (self.folder / (_ANN_META + ".tmp")).write_text(json.dumps(meta))
+        os.replace(self.folder / (_ANN_META + ".tmp"), self.folder / _ANN_META)
+
+    def disk_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.folder.iterdir() if p.is_file())
+
+
+def _flat(found) -> tuple[np.ndarray, np.ndarray]:
+    """usearch Matches for one query -> (keys, distances), dropping empty slots."""
+    keys = np.asarray(found.keys).reshape(-1)
+    dist = np.asarray(found.distances).reshape(-1)
+    count = int(np.asarray(found.counts).reshape(-1)[0]) if hasattr(found, "counts") else len(keys)
+    return keys[:count], dist[:count]

@@ -1,0 +1,119 @@
+"""EXIF fields a photo organizer shows and filters on: date taken, camera, lens, GPS, orientation.
+
+Each field is read from an ordered list of tags (best source first), and broken values — empty
+strings, "0000:00:00" dates, zero-denominator rationals — become ``None`` instead of raising: camera
+firmware writes all of these.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from PIL import ExifTags, Image
+
+log = logging.getLogger(__name__)
+
+_T = ExifTags.Base
+_DATE_TAGS = (_T.DateTimeOriginal, _T.DateTimeDigitized, _T.DateTime)
+_DATE_FORMATS = ("%Y:%m:%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y:%m:%d %H:%M", "%Y-%m-%dT%H:%M:%S")
+
+
+@dataclass(frozen=True)
+class PhotoMetadata:
+    taken_at: datetime | None = None
+    camera_make: str | None = None
+    camera_model: str | None = None
+    lens: str | None = None
+    gps: tuple[float, float] | None = None  # (lat, lon), decimal degrees
+    orientation: int | None = None
+
+
+def read_metadata(img: Image.Image) -> PhotoMetadata:
+    """Metadata of an opened (not necessarily loaded) image; never raises on bad EXIF."""
+    try:
+        exif = img.getexif()
+    except Exception as e:  # noqa: BLE001 - any parser failure means "no EXIF", not a bad photo
+        log.debug("unreadable EXIF: %s", e)
+        return PhotoMetadata()
+    if not exif:
+        return PhotoMetadata()
+    sub = _ifd(exif, ExifTags.IFD.Exif)
+    merged = {**dict(exif), **sub}  # sub-IFD tags (DateTimeOriginal, LensModel) live apart
+    return PhotoMetadata(
+        taken_at=_first_date(merged),
+        camera_make=_text(merged.get(_T.Make)),
+        camera_model=_text(merged.get(_T.Model)),
+        lens=_text(merged.get(_T.LensModel)) or _text(merged.get(_T.LensMake)),
+        gps=_gps(_ifd(exif, ExifTags.IFD.GPSInfo)),
+        orientation=_orientation(exif.get(_T.Orientation)),
+    )
+
+
+def _ifd(exif: Image.Exif, which: int) -> dict:
+    try:
+        return dict(exif.get_ifd(which))
+    except Exception:  # noqa: BLE001 - a corrupt sub-IFD only loses its fields
+        return {}
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    text = str(value).replace("\x00", "").strip()
+    return text or None
+
+
+def _first_date(tags: dict) -> datetime | None:
+    for tag in _DATE_TAGS:
+        text = _text(tags.get(tag))
+        if not text:
+            continue
+        text = text[:19]
+        for fmt in _DATE_FORMATS:
+            try:
+                when = datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+            if when.year >= 1800:  # "0000:00:00 ..." fails to parse; 1800 guards odd firmware
+                return when
+    return None
+
+
+def _orientation(value) -> int | None:
+    try:
+        o = int(value)
+    except (TypeError, ValueError):
+        return None
+    return o if 1 <= o <= 8 else None
+
+
+def _degrees(dms) -> float | None:
+    try:
+        parts = [float(x) for x in dms]
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    if not parts or len(parts) > 3:
+        return None
+    parts += [0.0] * (3 - len(parts))
+    value = parts[0] + parts[1] / 60.0 + parts[2] / 3600.0
+    return None if math.isnan(value) or math.isinf(value) else value
+
+
+def _gps(gps: dict) -> tuple[float, float] | None:
+    lat = _degrees(gps.get(2))  # GPSLatitude
+    lon = _degrees(gps.get(4))  # GPSLongitude
+    if lat is None or lon is None:
+        return None
+    if _text(gps.get(1)) in ("S", "s"):
+        lat = -lat
+    if _text(gps.get(3)) in ("W", "w"):
+        lon = -lon
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+        return None
+    if lat == 0.0 and lon == 0.0:
+        return None  # cameras without a fix write zeros; "null island" is not a place anyone shot
+    return (round(lat, 7), round(lon, 7))

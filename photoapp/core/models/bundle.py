@@ -1,0 +1,95 @@
+"""load_bundle: the tagger, detector and vocabulary named by ``<models_dir>/bundle.json``.
+
+bundle.json names the folders, so swapping in another model is an edit of that file::
+
+    {"tagger": "efficientnet-lite2", "detector": "ssd-mobilenet-v2-coco",
+     "vocabulary": "vocabulary/vocabulary.json"}
+
+``detector`` may be null (tagging then runs without objects). Loading reads manifests and labels
+only; each ONNX session is created on first use, once, and bundles are shared per
+(models_dir, compute, threads), so every caller in a process uses the same sessions.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ModelError
+from .detector import OnnxDetector
+from .manifest import load_manifest
+from .tagger import OnnxTagger
+from .vocabulary import WordNetVocabulary
+
+log = logging.getLogger(__name__)
+
+BUNDLE_FILE = "bundle.json"
+DEFAULT_LAYOUT = {"tagger": "efficientnet-lite2", "detector": "ssd-mobilenet-v2-coco",
+                  "vocabulary": "vocabulary/vocabulary.json"}
+
+
+@dataclass
+class ModelBundle:
+    tagger: OnnxTagger
+    detector: OnnxDetector | None
+    vocabulary: WordNetVocabulary
+
+    @property
+    def version(self) -> str:
+        """One string naming every model, for PhotoDocument.model_version."""
+        parts = [f"{self.tagger.name}@{self.tagger.version}"]
+        if self.detector is not None:
+            parts.append(f"{self.detector.name}@{self.detector.version}")
+        return "+".join(parts)
+
+    def load(self) -> "ModelBundle":
+        """Create the ONNX sessions now rather than on first use (e.g. at start-up)."""
+        self.tagger.model.load()
+        if self.detector is not None:
+            self.detector.model.load()
+        return self
+
+
+_cache: dict[tuple, ModelBundle] = {}
+_cache_lock = threading.Lock()
+
+
+def read_layout(models_dir: Path) -> dict:
+    path = models_dir / BUNDLE_FILE
+    if not path.exists():
+        return dict(DEFAULT_LAYOUT)
+    try:
+        layout = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ModelError(f"{path}: unreadable ({e})") from None
+    if not isinstance(layout, dict) or not layout.get("tagger") or not layout.get("vocabulary"):
+        raise ModelError(f"{path}: needs 'tagger' and 'vocabulary' entries")
+    return layout
+
+
+def build_bundle(models_dir: str | Path, compute: str = "auto", threads: int = 0) -> ModelBundle:
+    """A fresh bundle (no caching): what load_bundle uses."""
+    models_dir = Path(models_dir)
+    if not models_dir.is_dir():
+        raise ModelError(f"models folder {models_dir} does not exist")
+    layout = read_layout(models_dir)
+    tagger = OnnxTagger(load_manifest(models_dir / layout["tagger"]), compute, threads)
+    detector = None
+    if layout.get("detector"):
+        detector = OnnxDetector(load_manifest(models_dir / layout["detector"]), compute, threads)
+    vocabulary = WordNetVocabulary.from_file(models_dir / layout["vocabulary"])
+    log.info("model bundle from %s: tagger %s, detector %s, compute=%s, threads=%s", models_dir,
+             tagger.name, detector.name if detector else None, compute, threads or "auto")
+    return ModelBundle(tagger, detector, vocabulary)
+
+
+def load_bundle(settings) -> ModelBundle:
+    """The bundle for settings.models_dir / compute / threads, built once per process."""
+    key = (str(Path(settings.models_dir).resolve()), settings.compute, int(settings.threads or 0))
+    with _cache_lock:
+        bundle = _cache.get(key)
+        if bundle is None:
+            bundle = _cache[key] = build_bundle(*key)
+        return bundle

@@ -1,0 +1,173 @@
+"""A model folder's manifest.json: what the runtime needs to run any ONNX model it describes.
+
+A model folder holds the ``.onnx`` file, ``manifest.json`` and a labels file. Nothing about a
+particular model lives in code, so a user can drop in another folder. The format (``format: 1``)::
+
+    {
+      "format": 1,
+      "name": "efficientnet-lite2-imagenet", "version": "1",
+      "task": "classifier",                  # or "detector"
+      "model": "model.onnx", "sha256": "...",  # sha256 is checked when the session is created
+      "inputs": [{"name": "input", "shape": ["batch", 3, 260, 260], "dtype": "float32"}],
+      "outputs": {"logits": "logits", "embedding": "embedding"},   # role -> tensor name
+      "preprocessing": {
+        "size": [260, 260],                  # (width, height) fed to the model
+        "resize": "center-crop",             # center-crop | shorter-side | stretch
+        "crop_fraction": 0.890411,           # center-crop: square side = fraction * shorter side
+        "resample": "bicubic",               # nearest | bilinear | bicubic | lanczos
+        "layout": "NCHW", "dtype": "float32",
+        "scale": 1.0,                        # x = pixel(0..255) * scale, then (x - mean) / std
+        "mean": [127.0, 127.0, 127.0], "std": [128.0, 128.0, 128.0]
+      },
+      "postprocessing": {"activation": "softmax", "top_k": 10},
+      "labels": "labels.txt",
+      "license": "...", "source": {...}, "conversion": {...}
+    }
+
+Classifier output roles: ``logits`` (required), ``embedding`` (optional). Detector roles:
+``boxes``, ``scores``, ``classes`` (required), ``count`` (optional); detector postprocessing:
+``score_threshold``, ``box_format`` ("yxyx" or "xyxy", normalised), ``max_detections``.
+
+Labels file: UTF-8 text, one class per line, ``index<TAB>label[<TAB>more columns]``; ``#`` lines
+are comments. ``index`` is the class value the model outputs (a row of the logits, or the
+detector's class id); ``label`` is the canonical label shared with the vocabulary.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import ModelError
+
+MANIFEST_NAME = "manifest.json"
+TASKS = ("classifier", "detector")
+REQUIRED_OUTPUTS = {"classifier": ("logits",), "detector": ("boxes", "scores", "classes")}
+RESIZE_MODES = ("center-crop", "shorter-side", "stretch")
+RESAMPLE = ("nearest", "bilinear", "bicubic", "lanczos")
+
+
+@dataclass
+class Preprocessing:
+    size: tuple[int, int]  # (width, height)
+    resize: str = "stretch"
+    crop_fraction: float = 1.0
+    resize_shorter: int = 0  # shorter-side mode: shorter side before the center crop
+    resample: str = "bilinear"
+    layout: str = "NCHW"
+    dtype: str = "float32"
+    scale: float = 1.0
+    mean: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    std: tuple[float, float, float] = (1.0, 1.0, 1.0)
+
+
+@dataclass
+class ModelManifest:
+    folder: Path
+    name: str
+    version: str
+    task: str
+    model_path: Path
+    sha256: str | None
+    input_name: str
+    outputs: dict[str, str]
+    preprocessing: Preprocessing
+    postprocessing: dict
+    labels: dict[int, str]
+    raw: dict = field(repr=False, default_factory=dict)
+
+
+def _fail(folder: Path, why: str) -> ModelError:
+    return ModelError(f"model folder {folder}: {why}")
+
+
+def read_labels(path: Path) -> dict[int, str]:
+    labels: dict[int, str] = {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ModelError(f"labels file {path}: {e}") from e
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.rstrip("\n").split("\t")
+        try:
+            index = int(cols[0])
+            label = cols[1].strip()
+        except (ValueError, IndexError):
+            raise ModelError(f"labels file {path} line {n}: expected 'index<TAB>label'") from None
+        if not label or index in labels:
+            raise ModelError(f"labels file {path} line {n}: empty or repeated class {index}")
+        labels[index] = label
+    if not labels:
+        raise ModelError(f"labels file {path} has no classes")
+    return labels
+
+
+def _preprocessing(folder: Path, p: dict) -> Preprocessing:
+    try:
+        size = tuple(int(v) for v in p["size"])
+        if len(size) != 2 or min(size) <= 0:
+            raise ValueError("size must be [width, height]")
+        pre = Preprocessing(
+            size=size, resize=p.get("resize", "stretch"),
+            crop_fraction=float(p.get("crop_fraction", 1.0)),
+            resize_shorter=int(p.get("resize_shorter", 0)),
+            resample=p.get("resample", "bilinear"), layout=p.get("layout", "NCHW"),
+            dtype=p.get("dtype", "float32"), scale=float(p.get("scale", 1.0)),
+            mean=tuple(float(v) for v in p.get("mean", (0.0, 0.0, 0.0))),
+            std=tuple(float(v) for v in p.get("std", (1.0, 1.0, 1.0))),
+        )
+    except (KeyError, TypeError, ValueError) as e:
+        raise _fail(folder, f"bad preprocessing section ({e})") from None
+    if pre.resize not in RESIZE_MODES:
+        raise _fail(folder, f"preprocessing.resize must be one of {RESIZE_MODES}")
+    if pre.resample not in RESAMPLE:
+        raise _fail(folder, f"preprocessing.resample must be one of {RESAMPLE}")
+    if pre.layout not in ("NCHW", "NHWC") or pre.dtype not in ("float32", "uint8"):
+        raise _fail(folder, "preprocessing.layout must be NCHW|NHWC and dtype float32|uint8")
+    if len(pre.mean) != 3 or len(pre.std) != 3 or 0.0 in pre.std:
+        raise _fail(folder, "preprocessing.mean/std need three values, std non-zero")
+    if not 0.0 < pre.crop_fraction <= 1.0:
+        raise _fail(folder, "preprocessing.crop_fraction must be in (0, 1]")
+    return pre
+
+
+def load_manifest(folder: str | Path) -> ModelManifest:
+    folder = Path(folder)
+    path = folder / MANIFEST_NAME
+    if not folder.is_dir():
+        raise _fail(folder, "not a folder")
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _fail(folder, f"no {MANIFEST_NAME}") from None
+    except (OSError, ValueError) as e:
+        raise _fail(folder, f"unreadable {MANIFEST_NAME} ({e})") from None
+    if not isinstance(raw, dict):
+        raise _fail(folder, f"{MANIFEST_NAME} must hold a JSON object")
+    if raw.get("format", 1) != 1:
+        raise _fail(folder, f"unsupported manifest format {raw.get('format')!r}")
+    missing = [k for k in ("name", "task", "model", "inputs", "outputs", "preprocessing", "labels")
+               if k not in raw]
+    if missing:
+        raise _fail(folder, f"manifest lacks {', '.join(missing)}")
+    task = raw["task"]
+    if task not in TASKS:
+        raise _fail(folder, f"task must be one of {TASKS}, not {task!r}")
+    outputs = raw["outputs"]
+    if not isinstance(outputs, dict) or any(r not in outputs for r in REQUIRED_OUTPUTS[task]):
+        raise _fail(folder, f"outputs must map roles {REQUIRED_OUTPUTS[task]} to tensor names")
+    inputs = raw["inputs"]
+    if not isinstance(inputs, list) or len(inputs) != 1 or "name" not in inputs[0]:
+        raise _fail(folder, "inputs must list exactly one input with a name")
+    model_path = folder / raw["model"]
+    if not model_path.is_file():
+        raise _fail(folder, f"model file {raw['model']} is missing")
+    return ModelManifest(
+        folder=folder, name=str(raw["name"]), version=str(raw.get("version", "0")), task=task,
+        model_path=model_path, sha256=raw.get("sha256"), input_name=inputs[0]["name"],
+        outputs=dict(outputs), preprocessing=_preprocessing(folder, raw["preprocessing"]),
+        postprocessing=dict(raw.get("postprocessing", {})),
+        labels=read_labels(folder / raw["labels"]), raw=raw,
+    )

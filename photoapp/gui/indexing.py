@@ -1,0 +1,169 @@
+"""Indexing and watching in the background, reported to the GUI through signals.
+
+One QThread owns the long ``Library.index`` call; pause/resume/cancel go through the core's
+``JobControl``. When a pass ends, the folders are watched (``Library.watch``) so new and
+changed photos are picked up without the user asking. Folders added while a pass runs are
+queued and indexed next.
+"""
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+log = logging.getLogger(__name__)
+
+
+class _IndexThread(QThread):
+    progress = Signal(object)  # ProgressEvent
+    done = Signal(object, object)  # (IndexReport | None, LibraryWatcher | None)
+    failed = Signal(object)
+
+    def __init__(self, library, paths, control, watch: bool, parent=None):
+        super().__init__(parent)
+        self.library = library
+        self.paths = paths
+        self.control = control
+        self.watch = watch
+        self.watch_control = None
+        self.watcher = None
+
+    def run(self) -> None:
+        try:
+            report = self.library.index(self.paths, progress=self.progress.emit, control=self.control)
+        except Exception as exc:  # noqa: BLE001 - shown in the status bar, never a crash
+            self.failed.emit(exc)
+            return
+        watcher = None
+        if self.watch and not self.control.cancelled:
+            try:
+                from ..core.jobs import JobControl
+                self.watch_control = JobControl()
+                watcher = self.library.watch(None, progress=self.progress.emit, control=self.watch_control)
+                watcher.start()
+                self.watcher = watcher
+            except Exception as exc:  # noqa: BLE001 - indexing worked; watching is best effort
+                log.warning("could not start watching: %s", exc)
+                watcher = None
+        self.done.emit(report, watcher)
+
+
+class IndexingController(QObject):
+    progress = Signal(object)       # ProgressEvent
+    started = Signal()
+    finished = Signal(object)       # IndexReport
+    failed = Signal(object)         # exception
+    paused_changed = Signal(bool)
+    watching_changed = Signal(bool)
+
+    def __init__(self, library, watch: bool = True, parent: QObject | None = None):
+        super().__init__(parent)
+        self.library = library
+        self.watch_enabled = watch
+        self._thread: _IndexThread | None = None
+        self._control = None
+        self._queued: list[str] | None = None  # paths to index after the current pass
+        self._queued_all = False
+        self.watcher = None
+        self.last_event = None
+        self.last_report = None
+        self._shut_down = False
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
+    @property
+    def paused(self) -> bool:
+        return bool(self._control and self._control.paused)
+
+    def start(self, paths: list[str] | None = None) -> None:
+        """Index ``paths`` (None = every folder); queued if a pass is running."""
+        if self._shut_down:
+            return
+        if self._thread is not None:
+            if paths is None:
+                self._queued_all = True
+            else:
+                self._queued = (self._queued or []) + [p for p in paths if p not in (self._queued or [])]
+            return
+        from ..core.jobs import JobControl
+        self._stop_watcher()
+        self._control = JobControl()
+        thread = _IndexThread(self.library, paths, self._control, self.watch_enabled, self)
+        thread.progress.connect(self._on_progress)
+        thread.done.connect(self._on_done)
+        thread.failed.connect(self._on_failed)
+        thread.finished.connect(self._on_thread_finished)
+        self._thread = thread
+        thread.start(QThread.Priority.LowPriority)
+        self.started.emit()
+
+    def pause(self) -> None:
+        if self._control is not None and not self._control.paused:
+            self._control.pause()
+            self.paused_changed.emit(True)
+
+    def resume(self) -> None:
+        if self._control is not None and self._control.paused:
+            self._control.resume()
+            self.paused_changed.emit(False)
+
+    def toggle_pause(self) -> None:
+        self.resume() if self.paused else self.pause()
+
+    def shutdown(self, timeout_ms: int = 30000) -> None:
+        """Cancel the running pass, stop watching and wait for the thread (window close)."""
+        self._queued, self._queued_all = None, False
+        if self._control is not None:
+            self._control.cancel()
+        self._shut_down = True
+        thread = self._thread
+        if thread is not None:
+            thread.wait(timeout_ms)
+            if thread.watch_control is not None:
+                thread.watch_control.cancel()
+            if thread.watcher is not None and thread.watcher is not self.watcher:
+                thread.watcher.stop()
+        self._stop_watcher()
+
+    def _stop_watcher(self) -> None:
+        if self.watcher is not None:
+            try:
+                self.watcher.stop()
+            except Exception as exc:  # noqa: BLE001
+                log.warning("stopping the watcher failed: %s", exc)
+            self.watcher = None
+            self.watching_changed.emit(False)
+
+    def _on_progress(self, event) -> None:
+        self.last_event = event
+        self.progress.emit(event)
+
+    def _on_done(self, report, watcher) -> None:
+        self.last_report = report
+        if watcher is not None:
+            if self._shut_down or (self._control is not None and self._control.cancelled):
+                if watcher is not self.watcher:
+                    try:
+                        watcher.stop()
+                    except Exception:  # noqa: BLE001 - already stopped by shutdown()
+                        pass
+            else:
+                self.watcher = watcher
+                self.watching_changed.emit(True)
+        self.finished.emit(report)
+
+    def _on_failed(self, exc) -> None:
+        self.failed.emit(exc)
+
+    def _on_thread_finished(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.deleteLater()
+        if self._control is not None and self._control.cancelled:
+            return
+        if self._queued_all or self._queued:
+            paths = None if self._queued_all else self._queued
+            self._queued, self._queued_all = None, False
+            self.start(paths)

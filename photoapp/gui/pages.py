@@ -1,0 +1,131 @@
+"""Small pages of the main window: the first-run empty state and the similar-search header."""
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
+
+from .icons import app_icon, icon
+from .photo_grid import PhotoGridView
+
+
+class EmptyState(QWidget):
+    """First run: nothing indexed yet. One clear action."""
+
+    add_folder_clicked = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        logo = QLabel()
+        logo.setPixmap(app_icon().pixmap(96, 96))
+        logo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        title = QLabel("Your photo library is empty")
+        title.setObjectName("EmptyTitle")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text = QLabel("Add a folder of photos. photoapp indexes it on this computer — tags, objects and "
+                      "similar photos — and keeps watching it for new pictures.\nNothing leaves your machine, "
+                      "and your files are never changed.")
+        text.setObjectName("EmptyText")
+        text.setWordWrap(True)
+        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text.setFixedWidth(540)  # a fixed width lets the wrapped text get its full height
+        self.button = QPushButton(icon("folder-add", "#ffffff"), "  Add folder…")
+        self.button.setObjectName("Primary")
+        self.button.setIconSize(QSize(18, 18))
+        self.button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.button.clicked.connect(self.add_folder_clicked.emit)
+        layout = QVBoxLayout(self)
+        layout.addStretch(3)
+        layout.addWidget(logo)
+        layout.addSpacing(12)
+        layout.addWidget(title)
+        layout.addSpacing(6)
+        layout.addWidget(text, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addSpacing(18)
+        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(4)
+
+
+class GridPage(QWidget):
+    """A title row over a photo grid (all photos, a folder, a tag, search results, a cluster)."""
+
+    def __init__(self, grid: PhotoGridView, parent=None):
+        super().__init__(parent)
+        self.grid = grid
+        self.back_button = QToolButton()
+        self.back_button.setIcon(icon("back"))
+        self.back_button.setIconSize(QSize(18, 18))
+        self.back_button.setToolTip("Back (Esc)")
+        self.back_button.hide()
+        self.title = QLabel("All photos")
+        self.title.setObjectName("ViewTitle")
+        self.subtitle = QLabel("")
+        self.subtitle.setObjectName("ViewSubtitle")
+        header = QHBoxLayout()
+        header.setSpacing(8)
+        header.addWidget(self.back_button)
+        header.addWidget(self.title)
+        header.addSpacing(6)
+        header.addWidget(self.subtitle, 1, Qt.AlignmentFlag.AlignBottom)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 12, 4, 0)
+        layout.setSpacing(6)
+        layout.addLayout(header)
+        layout.addWidget(grid, 1)
+
+    def set_title(self, title: str, subtitle: str = "", back: bool = False) -> None:
+        self.title.setText(title)
+        self.subtitle.setText(subtitle)
+        self.back_button.setVisible(back)
+
+
+class SimilarPage(QWidget):
+    """The query image on top, similar photos (with their scores) below."""
+
+    def __init__(self, grid: PhotoGridView, parent=None):
+        super().__init__(parent)
+        self.grid = grid
+        self.back_button = QToolButton()
+        self.back_button.setIcon(icon("back"))
+        self.back_button.setIconSize(QSize(18, 18))
+        self.back_button.setToolTip("Back (Esc)")
+        self.query_image = QLabel()
+        self.query_image.setFixedSize(132, 132)
+        self.query_image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.query_image.setStyleSheet("background: #ffffff; border: 1px solid #dcdfe6; border-radius: 8px;")
+        title = QLabel("Similar photos")
+        title.setObjectName("ViewTitle")
+        self.subtitle = QLabel("")
+        self.subtitle.setObjectName("ViewSubtitle")
+        self.subtitle.setWordWrap(True)
+        hint = QLabel("Drop or paste (Ctrl+V) any image to search again. Scores are cosine similarity.")
+        hint.setObjectName("ViewSubtitle")
+        text = QVBoxLayout()
+        text.setSpacing(4)
+        text.addStretch(1)
+        text.addWidget(title)
+        text.addWidget(self.subtitle)
+        text.addWidget(hint)
+        text.addStretch(1)
+        header = QHBoxLayout()
+        header.setSpacing(14)
+        header.addWidget(self.back_button, 0, Qt.AlignmentFlag.AlignTop)
+        header.addWidget(self.query_image)
+        header.addLayout(text, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 12, 4, 0)
+        layout.setSpacing(10)
+        layout.addLayout(header)
+        layout.addWidget(grid, 1)
+
+    def set_query(self, image: QImage | None, label: str) -> None:
+        if image is not None and not image.isNull():
+            scaled = image.scaled(QSize(124, 124), Qt.AspectRatioMode.KeepAspectRatio,
+                                  Qt.TransformationMode.SmoothTransformation)
+            self.query_image.setPixmap(QPixmap.fromImage(scaled))
+        else:
+            self.query_image.setPixmap(icon("image", "#b8bfcc").pixmap(48, 48))
+        self.subtitle.setText(f"to {label} · searching…")
+
+    def set_count(self, label: str, count: int) -> None:
+        self.subtitle.setText(f"to {label} · {count:,} result{'s' if count != 1 else ''}")

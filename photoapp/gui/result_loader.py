@@ -1,0 +1,101 @@
+"""Streams a result list into a ``PhotoListModel`` page by page from a worker.
+
+The first page is small so it paints quickly; later pages are large so a 100,000-photo
+listing costs few round trips. Starting a new load makes the old one's pages stale (a
+generation number), so a fast typist never sees an older query's rows.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+
+from .photo_model import PhotoListModel
+from .workers import TaskRunner
+
+if TYPE_CHECKING:  # records import numpy; keep it off the start-up path
+    from ..core.records import SearchHit
+
+Fetch = Callable[[int, int], "list[SearchHit]"]  # (offset, limit) -> hits
+
+
+class ResultLoader(QObject):
+    first_page_shown = Signal(int)   # rows in the first page
+    finished = Signal(int)           # total rows loaded
+    failed = Signal(object)          # the exception (e.g. QueryError)
+
+    def __init__(self, runner: TaskRunner, model: PhotoListModel, first_page: int = 200,
+                 page: int = 5000, max_rows: int = 500_000, parent: QObject | None = None):
+        super().__init__(parent)
+        self.runner = runner
+        self.model = model
+        self.first_page = first_page
+        self.page = page
+        self.max_rows = max_rows
+        self._generation = 0
+        self._fetch: Fetch | None = None
+        self._total: int | None = None
+        self.loading = False
+
+    def load(self, fetch: Fetch, show_scores: bool = False, clear: bool = True,
+             total: int | None = None) -> None:
+        """``total``: the source has exactly this many entries (offsets count entries, not the
+        hits returned, so a page with unresolvable entries does not end the listing early)."""
+        self._generation += 1
+        self._fetch = fetch
+        self._total = total
+        self.loading = True
+        self._replace_on_first = not clear
+        if clear:
+            self.model.set_hits([], show_scores=show_scores)
+        else:
+            self.model.show_scores = show_scores
+        self._request(self._generation, 0, self.first_page)
+
+    def load_list(self, hits: list[SearchHit], show_scores: bool = False) -> None:
+        """Show a list already in hand (e.g. similar results)."""
+        self._generation += 1
+        self.loading = False
+        self.model.set_hits(hits, show_scores=show_scores)
+        self.first_page_shown.emit(len(hits))
+        self.finished.emit(len(hits))
+
+    def cancel(self) -> None:
+        self._generation += 1
+        self.loading = False
+
+    def _request(self, generation: int, offset: int, limit: int) -> None:
+        fetch = self._fetch
+        self.runner.submit(lambda: fetch(offset, limit),
+                           lambda hits: self._on_page(generation, offset, limit, hits),
+                           lambda exc: self._on_error(generation, exc))
+
+    def _on_page(self, generation: int, offset: int, limit: int, hits: list[SearchHit]) -> None:
+        if generation != self._generation:
+            return
+        if offset == 0:
+            if self._replace_on_first:
+                self.model.set_hits(hits)
+            else:
+                self.model.append_hits(hits)
+            self.first_page_shown.emit(len(hits))
+        else:
+            self.model.append_hits(hits)
+        if self._total is not None:
+            next_offset = offset + limit
+            exhausted = next_offset >= self._total
+        else:
+            next_offset = offset + len(hits)
+            exhausted = len(hits) < limit
+        if exhausted or next_offset >= self.max_rows:
+            self.loading = False
+            self.finished.emit(self.model.rowCount())
+            return
+        self._request(generation, next_offset, min(self.page, self.max_rows - next_offset))
+
+    def _on_error(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self.loading = False
+        self.failed.emit(exc)

@@ -1,0 +1,83 @@
+"""Running core calls off the GUI thread.
+
+``TaskRunner.submit(fn, on_result, on_error)`` runs ``fn`` in a QThreadPool and calls the
+callbacks back on the GUI thread (a queued signal into a QObject that lives there). Callers
+that may be superseded (a new search while the old one runs) keep a generation number and
+ignore stale results; nothing here kills a running call, because core calls are not
+interruptible mid-query and are short.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+
+log = logging.getLogger(__name__)
+
+
+class _Job(QRunnable):
+    def __init__(self, runner: "TaskRunner", task_id: int, fn: Callable[[], Any]):
+        super().__init__()
+        self._runner = runner
+        self._task_id = task_id
+        self._fn = fn
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except BaseException as exc:  # noqa: BLE001 - delivered to the caller's on_error
+            self._runner._finished.emit(self._task_id, None, exc)
+        else:
+            self._runner._finished.emit(self._task_id, result, None)
+
+
+class TaskRunner(QObject):
+    """A pool of worker threads whose results come back as GUI-thread callbacks."""
+
+    _finished = Signal(int, object, object)
+    busy_changed = Signal(bool)
+
+    def __init__(self, max_threads: int = 2, parent: QObject | None = None):
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(max_threads)
+        self._ids = itertools.count(1)
+        self._callbacks: dict[int, tuple[Callable | None, Callable | None]] = {}
+        self._lock = threading.Lock()
+        self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    @property
+    def pending(self) -> int:
+        return len(self._callbacks)
+
+    def submit(self, fn: Callable[[], Any], on_result: Callable[[Any], None] | None = None,
+               on_error: Callable[[BaseException], None] | None = None, priority: int = 0) -> int:
+        task_id = next(self._ids)
+        was_idle = not self._callbacks
+        self._callbacks[task_id] = (on_result, on_error)
+        self.pool.start(_Job(self, task_id, fn), priority)
+        if was_idle:
+            self.busy_changed.emit(True)
+        return task_id
+
+    def _deliver(self, task_id: int, result: Any, error: BaseException | None) -> None:
+        on_result, on_error = self._callbacks.pop(task_id, (None, None))
+        try:
+            if error is not None:
+                if on_error is not None:
+                    on_error(error)
+                else:
+                    log.error("background task failed", exc_info=error)
+            elif on_result is not None:
+                on_result(result)
+        finally:
+            if not self._callbacks:
+                self.busy_changed.emit(False)
+
+    def wait(self, msecs: int = -1) -> bool:
+        """Block until running jobs finish (shutdown and tests only)."""
+        return self.pool.waitForDone(msecs)

@@ -1,0 +1,140 @@
+"""Contract: writing, reading, replacing and deleting documents; persistence across reopen."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from photo_corpus import corpus
+from photoapp.core.query import Query, parse_query
+
+
+def _load(backend, docs=None):
+    docs = docs or corpus()
+    backend.upsert(docs.values())
+    backend.flush()
+    return docs
+
+
+def _same(stored, original):
+    assert stored is not None
+    assert sorted(stored.paths) == sorted(original.paths)
+    for f in ("id", "width", "height", "size_bytes", "format", "taken_at", "camera_make", "camera_model",
+              "lens", "gps", "orientation", "phash", "model_version"):
+        assert getattr(stored, f) == getattr(original, f), f
+    assert [(t.label, t.source) for t in stored.tags] == [(t.label, t.source) for t in original.tags]
+    assert [t.confidence for t in stored.tags] == pytest.approx([t.confidence for t in original.tags])
+    assert [o.label for o in stored.objects] == [o.label for o in original.objects]
+    for a, b in zip(stored.objects, original.objects):
+        assert a.score == pytest.approx(b.score) and a.box == pytest.approx(b.box)
+    if original.embedding is None:
+        assert stored.embedding is None
+    else:
+        # Backends may store vectors at reduced precision (the embedded one keeps float16).
+        np.testing.assert_allclose(stored.embedding, original.embedding, atol=2e-3)
+
+
+def test_upsert_then_get_round_trips_every_field(backend):
+    docs = _load(backend)
+    for doc in docs.values():
+        _same(backend.get(doc.id), doc)
+
+
+def test_get_unknown_id_and_path_return_none(backend):
+    _load(backend)
+    assert backend.get("no-such-id") is None
+    assert backend.get_by_path("/nowhere/x.jpg") is None
+
+
+def test_get_by_path_finds_every_path_of_a_document(backend):
+    docs = _load(backend)
+    drawing = docs["drawing"]
+    for path in drawing.paths:
+        assert backend.get_by_path(path).id == drawing.id
+
+
+def test_upsert_is_idempotent(backend):
+    docs = _load(backend)
+    before = backend.stats()
+    hits_before = [(h.id, round(h.score, 6)) for h in backend.search(parse_query("dog"))]
+    _load(backend, docs)
+    after = backend.stats()
+    assert (after.documents, after.files, after.tags, after.with_embedding) == \
+        (before.documents, before.files, before.tags, before.with_embedding)
+    assert [(h.id, round(h.score, 6)) for h in backend.search(parse_query("dog"))] == hits_before
+
+
+def test_upsert_replaces_the_whole_document(backend):
+    docs = _load(backend)
+    changed = dataclasses.replace(docs["dog_high"], tags=[dataclasses.replace(docs["pizza"].tags[0])],
+                                  objects=[], camera_make="Sony", camera_model="ILCE-7M3")
+    backend.upsert([changed])
+    backend.flush()
+    stored = backend.get(changed.id)
+    assert [t.label for t in stored.tags] == ["pizza"] and stored.objects == []
+    assert changed.id not in {h.id for h in backend.search(parse_query("tag:dog"))}
+    assert changed.id in {h.id for h in backend.search(parse_query("camera:sony"))}
+
+
+def test_set_paths_replaces_paths(backend):
+    docs = _load(backend)
+    doc = docs["cat"]
+    backend.set_paths(doc.id, ["/photos/moved/kitty.jpg", "/photos/copy/kitty.jpg"])
+    backend.flush()
+    assert backend.get_by_path("/photos/home/cat_on_sofa.jpg") is None
+    assert backend.get_by_path("/photos/copy/kitty.jpg").id == doc.id
+    assert sorted(backend.get(doc.id).paths) == ["/photos/copy/kitty.jpg", "/photos/moved/kitty.jpg"]
+    # Names are searchable under the new name only.
+    assert doc.id in {h.id for h in backend.search(parse_query("kitty"))}
+    assert doc.id not in {h.id for h in backend.search(parse_query("sofa"))}
+    assert doc.id in {h.id for h in backend.search(parse_query("folder:moved"))}
+
+
+def test_set_paths_empty_deletes_the_document(backend):
+    docs = _load(backend)
+    backend.set_paths(docs["cat"].id, [])
+    backend.flush()
+    assert backend.get(docs["cat"].id) is None
+    assert backend.stats().documents == len(docs) - 1
+
+
+def test_delete_removes_from_every_read_and_ignores_unknown_ids(backend):
+    docs = _load(backend)
+    gone = docs["dog_high"]
+    backend.delete([gone.id, "unknown-id"])
+    backend.flush()
+    assert backend.get(gone.id) is None
+    assert backend.get_by_path(gone.paths[0]) is None
+    assert gone.id not in {h.id for h in backend.search(Query())}
+    assert gone.id not in {h.id for h in backend.similar(gone.embedding, limit=10)}
+    assert "golden retriever" not in dict(backend.tag_counts())
+    assert gone.id not in {i for i, _ in backend.iter_embeddings()}
+    assert backend.stats().documents == len(docs) - 1
+
+
+def test_unindexed_files_keep_their_embedding_absent(backend):
+    docs = _load(backend)
+    assert docs["pizza"].id not in {i for i, _ in backend.iter_embeddings()}
+    assert backend.get(docs["pizza"].id).embedding is None
+
+
+def test_everything_persists_across_reopen(opener):
+    if not opener.persistent:
+        pytest.skip(f"{opener.factory.name} does not persist")
+    first = opener.open()
+    docs = _load(first)
+    first.set_clusters({docs["cat"].id: 3}, {3: "cats"})
+    first.flush()
+    first.close()
+    second = opener.open()
+    for doc in docs.values():
+        _same(second.get(doc.id), doc)
+    assert [h.id for h in second.search(parse_query("dog"))][:2] == [docs["dog_high"].id, docs["dog_low"].id]
+    assert second.similar(docs["street"].embedding if "street" in docs else docs["sign"].embedding,
+                          limit=1)[0].id == docs["sign"].id
+    assert second.cluster_counts() == [(3, "cats", 1)]
+    # And it still takes writes.
+    second.delete([docs["sign"].id])
+    second.flush()
+    assert second.get(docs["sign"].id) is None

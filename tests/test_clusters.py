@@ -1,0 +1,192 @@
+"""k-means clusters over embeddings: k choice, names, determinism, persistence, real index."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from photoapp.core.clusters import (
+    REFIT_GROWTH,
+    ClusterModel,
+    ClusterStateError,
+    assign_to_model,
+    characteristic_tags,
+    choose_k,
+    cluster_embeddings,
+    clusters_from_backend,
+    fit_clusters,
+    needs_refit,
+)
+from photoapp.core.errors import ConfigError
+from photoapp.core.records import PhotoDocument, Tag
+
+SUBJECTS = ["dog", "car", "pizza", "beach", "bird", "boat"]
+
+
+def unit(v: np.ndarray) -> np.ndarray:
+    return (v / np.linalg.norm(v, axis=-1, keepdims=True)).astype(np.float32)
+
+
+def blobs(per: int = 40, dim: int = 128, seed: int = 0, spread: float = 0.6):
+    """Embeddings like a classifier's: a large component shared by every photo, one direction
+    per subject, noise. Tags: the subject (plus a shared "outdoor" tag on half the photos)."""
+    rng = np.random.default_rng(seed)
+    shared = rng.standard_normal(dim) * 4.0
+    centres = rng.standard_normal((len(SUBJECTS), dim))
+    ids, vecs, tags, truth = [], [], {}, []
+    for c, subject in enumerate(SUBJECTS):
+        for j in range(per):
+            doc_id = f"{subject}-{j:03d}"
+            ids.append(doc_id)
+            vecs.append(shared + centres[c] + rng.standard_normal(dim) * spread)
+            tags[doc_id] = [Tag(subject, float(rng.uniform(0.5, 0.95))),
+                            Tag("animal" if subject in ("dog", "bird") else "thing", 0.6, "ancestor")]
+            if j % 2:
+                tags[doc_id].append(Tag("outdoor", 0.5, "detector"))
+            truth.append(c)
+    return ids, unit(np.stack(vecs)), tags, np.array(truth)
+
+
+def purity(result, ids, truth) -> float:
+    row = {d: i for i, d in enumerate(ids)}
+    total = 0
+    for c in result.clusters:
+        classes = truth[[row[m] for m in c.member_ids]]
+        total += np.bincount(classes).max()
+    return total / len(ids)
+
+
+@pytest.mark.parametrize("method", ["whitened", "raw"])
+def test_recovers_subjects_with_given_k(method):
+    ids, x, tags, truth = blobs()
+    result = cluster_embeddings(ids, x, tags, k=6, seed=0, method=method)
+    assert result.k == 6 and len(result.clusters) == 6
+    assert purity(result, ids, truth) == 1.0
+    assert 0.05 < result.silhouette <= 1.0 and result.davies_bouldin > 0
+    assert sorted(m for c in result.clusters for m in c.member_ids) == sorted(ids)
+    assert set(result.assignment) == set(ids)
+
+
+def test_names_are_the_characteristic_tags_and_representative_is_central():
+    ids, x, tags, truth = blobs()
+    result = cluster_embeddings(ids, x, tags, k=6, seed=0)
+    for c in result.clusters:
+        subject = c.member_ids[0].split("-")[0]
+        assert c.name.split(", ")[0] == subject
+        # Tags shared by every cluster ("outdoor") are not characteristic.
+        assert "outdoor" not in dict(c.top_tags)
+        assert c.representative_id in c.member_ids
+        assert c.size == len(c.member_ids)
+    sizes = [c.size for c in result.clusters]
+    assert sizes == sorted(sizes, reverse=True) and [c.id for c in result.clusters] == list(range(6))
+
+
+def test_automatic_k_finds_the_subjects():
+    ids, x, tags, truth = blobs(per=30)
+    result = cluster_embeddings(ids, x, tags, k=None, seed=0)
+    assert result.k == 6
+    assert purity(result, ids, truth) == 1.0
+
+
+def test_deterministic_for_a_seed_and_independent_of_input_order():
+    ids, x, tags, _ = blobs(spread=1.2)
+    a = cluster_embeddings(ids, x, tags, k=5, seed=7)
+    perm = np.random.default_rng(1).permutation(len(ids))
+    b = cluster_embeddings([ids[i] for i in perm], x[perm], tags, k=5, seed=7)
+    assert a.assignment == b.assignment
+    assert [c.name for c in a.clusters] == [c.name for c in b.clusters]
+    assert a.silhouette == b.silhouette
+
+
+def test_small_and_degenerate_inputs():
+    assert cluster_embeddings([], np.zeros((0, 16), np.float32), {}, k=None).clusters == []
+    one = cluster_embeddings(["a"], unit(np.ones((1, 16))), {}, k=None)
+    assert one.k == 1 and one.clusters[0].member_ids == ["a"] and one.clusters[0].name == "Cluster 1"
+    ids, x, tags, _ = blobs(per=2)
+    assert cluster_embeddings(ids, x, tags, k=50).k == len(ids)  # k capped at the photo count
+    with pytest.raises(ConfigError):
+        cluster_embeddings(ids, x, tags, k=0)
+    with pytest.raises(ConfigError):
+        cluster_embeddings(ids, x, tags, k=3, method="nonsense")
+
+
+def test_choose_k_never_leaves_tiny_clusters():
+    ids, x, _, _ = blobs(per=3)  # 18 photos: too few for many clusters
+    assert choose_k(x) <= 3
+
+
+def test_model_persists_and_assigns_new_photos(tmp_path):
+    ids, x, tags, truth = blobs()
+    keep = np.arange(len(ids)) % 4 != 0  # fit on 3/4, then add the rest
+    fitted_ids = [i for i, k in zip(ids, keep) if k]
+    result, model = fit_clusters(fitted_ids, x[keep], tags, k=6, seed=0)
+    path = tmp_path / "clusters.npz"
+    model.save(path)
+    loaded = ClusterModel.load(path)
+    assert np.array_equal(loaded.centroids, model.centroids) and loaded.fitted_count == keep.sum()
+    later = assign_to_model(loaded, ids, x, tags)
+    assert not later.refitted
+    for d in fitted_ids:  # old photos stay where they were
+        assert later.assignment[d] == result.assignment[d]
+    assert purity(later, ids, truth) == 1.0
+
+
+def test_refit_policy():
+    ids, x, tags, _ = blobs(per=10)
+    _, model = fit_clusters(ids, x, tags, k=None, seed=3)
+    n, dim = len(ids), x.shape[1]
+    assert not needs_refit(model, n, None, 3, "whitened", dim)
+    assert not needs_refit(model, int(n * (1 + REFIT_GROWTH)), None, 3, "whitened", dim)
+    assert needs_refit(model, int(n * (1 + REFIT_GROWTH)) + 2, None, 3, "whitened", dim)
+    assert needs_refit(model, n, 4, 3, "whitened", dim)  # another k asked for
+    assert needs_refit(model, n, None, 4, "whitened", dim)  # another seed
+    assert needs_refit(model, n, None, 3, "raw", dim)
+    assert needs_refit(model, n, None, 3, "whitened", dim * 2)  # another model's embeddings
+    assert needs_refit(None, n, None, 3, "whitened", dim)
+
+
+def test_corrupt_model_file_is_a_typed_error(tmp_path):
+    bad = tmp_path / "clusters.npz"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(ClusterStateError):
+        ClusterModel.load(bad)
+
+
+def test_characteristic_tags_prefer_rare_over_common():
+    ids = ["a", "b", "c", "d"]
+    tags = {"a": [Tag("cat", 0.9), Tag("indoor", 0.9)], "b": [Tag("cat", 0.8), Tag("indoor", 0.9)],
+            "c": [Tag("car", 0.9), Tag("indoor", 0.9)], "d": [Tag("car", 0.7)]}
+    named = characteristic_tags(ids, np.array([0, 0, 1, 1]), 2, tags)
+    assert named[0][0][0] == "cat" and named[1][0][0] == "car"
+    assert "indoor" in dict(named[0]) and dict(named[0])["indoor"] < dict(named[0])["cat"]
+
+
+def test_from_a_real_embedded_index_incrementally(tmp_path):
+    from photoapp.core.index.embedded import EmbeddedIndex
+
+    ids, x, tags, truth = blobs(per=20)
+    state = tmp_path / "data" / "clusters.npz"
+    index = EmbeddedIndex(tmp_path / "index")
+    try:
+        first = [i for i in range(len(ids)) if i % 5]
+        index.upsert(PhotoDocument(id=ids[i], paths=[f"/p/{ids[i]}.jpg"], embedding=x[i], tags=tags[ids[i]])
+                     for i in first)
+        index.upsert([PhotoDocument(id="no-embedding", paths=["/p/x.jpg"])])
+        index.flush()
+        r1 = clusters_from_backend(index, k=6, seed=0, state_path=state)
+        assert r1.refitted and state.exists() and "no-embedding" not in r1.assignment
+        assert sorted(c[2] for c in index.cluster_counts()) == sorted(c.size for c in r1.clusters)
+        assert index.get(ids[1]).cluster_id == r1.assignment[ids[1]]
+        # 20% more photos: assigned to the stored centroids, no refit.
+        index.upsert(PhotoDocument(id=ids[i], paths=[f"/p/{ids[i]}.jpg"], embedding=x[i], tags=tags[ids[i]])
+                     for i in range(len(ids)) if i % 5 == 0)
+        index.flush()
+        r2 = clusters_from_backend(index, k=6, seed=0, state_path=state)
+        assert not r2.refitted and len(r2.assignment) == len(ids)
+        assert all(r2.assignment[ids[i]] == r1.assignment[ids[i]] for i in first)
+        assert index.get(ids[0]).cluster_id == r2.assignment[ids[0]]
+        r3 = clusters_from_backend(index, k=6, seed=0, state_path=state, recompute=True)
+        assert r3.refitted and purity(r3, ids, truth) == 1.0
+        names = {c[0]: c[1] for c in index.cluster_counts()}
+        assert sorted(names.values()) == sorted(c.name for c in r3.clusters)
+    finally:
+        index.close()

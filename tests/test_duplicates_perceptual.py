@@ -1,0 +1,131 @@
+"""Picture signatures (PhotoDocument.phash) and their similarity, on generated scenes."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFilter
+
+from photoapp.core.perceptual import (
+    GRID,
+    SignatureError,
+    compute_phash,
+    parse_signature,
+    picture_similarity,
+)
+
+THRESHOLD = 0.80  # the default duplicate threshold
+
+
+def scene(seed: int, size: tuple[int, int] = (480, 360)) -> Image.Image:
+    """A photo-like picture: smooth background, a few coloured shapes, some fine texture."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    bg = rng.random((6, 8, 3)) * 255
+    img = Image.fromarray(bg.astype(np.uint8), "RGB").resize(size, Image.BICUBIC)
+    draw = ImageDraw.Draw(img)
+    for _ in range(8):
+        x0, y0 = rng.integers(0, w - 20), rng.integers(0, h - 20)
+        x1, y1 = x0 + rng.integers(20, w // 2), y0 + rng.integers(20, h // 2)
+        colour = tuple(int(c) for c in rng.integers(0, 256, 3))
+        (draw.ellipse if rng.random() < 0.5 else draw.rectangle)((x0, y0, x1, y1), fill=colour)
+    noise = (rng.standard_normal((h, w, 1)) * 12).astype(np.int16)
+    arr = np.clip(np.asarray(img, dtype=np.int16) + noise, 0, 255).astype(np.uint8)
+    return Image.fromarray(arr, "RGB").filter(ImageFilter.GaussianBlur(1))
+
+
+def jpeg(img: Image.Image, quality: int) -> Image.Image:
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=quality)
+    buf.seek(0)
+    return Image.open(buf).convert("RGB")
+
+
+def crop_sides(img: Image.Image, frac: float) -> Image.Image:
+    w, h = img.size
+    return img.crop((round(w * frac), round(h * frac), round(w * (1 - frac)), round(h * (1 - frac))))
+
+
+def shrink(img: Image.Image, frac: float) -> Image.Image:
+    return img.resize((round(img.width * frac), round(img.height * frac)), Image.LANCZOS)
+
+
+def sim(a: Image.Image, b: Image.Image) -> float:
+    return picture_similarity(parse_signature(compute_phash(a)), parse_signature(compute_phash(b)))
+
+
+def test_format_is_versioned_hex_under_512_bytes():
+    h = compute_phash(scene(1))
+    assert h.startswith("01") and int(h[2:4], 16) == GRID
+    assert len(h) == 4 + 16 + GRID * GRID < 512
+    int(h, 16)  # all hex
+    assert h == compute_phash(scene(1))  # deterministic
+
+
+def test_parse_round_trip_and_rejects_garbage():
+    sig = parse_signature(compute_phash(scene(2)))
+    assert sig.thumbnail.shape == (GRID, GRID) and not sig.flat
+    assert abs(float(np.linalg.norm(sig.thumbnail)) - 1.0) < 1e-5
+    for bad in ("", "zz", "01" + "14" + "0" * 10, "02" + compute_phash(scene(2))[2:],
+                compute_phash(scene(2))[:-1], "0114" + "g" * 416):
+        with pytest.raises(SignatureError):
+            parse_signature(bad)
+
+
+@pytest.mark.parametrize("variant", [
+    lambda im: jpeg(im, 55),
+    lambda im: shrink(im, 0.6),
+    lambda im: crop_sides(im, 0.08),
+    lambda im: jpeg(shrink(crop_sides(im, 0.08), 0.6), 55),  # the issue's hard case
+    lambda im: jpeg(im.crop((int(im.width * 0.15), 0, im.width, int(im.height * 0.9))), 75),
+    lambda im: im.convert("L"),  # NCC ignores colour and brightness changes
+    lambda im: Image.eval(im, lambda v: min(255, int(v * 0.7 + 40))),
+], ids=["q55", "shrink60", "crop8", "crop8+shrink60+q55", "asymmetric-crop", "gray", "levels"])
+def test_edited_copies_score_above_threshold(variant):
+    for seed in range(5):
+        original = scene(seed)
+        assert sim(original, variant(original)) >= THRESHOLD, seed
+
+
+def test_different_pictures_score_below_threshold():
+    pics = [scene(s) for s in range(10, 22)]
+    sigs = [parse_signature(compute_phash(p)) for p in pics]
+    worst = max(picture_similarity(sigs[i], sigs[j])
+                for i in range(len(sigs)) for j in range(i + 1, len(sigs)))
+    assert worst < THRESHOLD - 0.15
+
+
+def test_similarity_is_symmetric_and_identity_is_one():
+    a, b = parse_signature(compute_phash(scene(3))), parse_signature(compute_phash(crop_sides(scene(3), 0.1)))
+    assert picture_similarity(a, a) == pytest.approx(1.0, abs=1e-6)
+    assert picture_similarity(a, b) == pytest.approx(picture_similarity(b, a), abs=1e-6)
+
+
+def test_at_least_only_skips_work_for_clear_rejections():
+    a = parse_signature(compute_phash(scene(4)))
+    b = parse_signature(compute_phash(jpeg(shrink(crop_sides(scene(4), 0.08), 0.6), 55)))
+    c = parse_signature(compute_phash(scene(5)))
+    assert picture_similarity(a, b, at_least=THRESHOLD) == pytest.approx(picture_similarity(a, b))
+    assert picture_similarity(a, c, at_least=THRESHOLD) <= picture_similarity(a, c) + 1e-9
+
+
+def test_flat_pictures_are_not_verified_by_looks():
+    white = Image.new("RGB", (300, 200), (250, 250, 250))
+    black = Image.new("RGB", (300, 200), (0, 0, 0))
+    sw, sb = parse_signature(compute_phash(white)), parse_signature(compute_phash(black))
+    assert sw.flat and sb.flat
+    assert picture_similarity(sw, parse_signature(compute_phash(scene(6)))) == 0.0
+
+
+@pytest.mark.parametrize("mode", ["L", "RGBA", "P", "CMYK", "I;16", "1"])
+def test_any_mode_and_tiny_images(mode):
+    img = scene(7).convert(mode) if mode != "I;16" else scene(7).convert("L").convert("I;16")
+    assert parse_signature(compute_phash(img)).thumbnail.shape == (GRID, GRID)
+    assert len(compute_phash(Image.new("RGB", (1, 1)))) == 4 + 16 + GRID * GRID
+
+
+def test_large_images_are_subsampled_consistently():
+    small = scene(8)
+    big = small.resize((4000, 3000), Image.BICUBIC)
+    assert sim(small, big) >= 0.97

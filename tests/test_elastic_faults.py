@@ -1,0 +1,194 @@
+"""Faults with a real server process: stopped mid-indexing, down at start-up, overloaded (429).
+
+Each test runs its own noida-db on its own data folder, so it can stop and restart it. The server
+is stopped with SIGTERM: noida-db writes its data to disk about once a second rather than before
+acknowledging a write, so after a SIGKILL it can lose writes it already acknowledged, which real
+Elasticsearch (translog fsync per request) does not (docs/elasticsearch.md).
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+import pytest
+
+from es_server import NoidaServer, make_es_settings
+from photoapp.core.errors import BackendUnavailable
+from photoapp.core.index.elastic import ElasticIndex
+from photoapp.core.records import PhotoDocument, Tag
+
+DIM = 16
+
+
+def photo(i: int, folder: str = "/lib") -> PhotoDocument:
+    v = np.random.default_rng(i).normal(size=DIM).astype(np.float32)
+    return PhotoDocument(id=f"{i:040x}", paths=[f"{folder}/p{i:05d}.jpg"], tags=[Tag("dog", 0.5 + (i % 50) / 100)],
+                         embedding=v / np.linalg.norm(v))
+
+
+def fast_index(settings, **kw) -> ElasticIndex:
+    """Short timeouts and backoff, so the tests do not wait on a dead server for long."""
+    return ElasticIndex(settings, request_timeout=5.0, backoff_base=0.05, max_backoff=0.5, **kw)
+
+
+@pytest.fixture
+def server(tmp_path):
+    srv = NoidaServer(tmp_path / "noida").start()
+    yield srv
+    srv.stop()
+
+
+def assert_exactly_once(ix: ElasticIndex, expected: list[PhotoDocument]) -> None:
+    docs = list(ix.iter_documents())
+    ids = [d.id for d in docs]
+    assert len(ids) == len(set(ids))
+    assert sorted(ids) == sorted(d.id for d in expected)
+    assert ix.stats().documents == len(expected)
+    paths = [p for d in docs for p in d.paths]
+    assert len(paths) == len(set(paths))  # every path shows exactly one document
+
+
+def test_server_stopped_mid_indexing_and_restarted(server, tmp_path):
+    settings = make_es_settings(server.url, tmp_path / "app")
+    ix = fast_index(settings, chunk_docs=40, connect_attempts=2)
+    expected = [photo(i) for i in range(1200)]
+    stopped = threading.Event()
+
+    def stop_soon():
+        time.sleep(0.3)
+        server.stop()  # a real process stop while bulk requests are flowing
+        stopped.set()
+
+    killer = threading.Thread(target=stop_soon)
+    killer.start()
+    for i in range(0, len(expected), 20):
+        ix.upsert(expected[i:i + 20])  # never raises: while down, changes queue in the outbox
+        if i == 600:
+            stopped.wait(10)
+    killer.join()
+    assert ix.pending_changes() > 0, "the server went down after everything was sent; stop it sooner"
+    with pytest.raises(BackendUnavailable):
+        ix.stats()  # reads say the cluster is down
+    with pytest.raises(BackendUnavailable):
+        ix.flush()  # and flush says what is still queued
+    server.start()  # same port, same data folder
+    time.sleep(0.6)  # let the circuit breaker's wait pass
+    ix.flush()
+    assert ix.pending_changes() == 0
+    assert_exactly_once(ix, expected)
+    ix.close()
+
+
+def test_down_at_start_then_back_nothing_lost(tmp_path):
+    srv = NoidaServer(tmp_path / "noida")  # not started yet
+    settings = make_es_settings(srv.url, tmp_path / "app")
+    ix = fast_index(settings)  # opening while down is allowed
+    docs = [photo(i) for i in range(30)]
+    ix.upsert(docs)
+    ix.set_paths(docs[0].id, ["/lib/renamed.jpg"])
+    ix.delete([docs[1].id])
+    ix.upsert([PhotoDocument(id="f" * 40, paths=[docs[2].path])])  # docs[2]'s file changed content
+    ix.remove_path(docs[3].path)
+    with pytest.raises(BackendUnavailable):
+        ix.search(ix_query("dog"))
+    # 30 upserts + their path claim, rename (update + claim), delete, new content (index + claim),
+    # removed path (claim)
+    assert ix.pending_changes() == (30 + 1) + 2 + 1 + 2 + 1
+    ix.close()  # the app quits while the cluster is still down
+
+    srv.start()
+    try:
+        again = fast_index(settings)  # a new session sends what the last one queued, in order
+        again.flush()
+        assert again.pending_changes() == 0
+        assert again.get(docs[0].id).paths == ["/lib/renamed.jpg"]
+        assert again.get(docs[1].id) is None
+        assert again.get(docs[2].id) is None  # lost its only path to the new content
+        assert again.get_by_path(docs[2].path).id == "f" * 40
+        assert again.get(docs[3].id) is None
+        assert again.stats().documents == 30 - 3 + 1
+        again.close()
+    finally:
+        srv.stop()
+
+
+def ix_query(text):
+    from photoapp.core.query import parse_query
+
+    return parse_query(text)
+
+
+class Overloaded:
+    """A real HTTP proxy in front of noida-db answering the first ``rejections`` bulk requests
+    with Elasticsearch's 429 (es_rejected_execution_exception), like a busy cluster."""
+
+    def __init__(self, upstream: str, rejections: int):
+        self.upstream, self.left, self.rejected = upstream, rejections, 0
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _relay(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path.split("?")[0].endswith("/_bulk") and proxy.left > 0:
+                    proxy.left -= 1
+                    proxy.rejected += 1
+                    data = json.dumps({"error": {"type": "es_rejected_execution_exception",
+                                                 "reason": "rejected execution (queue capacity 200)"},
+                                       "status": 429}).encode()
+                    return self._send(429, {"Content-Type": "application/json",
+                                            "X-Elastic-Product": "Elasticsearch"}, data)
+                req = urllib.request.Request(proxy.upstream + self.path, data=body or None, method=self.command,
+                                             headers={k: v for k, v in self.headers.items()
+                                                      if k.lower() not in ("host", "content-length")})
+                try:
+                    with urllib.request.urlopen(req, timeout=10) as r:
+                        self._send(r.status, dict(r.headers.items()), r.read())
+                except urllib.error.HTTPError as e:
+                    self._send(e.code, dict(e.headers.items()), e.read())
+
+            def _send(self, status, headers, data):
+                self.send_response(status)
+                for k, v in headers.items():
+                    if k.lower() in ("content-type", "x-elastic-product"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _relay
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_429_is_retried_with_backoff(server, tmp_path):
+    proxy = Overloaded(server.url, rejections=3)
+    try:
+        ix = fast_index(make_es_settings(proxy.url, tmp_path / "app"), chunk_docs=25)
+        docs = [photo(i) for i in range(100)]
+        ix.upsert(docs)
+        ix.flush()
+        assert proxy.rejected == 3
+        assert ix.pending_changes() == 0
+        assert_exactly_once(ix, docs)
+        ix.close()
+    finally:
+        proxy.close()
