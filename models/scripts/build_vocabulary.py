@@ -89,6 +89,13 @@ SKIP_ANCESTORS = {
     "electronic_equipment.n.01", "durables.n.01", "container.n.01", "part.n.01",
 }
 
+# Links WordNet 3.0 lacks that everyday language assumes: in WordNet a bus or a train is
+# "public transport", not a "vehicle". Added as extra hypernyms before anything else is computed.
+EXTRA_PARENTS = {
+    "bus.n.01": ["motor_vehicle.n.01"],
+    "train.n.01": ["vehicle.n.01"],
+}
+
 # Everyday words that WordNet does not link to the labels that mean them. Values are canonical
 # labels (checked to exist when the vocabulary is built).
 EVERYDAY_ALIASES = {
@@ -141,6 +148,9 @@ def imagenet_wnids(args) -> list[str]:
 class Builder:
     def __init__(self, wn: WordNetNouns, classes: list[str]):
         self.wn = wn
+        for child, parents in EXTRA_PARENTS.items():
+            hypernyms = wn.synset(child).hypernyms
+            hypernyms += [wn.synset(p).wnid for p in parents if wn.synset(p).wnid not in hypernyms]
         self.classes = classes
         self.coco = [(cid, name, wn.synset(s).wnid if s else None) for cid, name, s in COCO]
         self.skip = {wn.synset(s).wnid for s in SKIP_ANCESTORS}
@@ -259,6 +269,7 @@ class Builder:
             "format": 1,
             "source": "WordNet 3.0 noun database (Debian wordnet-base), ImageNet-1k wnids, COCO 90-id label map",
             "license": "WordNet 3.0 licence (Princeton University), see models/vocabulary/LICENSE-WordNet.txt",
+            "extra_parents": EXTRA_PARENTS,
             "skipped_ancestors": sorted(norm(self.wn.synsets[w].lemmas[0]) for w in self.skip),
             "concepts": items,
             "aliases": dict(sorted(aliases.items())),

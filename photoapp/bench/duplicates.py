@@ -78,6 +78,11 @@ def list_photos(folders: list[Path]) -> list[Path]:
     return photos
 
 
+def picture_key(path: Path) -> str:
+    """Cache key / document id of a photo: its folder and file name."""
+    return str(path.relative_to(path.parents[1]))
+
+
 def load_rgb(path: Path) -> Image.Image:
     with Image.open(path) as im:
         return ImageOps.exif_transpose(im).convert("RGB")
@@ -134,7 +139,7 @@ def run(folders: list[Path], originals: int, threshold: float, models_dir: Path,
     if len(photos) < 2:
         raise SystemExit(f"no photos found under {', '.join(map(str, folders))}")
     chosen = set(random.Random(seed).sample(range(len(photos)), min(originals, len(photos))))
-    names = [str(p.relative_to(p.parents[1])) for p in photos]
+    names = [picture_key(p) for p in photos]
 
     # Pictures: originals and, for the chosen ones, their edited copies.
     log(f"{len(photos)} photos, {len(chosen)} with edited copies; signatures...")
@@ -231,6 +236,19 @@ def run(folders: list[Path], originals: int, threshold: float, models_dir: Path,
         "picture_similarity_p99": round(float(np.percentile(neg_scores, 99)), 3) if len(neg_scores) else None,
         "verify_ms_per_pair": round(verify_ms, 2),
     }
+    # Threshold sweep, pair by pair: (original, copy) candidate pairs vs different-photo pairs.
+    pos_scores = {}
+    for variant, edit in VARIANTS.items():
+        if edit is None:
+            continue
+        pairs = [(orig_row[i], row[f"{names[i]}#{variant}"]) for i in sorted(chosen)]
+        found = [(min(a, b), max(a, b)) in cand_set for a, b in pairs]
+        scores = np.array([picture_similarity(sigs[a], sigs[b]) for a, b in pairs])
+        pos_scores[variant] = np.where(found, scores, -1.0)  # not a candidate: never found
+        stage[variant]["picture_similarity_min"] = round(float(scores.min()), 3)
+    report["sweep"] = {f"{t:.2f}": {"recall": {v: round(float((s >= t).mean()), 4) for v, s in pos_scores.items()},
+                                    "wrong_pairs": int((neg_scores >= t).sum())}
+                       for t in (0.70, 0.75, 0.80, 0.85, 0.90)}
     # What an embedding-only rule would do (same pairs: originals vs copies, different photos).
     hard = [(orig_row[i], row[f"{names[i]}#crop8+resize60+q55"]) for i in sorted(chosen)]
     off_diag = sims[family[:, None] != family[None, :]]

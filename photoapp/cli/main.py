@@ -108,6 +108,11 @@ def _existing(path: Path, what: str = "path") -> Path:
     return path.resolve()
 
 
+def _path_of(lib, doc_id: str) -> str:
+    doc = lib.backend.get(doc_id)
+    return doc.path if doc else doc_id
+
+
 def run_index(lib, paths, progress):
     for p in paths:
         p = _existing(p, "folder")
@@ -175,9 +180,9 @@ def dispatch(args, settings) -> int:
             clusters = lib.clusters(k=args.k, seed=args.seed, recompute=args.recompute)
             rows = []
             for cl in clusters:
-                paths = [lib.path_of(i) for i in cl.member_ids]
+                paths = [_path_of(lib, i) for i in cl.member_ids]
                 rows.append({"id": cl.id, "name": cl.name, "size": cl.size,
-                             "representative": lib.path_of(cl.representative_id),
+                             "representative": _path_of(lib, cl.representative_id),
                              "top_tags": [{"label": t, "weight": round(w, 4)} for t, w in cl.top_tags],
                              "paths": paths})
             if as_json:

@@ -151,9 +151,9 @@ def fit_clusters(ids: Sequence[str], embeddings: np.ndarray,
     if k is not None and k < 1:
         raise ConfigError(f"cluster count must be at least 1, got {k}")
     if n == 0:
-        space = ClusterSpace.fit(np.zeros((1, 1), np.float32), "raw")
-        return ClusteringResult([], float("nan"), float("nan"), 0, {}, method), \
-            ClusterModel(space, np.zeros((0, 0), np.float32), seed, 0, k or 0)
+        empty = np.zeros((0, 0), np.float32)
+        return (ClusteringResult([], float("nan"), float("nan"), 0, {}, method),
+                ClusterModel(ClusterSpace("raw", np.zeros(0, np.float32), empty), empty, seed, 0, k or 0))
     space = ClusterSpace.fit(x, method, seed)
     z = space.transform(x)
     if k is None:
@@ -212,8 +212,10 @@ def clusters_from_backend(backend, k: int | None = None, seed: int = 0, *,
 
     With ``state_path`` (e.g. ``settings.data_dir / "clusters.npz"``) the fitted model is kept
     there and reused: photos are assigned to its centroids unless ``recompute``, a different
-    k/seed/method, or growth beyond ``REFIT_GROWTH`` calls for a refit.
+    k/seed/method, or growth beyond ``REFIT_GROWTH`` calls for a refit. ``k`` None or 0 (as in
+    ``Settings.cluster_count``) chooses k automatically.
     """
+    k = k or None
     ids, vectors, tags = [], [], {}
     for doc in backend.iter_documents():
         if doc.embedding is None:
@@ -242,11 +244,14 @@ def clusters_from_backend(backend, k: int | None = None, seed: int = 0, *,
 # --- helpers ----------------------------------------------------------------------------------
 
 def _sorted_input(ids: Sequence[str], embeddings: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Rows ordered by id, so the result does not depend on the order a backend yields them."""
     x = np.asarray(embeddings, dtype=np.float32)
-    if len(ids) != (x.shape[0] if x.ndim == 2 else 0) and len(ids):
+    if len(ids) == 0:
+        return [], x.reshape(0, x.shape[-1] if x.ndim == 2 else 0)
+    if x.ndim != 2 or x.shape[0] != len(ids):
         raise ValueError(f"{len(ids)} ids but embeddings of shape {x.shape}")
-    order = sorted(range(len(ids)), key=lambda i: ids[i])
-    return [ids[i] for i in order], (x[order] if len(ids) else x.reshape(0, max(x.shape[-1:] or [0])))
+    order = sorted(range(len(ids)), key=ids.__getitem__)
+    return [ids[i] for i in order], x[order]
 
 
 def _kmeans(z: np.ndarray, k: int, seed: int, n_init: int = 4) -> tuple[np.ndarray, np.ndarray]:

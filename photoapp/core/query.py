@@ -11,6 +11,12 @@
     -cat / -tag:cat       exclude
 
 The parser turns text into a ``Query``; each backend translates a ``Query`` to its own engine.
+
+Parsing details (``parse_query``): words are lower-cased; several terms must all match (AND);
+``tag:golden_retriever`` = ``tag:"golden retriever"``; ``dog>0.9`` is strict; ``90%`` = 0.9;
+``after:2020`` / ``after:2020-06`` start at the first day of that year / month, ``before:`` is
+exclusive; ``-cat`` gets ``min_confidence = EXCLUDE_MIN_CONFIDENCE`` unless it has its own
+threshold; with a vocabulary, runs of words that name one label become one term.
 """
 from __future__ import annotations
 

@@ -83,7 +83,9 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
         self.runner = TaskRunner(max_threads=2, parent=self)
-        self.thumbnails = ThumbnailCache(self._thumbnail_path, threads=2, parent=self)
+        # Thumbnail decoding shares the CPU (and the GIL) with painting: leave a core to the GUI.
+        self.thumbnails = ThumbnailCache(self._thumbnail_path, threads=max(1, min(3, (os.cpu_count() or 2) - 1)),
+                                         parent=self)
         self.indexer = IndexingController(library, watch=watch, parent=self)
         self.current_view = ""
         self._history: list[str] = []

@@ -1,14 +1,18 @@
-"""The grid's list model: one row per photo id, backed by a plain list of SearchHits.
+"""The grid's list model: one row per photo id, stored as columns (ids, paths, scores).
 
-Rows arrive in pages from a worker (``append_hits``), so the first page shows while the rest
-of a 100,000-photo result is still being read. The thumbnail (a QImage) only appears in
-``data()`` for the decoration role; it comes from the shared ``ThumbnailCache``.
+Rows arrive in pages from a worker, so the first page shows while the rest of a 100,000-photo
+result is still being read. A page is turned into a ``HitPage`` (plain lists of strings and
+floats) in the worker: appending it on the GUI thread is a few C-speed list extends, and the
+model holds no per-row Python objects for the cyclic garbage collector to walk (with 100,000
+SearchHit objects a full collection stalled the GUI for ~100 ms). The thumbnail (a QImage)
+only appears in ``data()`` for the decoration role; it comes from the shared ``ThumbnailCache``.
 """
 from __future__ import annotations
 
 import html
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt, QUrl
@@ -44,54 +48,118 @@ def explain_hit(hit: SearchHit) -> str:
     return "<br>".join(lines)
 
 
+@dataclass
+class HitPage:
+    """Search hits as columns; built off the GUI thread (``from_hits``)."""
+
+    ids: list[str] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+    explanations: dict[int, tuple] = field(default_factory=dict)  # index in page -> explanation
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def from_hits(cls, hits: Iterable[SearchHit], seen: set[str] | None = None,
+                  known: dict | None = None) -> "HitPage":
+        """Columns of ``hits``, skipping ids in ``seen`` or ``known`` and repeats; ``seen`` is
+        updated (a loader passes the same set for every page of one listing)."""
+        page = cls()
+        seen = set() if seen is None else seen
+        known = known or {}
+        for hit in hits:
+            if hit.id in seen or hit.id in known:
+                continue
+            seen.add(hit.id)
+            if hit.explanation:
+                page.explanations[len(page.ids)] = tuple(tuple(e) for e in hit.explanation)
+            page.ids.append(hit.id)
+            page.paths.append(hit.path)
+            page.scores.append(float(hit.score))
+        return page
+
+
 class PhotoListModel(QAbstractListModel):
     def __init__(self, thumbnails: ThumbnailCache, parent=None):
         super().__init__(parent)
         self.thumbnails = thumbnails
-        self._hits: list[SearchHit] = []
+        self._ids: list[str] = []
+        self._paths: list[str] = []
+        self._scores: list[float] = []
+        self._explanations: dict[int, tuple] = {}
         self._row_by_id: dict[str, int] = {}
         self.thumb_side = 256  # device pixels the delegate draws; set by the view
         self.show_scores = False
         thumbnails.ready.connect(self._on_thumbnail_ready)
 
     # --- contents -----------------------------------------------------------------------
-    def set_hits(self, hits: Sequence[SearchHit], show_scores: bool | None = None) -> None:
+    def set_hits(self, hits: Sequence[SearchHit] | HitPage, show_scores: bool | None = None) -> None:
         self.beginResetModel()
-        self._hits = []
-        self._row_by_id = {}
+        self._ids, self._paths, self._scores, self._explanations, self._row_by_id = [], [], [], {}, {}
         if show_scores is not None:
             self.show_scores = show_scores
-        self._extend(hits)
+        self._extend(hits if isinstance(hits, HitPage) else HitPage.from_hits(hits))
         self.endResetModel()
 
-    def append_hits(self, hits: Sequence[SearchHit]) -> None:
-        fresh = [h for h in hits if h.id not in self._row_by_id]
-        if not fresh:
+    def append_hits(self, hits: Sequence[SearchHit] | HitPage) -> None:
+        if not isinstance(hits, HitPage):
+            page = HitPage.from_hits(hits, known=self._row_by_id)
+        elif not self._row_by_id.keys().isdisjoint(hits.ids):  # rare: rows moved while paging
+            page = HitPage.from_hits(self._page_hits(hits), known=self._row_by_id)
+        else:
+            page = hits
+        if not len(page):
             return
-        first = len(self._hits)
-        self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
-        self._extend(fresh)
+        first = len(self._ids)
+        self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+        self._extend(page)
         self.endInsertRows()
 
     def clear(self) -> None:
         self.set_hits([])
 
-    def _extend(self, hits: Sequence[SearchHit]) -> None:
-        for hit in hits:
-            if hit.id in self._row_by_id:
-                continue
-            self._row_by_id[hit.id] = len(self._hits)
-            self._hits.append(hit)
+    def _extend(self, page: HitPage) -> None:
+        start = len(self._ids)
+        self._row_by_id.update(zip(page.ids, range(start, start + len(page))))
+        self._ids.extend(page.ids)
+        self._paths.extend(page.paths)
+        self._scores.extend(page.scores)
+        for i, explanation in page.explanations.items():
+            self._explanations[start + i] = explanation
+
+    @staticmethod
+    def _page_hits(page: HitPage) -> list[SearchHit]:
+        from ..core.records import SearchHit
+
+        return [SearchHit(page.ids[i], page.paths[i], page.scores[i], [page.paths[i]],
+                          [tuple(e) for e in page.explanations.get(i, ())]) for i in range(len(page))]
 
     def hits(self) -> list[SearchHit]:
-        return list(self._hits)
+        return [self.hit(row) for row in range(len(self._ids))]
 
     def hit(self, row: int) -> SearchHit | None:
-        return self._hits[row] if 0 <= row < len(self._hits) else None
+        """The row as a SearchHit (made on demand; the model keeps columns)."""
+        if not 0 <= row < len(self._ids):
+            return None
+        from ..core.records import SearchHit
+
+        path = self._paths[row]
+        return SearchHit(self._ids[row], path, self._scores[row], [path],
+                         [tuple(e) for e in self._explanations.get(row, ())])
+
+    def id_at(self, row: int) -> str:
+        return self._ids[row]
+
+    def path_at(self, row: int) -> str:
+        return self._paths[row]
+
+    def score_at(self, row: int) -> float:
+        return self._scores[row]
 
     def thumbnail(self, row: int):
         """The row's QImage, or None while it loads (queues the load)."""
-        return self.thumbnails.get(self._hits[row].id, self.thumb_side)
+        return self.thumbnails.get(self._ids[row], self.thumb_side)
 
     def row_of(self, doc_id: str) -> int:
         return self._row_by_id.get(doc_id, -1)
@@ -99,44 +167,47 @@ class PhotoListModel(QAbstractListModel):
     def sort_hits(self, key: str) -> None:
         """Client-side re-ordering of what is loaded: 'name' or 'relevance' (score)."""
         if key == "name":
-            ordered = sorted(self._hits, key=lambda h: os.path.basename(h.path).lower())
+            order = sorted(range(len(self._ids)), key=lambda r: os.path.basename(self._paths[r]).lower())
         elif key == "relevance":
-            ordered = sorted(self._hits, key=lambda h: -h.score)
+            order = sorted(range(len(self._ids)), key=lambda r: -self._scores[r])
         else:
             return
-        self.set_hits(ordered)
+        page = HitPage([self._ids[r] for r in order], [self._paths[r] for r in order],
+                       [self._scores[r] for r in order],
+                       {i: self._explanations[r] for i, r in enumerate(order) if r in self._explanations})
+        self.set_hits(page)
 
     def set_thumb_side(self, side: int) -> None:
         if side != self.thumb_side:
             self.thumb_side = side
-            if self._hits:
-                self.dataChanged.emit(self.index(0), self.index(len(self._hits) - 1),
+            if self._ids:
+                self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1),
                                       [Qt.ItemDataRole.DecorationRole])
 
     # --- Qt model API -------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._hits)
+        return 0 if parent.isValid() else len(self._ids)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._hits):
+        row = index.row()
+        if not index.isValid() or not 0 <= row < len(self._ids):
             return None
-        hit = self._hits[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return os.path.basename(hit.path) or hit.id[:12]
+            return os.path.basename(self._paths[row]) or self._ids[row][:12]
         if role == Qt.ItemDataRole.DecorationRole:
-            return self.thumbnail(index.row())
+            return self.thumbnail(row)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return explain_hit(hit)
+            return explain_hit(self.hit(row))
         if role == IdRole:
-            return hit.id
+            return self._ids[row]
         if role == PathRole:
-            return hit.path
+            return self._paths[row]
         if role == ScoreRole:
-            return hit.score if self.show_scores else None
+            return self._scores[row] if self.show_scores else None
         if role == HitRole:
-            return hit
+            return self.hit(row)
         if role == THUMB_FAILED_ROLE:
-            return self.thumbnails.is_failed(hit.id, self.thumb_side)
+            return self.thumbnails.is_failed(self._ids[row], self.thumb_side)
         return None
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
@@ -150,10 +221,9 @@ class PhotoListModel(QAbstractListModel):
     def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
         """Dragging photos out: file URLs for other apps, ids for our own similar search."""
         rows = sorted({i.row() for i in indexes if i.isValid()})
-        hits = [self._hits[r] for r in rows]
         mime = QMimeData()
-        mime.setUrls([QUrl.fromLocalFile(h.path) for h in hits])
-        mime.setData(PHOTO_IDS_MIME, "\n".join(h.id for h in hits).encode())
+        mime.setUrls([QUrl.fromLocalFile(self._paths[r]) for r in rows])
+        mime.setData(PHOTO_IDS_MIME, "\n".join(self._ids[r] for r in rows).encode())
         return mime
 
     def supportedDragActions(self) -> Qt.DropAction:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from .photo_model import PhotoListModel
+from .photo_model import HitPage, PhotoListModel
 from .workers import TaskRunner
 
 if TYPE_CHECKING:  # records import numpy; keep it off the start-up path
@@ -36,6 +36,7 @@ class ResultLoader(QObject):
         self._generation = 0
         self._fetch: Fetch | None = None
         self._total: int | None = None
+        self._seen: set[str] = set()
         self.loading = False
 
     def load(self, fetch: Fetch, show_scores: bool = False, clear: bool = True,
@@ -45,6 +46,7 @@ class ResultLoader(QObject):
         self._generation += 1
         self._fetch = fetch
         self._total = total
+        self._seen: set[str] = set()  # ids already paged in this listing; touched by workers only
         self.loading = True
         self._replace_on_first = not clear
         if clear:
@@ -66,12 +68,16 @@ class ResultLoader(QObject):
         self.loading = False
 
     def _request(self, generation: int, offset: int, limit: int) -> None:
-        fetch = self._fetch
-        self.runner.submit(lambda: fetch(offset, limit),
-                           lambda hits: self._on_page(generation, offset, limit, hits),
+        fetch, seen = self._fetch, self._seen
+
+        def page():  # worker: fetch, then turn the hits into columns (GUI thread only appends)
+            hits = fetch(offset, limit)
+            return len(hits), HitPage.from_hits(hits, seen)
+
+        self.runner.submit(page, lambda result: self._on_page(generation, offset, limit, *result),
                            lambda exc: self._on_error(generation, exc))
 
-    def _on_page(self, generation: int, offset: int, limit: int, hits: list[SearchHit]) -> None:
+    def _on_page(self, generation: int, offset: int, limit: int, fetched: int, hits: HitPage) -> None:
         if generation != self._generation:
             return
         if offset == 0:
@@ -79,20 +85,22 @@ class ResultLoader(QObject):
                 self.model.set_hits(hits)
             else:
                 self.model.append_hits(hits)
-            self.first_page_shown.emit(len(hits))
+            self.first_page_shown.emit(self.model.rowCount())
         else:
             self.model.append_hits(hits)
         if self._total is not None:
             next_offset = offset + limit
             exhausted = next_offset >= self._total
         else:
-            next_offset = offset + len(hits)
-            exhausted = len(hits) < limit
+            next_offset = offset + fetched
+            exhausted = fetched < limit
         if exhausted or next_offset >= self.max_rows:
             self.loading = False
             self.finished.emit(self.model.rowCount())
             return
-        self._request(generation, next_offset, min(self.page, self.max_rows - next_offset))
+        # Pages grow (200, 5,000, 50,000, ...): few appends, so few relayouts of a big grid.
+        limit = max(self.page, next_offset * 10) if next_offset < self.page else self.page * 10
+        self._request(generation, next_offset, min(limit, self.max_rows - next_offset))
 
     def _on_error(self, generation: int, exc: BaseException) -> None:
         if generation != self._generation:

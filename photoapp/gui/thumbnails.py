@@ -12,8 +12,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
-from PySide6.QtGui import QImage, QImageReader
+from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QColor, QImage, QImageReader, QPainter, QPainterPath
 
 ThumbKey = tuple[str, int]  # (doc id, longest side in device pixels)
 
@@ -23,8 +23,9 @@ def size_bucket(pixels: int) -> int:
     return max(64, ((int(pixels) + 63) // 64) * 64)
 
 
-def read_scaled(path: str | Path, longest_side: int | None) -> QImage:
-    """Decode an image file into a QImage no larger than ``longest_side`` (worker threads)."""
+def read_scaled(path: str | Path, longest_side: int | None, upscale: bool = False) -> QImage:
+    """Decode an image file into a QImage no larger than ``longest_side`` (worker threads);
+    ``upscale``: exactly ``longest_side`` even from a smaller source (grid cells blit 1:1)."""
     reader = QImageReader(str(path))
     reader.setAutoTransform(True)
     if longest_side:
@@ -35,10 +36,23 @@ def read_scaled(path: str | Path, longest_side: int | None) -> QImage:
     image = reader.read()
     if image.isNull():
         return image
-    if longest_side and max(image.width(), image.height()) > longest_side:
+    if longest_side and (max(image.width(), image.height()) > longest_side or upscale):
         image = image.scaled(longest_side, longest_side, Qt.AspectRatioMode.KeepAspectRatio,
                              Qt.TransformationMode.SmoothTransformation)
     return image
+
+
+def round_corners(image: QImage, radius: float) -> QImage:
+    """Transparent rounded corners, made in the worker so the GUI thread only blits."""
+    rounded = image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+    mask = QPainterPath()
+    mask.addRoundedRect(0, 0, rounded.width(), rounded.height(), radius, radius)
+    painter = QPainter(rounded)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_DestinationIn)
+    painter.fillPath(mask, QColor(0, 0, 0, 255))
+    painter.end()
+    return rounded
 
 
 class _ThumbJob(QRunnable):
@@ -54,7 +68,9 @@ class _ThumbJob(QRunnable):
         try:
             path = self._cache._path_for(doc_id)
             if path is not None:
-                image = read_scaled(path, side)
+                image = read_scaled(path, side, upscale=True)
+                if not image.isNull():
+                    image = round_corners(image, max(3.0, side / 45))
         except Exception:  # noqa: BLE001 - a missing/corrupt thumbnail shows as "unavailable"
             image = QImage()
         self._cache._loaded.emit(self.key, image)
@@ -73,8 +89,12 @@ class ThumbnailCache(QObject):
         self.capacity = capacity
         self._images: OrderedDict[ThumbKey, QImage] = OrderedDict()
         self._failed: set[ThumbKey] = set()
-        self._pending: dict[ThumbKey, _ThumbJob] = {}
+        self._pending: dict[ThumbKey, _ThumbJob | None] = {}  # None: queued, not started yet
         self._latest_by_id: dict[str, ThumbKey] = {}
+        self._to_start: list[ThumbKey] = []
+        self._sequence = 0
+        self._flush_timer = QTimer(self, singleShot=True, interval=0)
+        self._flush_timer.timeout.connect(self._start_queued)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(threads)
         self._loaded.connect(self._on_loaded, Qt.ConnectionType.QueuedConnection)
@@ -98,18 +118,30 @@ class ThumbnailCache(QObject):
         return (doc_id, side) in self._failed
 
     def request(self, key: ThumbKey) -> None:
+        """Queue a load. Jobs start after the current paint (a zero timer), newest first, so
+        painting never waits on the pool and the rows just scrolled to load before older ones."""
         if key in self._pending or key in self._images:
             return
-        job = _ThumbJob(self, key)
-        self._pending[key] = job
-        self.pool.start(job)
+        self._pending[key] = None
+        self._to_start.append(key)
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
+
+    def _start_queued(self) -> None:
+        keys, self._to_start = self._to_start, []
+        for key in keys:
+            if key in self._pending and self._pending[key] is None:
+                job = _ThumbJob(self, key)
+                self._pending[key] = job
+                self._sequence += 1
+                self.pool.start(job, self._sequence)  # higher runs first: the latest requests
 
     def retain(self, keep: Iterable[str]) -> int:
         """Drop queued (not yet started) loads for photos outside ``keep``; returns how many."""
         keep = set(keep)
         dropped = 0
         for key, job in list(self._pending.items()):
-            if key[0] not in keep and self.pool.tryTake(job):
+            if key[0] not in keep and (job is None or self.pool.tryTake(job)):
                 del self._pending[key]
                 dropped += 1
         return dropped
@@ -125,8 +157,10 @@ class ThumbnailCache(QObject):
         self._failed.clear()
 
     def cancel_pending(self) -> None:
+        self._flush_timer.stop()
+        self._to_start = []
         for key, job in list(self._pending.items()):
-            if self.pool.tryTake(job):
+            if job is None or self.pool.tryTake(job):
                 del self._pending[key]
 
     def wait(self, msecs: int = -1) -> bool:

@@ -57,7 +57,9 @@ def test_first_run_add_folder_indexes_watches_and_remove_purges(empty_library, m
 
 def test_window_size_splitter_and_last_view_are_remembered(indexed_library, make_window, qtbot):
     window = make_window(indexed_library)
-    window.resize(1111, 777)
+    window.resize(1333, 811)
+    qtbot.waitUntil(lambda: window.width() == 1333)
+    size = window.size()
     window.splitter.setSizes([300, 500, 311])
     sizes = window.splitter.sizes()
     window.size_slider.setValue(222)
@@ -68,7 +70,8 @@ def test_window_size_splitter_and_last_view_are_remembered(indexed_library, make
 
     again = make_window(indexed_library, size=None)
     qtbot.waitUntil(lambda: again.current_view == "errors", timeout=20000)
-    assert (again.width(), again.height()) == (1111, 777)
+    # restoreGeometry goes through the platform's frame handling: allow a few pixels.
+    assert abs(again.width() - size.width()) <= 4 and abs(again.height() - size.height()) <= 4
     assert again.size_slider.value() == 222
     assert again.grid.thumbnail_size() == 222
     assert again.splitter.sizes() == sizes

@@ -76,6 +76,10 @@ class ElasticIndex(IndexBackend):
         except BackendUnavailable as exc:
             # Opening while the cluster is down is allowed: writes queue, reads raise.
             log.warning("%s; %d queued changes will be sent when it is back", exc, self.outbox.pending())
+        except BaseException:  # wrong credentials, mapping conflict...: nothing stays open
+            self.outbox.close()
+            self._client.close()
+            raise
 
     # --- connection -------------------------------------------------------------------------
     @property
@@ -249,6 +253,7 @@ class ElasticIndex(IndexBackend):
     def flush(self) -> None:
         """Send everything queued and make it searchable. Raises ``BackendUnavailable`` (with
         the queue intact) when the cluster cannot be reached after retrying."""
+        self._retry_at = 0.0  # an explicit flush tries now, whatever the circuit breaker says
         self._drain(attempts=self.connect_attempts)
         if self._index_ready:
             self._call("refresh", lambda: self._client.indices.refresh(index=self.alias))

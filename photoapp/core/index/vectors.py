@@ -180,7 +180,7 @@ class VectorStore:
             if self._file is not None:
                 self._file.flush()
                 os.fsync(self._file.fileno())
-            self._maintain_ann()
+        self._maintain_ann()
 
     def close(self) -> None:
         with self._lock:
@@ -284,9 +284,7 @@ class VectorStore:
 
     # --- approximate index maintenance -----------------------------------------------------
     def _project(self, vectors: np.ndarray) -> np.ndarray:
-        if self._pca_components is None:
-            return np.asarray(vectors, dtype=np.float32)
-        return ((np.asarray(vectors, np.float32) - self._pca_mean) @ self._pca_components).astype(np.float32)
+        return _project(vectors, self._pca_mean, self._pca_components)
 
     def _maintain_ann(self) -> None:
         live = self.live_count
@@ -300,24 +298,35 @@ class VectorStore:
         # Keep the exactly-scanned tail short (it is paid on every query), but do not rewrite a
         # large graph file for a handful of rows.
         if pending >= max(2_000, min(self.ann_threshold, self._ann_upto // 20)):
-            self._extend_ann()
+            with self._lock:  # few rows: searches may wait for them
+                self._extend_ann()
 
     def rebuild_ann(self) -> None:
-        """Fit the PCA on (a sample of) the live rows and build the graph from scratch."""
+        """Fit the PCA on (a sample of) the live rows and build the graph from scratch.
+
+        Minutes at a million rows, so it works on a snapshot without the lock (searches go on
+        with the old graph or exact search) and swaps the result in at the end. Called by the
+        single writer only."""
         with self._lock:
             live_slots = np.flatnonzero(self._live)
-            if not len(live_slots):
-                return
-            rng = np.random.default_rng(0)
-            sample = live_slots if len(live_slots) <= self.pca_sample else \
-                np.sort(rng.choice(live_slots, self.pca_sample, replace=False))
-            self._fit_pca(np.asarray(self._rows[sample], dtype=np.float32))
-            ann = self._new_graph()
-            self._add_to_graph(ann, live_slots)
+            rows, count = self._rows, self._count
+        if not len(live_slots):
+            return
+        rng = np.random.default_rng(0)
+        sample = live_slots if len(live_slots) <= self.pca_sample else \
+            np.sort(rng.choice(live_slots, self.pca_sample, replace=False))
+        mean, components = self._fit_pca(np.asarray(rows[sample], dtype=np.float32))
+        ann = Index(ndim=components.shape[1], metric="cos", dtype="f16", connectivity=self.connectivity,
+                    expansion_add=self.expansion_add, expansion_search=self.expansion_search)
+        for start in range(0, len(live_slots), 20_000):
+            part = live_slots[start:start + 20_000]
+            ann.add(part, _project(rows[part], mean, components), threads=os.cpu_count() or 1)
+        with self._lock:
+            self._pca_mean, self._pca_components = mean, components
             self._ann, self._ann_is_view = ann, False
-            self._ann_upto = self._count
+            self._ann_upto = count
             self._ann_fitted_on = len(live_slots)
-            self._save_ann()
+        self._save_ann()
 
     def _extend_ann(self) -> None:
         if self._ann_is_view:  # a memory-mapped graph is read-only: load it to add rows
@@ -329,22 +338,15 @@ class VectorStore:
         self._ann_upto = self._count
         self._save_ann()
 
-    def _fit_pca(self, sample: np.ndarray) -> None:
+    def _fit_pca(self, sample: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(mean, components (dim x reduced)); identity when the vectors are small already."""
         if self.dim <= self.reduced_dim:
-            self._pca_mean = np.zeros(self.dim, np.float32)
-            self._pca_components = np.eye(self.dim, dtype=np.float32)
-            return
+            return np.zeros(self.dim, np.float32), np.eye(self.dim, dtype=np.float32)
         mean = sample.mean(axis=0)
         centred = sample - mean
         cov = centred.T @ centred / max(len(sample) - 1, 1)
         _, vecs = np.linalg.eigh(cov)  # ascending eigenvalues
-        self._pca_mean = mean.astype(np.float32)
-        self._pca_components = np.ascontiguousarray(vecs[:, ::-1][:, :self.reduced_dim]).astype(np.float32)
-
-    def _new_graph(self) -> Index:
-        return Index(ndim=self._pca_components.shape[1], metric="cos", dtype="f16",
-                     connectivity=self.connectivity, expansion_add=self.expansion_add,
-                     expansion_search=self.expansion_search)
+        return mean.astype(np.float32), np.ascontiguousarray(vecs[:, ::-1][:, :self.reduced_dim]).astype(np.float32)
 
     def _add_to_graph(self, ann: Index, slots: np.ndarray, chunk: int = 20_000) -> None:
         for start in range(0, len(slots), chunk):
@@ -373,3 +375,9 @@ def _flat(found) -> tuple[np.ndarray, np.ndarray]:
     dist = np.asarray(found.distances).reshape(-1)
     count = int(np.asarray(found.counts).reshape(-1)[0]) if hasattr(found, "counts") else len(keys)
     return keys[:count], dist[:count]
+
+
+def _project(vectors: np.ndarray, mean: np.ndarray | None, components: np.ndarray | None) -> np.ndarray:
+    if components is None:
+        return np.asarray(vectors, dtype=np.float32)
+    return ((np.asarray(vectors, np.float32) - mean) @ components).astype(np.float32)
