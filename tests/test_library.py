@@ -314,3 +314,15 @@ def test_missing_models_stop_the_run_instead_of_marking_photos_bad(data_dir, tmp
         assert lib.errors() == [] and lib.status().files == 0
     finally:
         lib.close()
+
+
+def test_identical_bad_copies_are_all_recorded(library, tmp_path):
+    d = tmp_path / "bad"
+    d.mkdir()
+    truncated_jpeg(d / "a.jpg")
+    shutil.copy(d / "a.jpg", d / "b.jpg")
+    shutil.copy(d / "a.jpg", d / "c.jpg")
+    library.add_folder(d)
+    report = library.index()
+    assert report.errors == 3 and report.indexed == 0
+    assert [e.reason for e in library.errors()] == ["truncated"] * 3

@@ -171,3 +171,19 @@ def test_folder_is_byte_identical_after_index_and_watch(library, folder):
     finally:
         w.stop()
     assert snapshot(folder) == before
+
+
+def test_removed_folder_is_no_longer_watched(library, folder):
+    library.add_folder(folder)
+    library.index()
+    w = library.watch()
+    try:
+        assert w.wait_idle()
+        library.remove_folder(folder)
+        save(gradient(320, 240, seed=500), folder / "after_removal.jpg", "JPEG")
+        time.sleep(2.5)  # well past the debounce: the event arrived and was ignored
+        assert w.wait_idle()
+        assert library.status().files == 0
+        assert library.info(folder / "after_removal.jpg") is None
+    finally:
+        w.stop()

@@ -269,7 +269,14 @@ def dispatch(args, settings) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    # `photoapp search dog -cat`: an exclusion looks like an option to argparse, so unknown
+    # dash-words after `search` are query terms (quote the query, or use `--`, to be safe).
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        if args.command == "search" and all(u.startswith("-") for u in unknown):
+            args.query.extend(unknown)
+        else:
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if not args.command:
         parser.print_help()
         return 2

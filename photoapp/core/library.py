@@ -217,6 +217,8 @@ class Library:
             raise LibraryError(f"not a library folder: {folder}")
         with self._write_lock:
             self.catalog.remove_root(folder)
+            for w in list(self._watchers):
+                w.forget_root(folder)
             if any(is_under(folder, r) for r in self.catalog.roots()):
                 # Still inside another root: its photos stay in the library.
                 return PurgeReport(folder, 0, 0, 0, 0)
@@ -255,10 +257,13 @@ class Library:
                 progress(ProgressEvent(n, 0, 0.0, None, path, "scan"))
 
         with self._write_lock:
+            roots = self.catalog.roots()
+            # A watcher may still report events in a folder removed a moment ago.
+            targets = [t for t in targets if any(is_under(t, r) for r in roots)]
             self._indexing += 1
             try:
                 try:
-                    plan = plan_changes(self.catalog, targets, roots=self.catalog.roots(),
+                    plan = plan_changes(self.catalog, targets, roots=roots,
                                         exclude=[str(self.settings.data_dir)], moves=moves,
                                         control=control, on_file=scanning)
                 except Cancelled:

@@ -114,6 +114,13 @@ class LibraryWatcher:
     def __exit__(self, *exc) -> None:
         self.stop()
 
+    def forget_root(self, folder: str) -> None:
+        """Stop reacting to events under ``folder`` (it left the library)."""
+        with self._lock:
+            self.roots = [r for r in self.roots if not is_under(r, folder)]
+            for p in [p for p in self._dirty if is_under(p, folder)]:
+                del self._dirty[p]
+
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until no change is queued or being indexed (for tests and the CLI)."""
         deadline = time.monotonic() + timeout

@@ -158,6 +158,8 @@ class ClusterGallery(QWidget):
         title.setObjectName("ViewTitle")
         self.subtitle = QLabel("Groups of visually similar photos")
         self.subtitle.setObjectName("ViewSubtitle")
+        self.subtitle.setWordWrap(True)
+        self.subtitle.setMinimumWidth(80)
         self.count_spin = QSpinBox()
         self.count_spin.setRange(0, 500)
         self.count_spin.setSpecialValueText("Auto")

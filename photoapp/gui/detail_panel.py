@@ -184,7 +184,7 @@ class DetailPanel(QScrollArea):
         self.setObjectName("DetailPanel")
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setMinimumWidth(260)
+        self.setMinimumWidth(200)
         self._runner = runner
         self.library = library
         self._generation = 0

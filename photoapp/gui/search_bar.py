@@ -30,7 +30,7 @@ class SearchBar(QLineEdit):
         self.setPlaceholderText(PLACEHOLDER)
         self.setClearButtonEnabled(True)
         self.addAction(QAction(icon("search"), "", self), QLineEdit.ActionPosition.LeadingPosition)
-        self.setMinimumWidth(360)
+        self.setMinimumWidth(200)
         self._runner = runner
         self._tag_source = tag_source
         self._generation = 0

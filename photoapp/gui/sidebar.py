@@ -31,7 +31,7 @@ class Sidebar(QTreeWidget):
         self.setUniformRowHeights(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.setMinimumWidth(190)
+        self.setMinimumWidth(150)
         self._items: dict[str, QTreeWidgetItem] = {}
         self._sections: dict[str, QTreeWidgetItem] = {}
         for name in ("Library", "Folders", "Tags"):
