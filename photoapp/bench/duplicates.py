@@ -107,8 +107,9 @@ class EmbeddingCache:
             with np.load(path, allow_pickle=False) as data:
                 keys = json.loads(str(data["keys"]))
                 tops = json.loads(str(data["top_classes"]))
+                embeddings = np.array(data["embeddings"])  # read once: each access re-reads
                 for i, k in enumerate(keys):
-                    self.items[k] = (data["embeddings"][i], tops[i])
+                    self.items[k] = (embeddings[i].copy(), tops[i])
 
     def save(self) -> None:
         if not self.path or not self.items:

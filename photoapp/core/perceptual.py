@@ -189,9 +189,43 @@ def _axis_matrices(windows: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray]
     return fine, coarse
 
 
+@dataclass(frozen=True)
+class _WindowSet:
+    """Everything about a set of axis windows that does not depend on the pictures.
+
+    A window's band-pass features are F = Yf R Xfᵀ - Yc R Xcᵀ (R the reference thumbnail, Y/X the
+    y/x sampling-and-blur matrices, f/c fine/coarse blur). NCC needs <F, O>, sum(F) and ||F||²
+    for every (y, x) window; written with Gram matrices (||Y R Xᵀ||² = <Rᵀ YᵀY R, XᵀX>) they
+    cost a few g x g products per y-window instead of materialising F for every combination
+    (~4x fewer operations, measured 2.5-9x faster).
+    """
+
+    y: tuple[np.ndarray, np.ndarray]  # (ny, g, g) fine, coarse
+    y_sums: tuple[np.ndarray, np.ndarray]  # (ny, g): 1ᵀ Y
+    x_sums: tuple[np.ndarray, np.ndarray]  # (nx, g): 1ᵀ X
+    x_flat_t: tuple[np.ndarray, np.ndarray]  # (nx, g*g): vec(Xᵀ)
+    y_grams: np.ndarray  # (3, ny, g, g): YfᵀYf, YcᵀYc, YfᵀYc
+    x_grams: np.ndarray  # (3, nx, g*g): vec(XfᵀXf), vec(XcᵀXc), vec(XfᵀXc)
+
+    @classmethod
+    def build(cls, y_windows: np.ndarray, x_windows: np.ndarray, g: int) -> "_WindowSet":
+        ny, nx = len(y_windows), len(x_windows)
+        y = tuple(m.reshape(ny, g, g) for m in _axis_matrices(y_windows, g))
+        x = tuple(m.reshape(nx, g, g) for m in _axis_matrices(x_windows, g))
+        pairs = ((0, 0), (1, 1), (0, 1))
+        return cls(
+            y=y, y_sums=(y[0].sum(1), y[1].sum(1)), x_sums=(x[0].sum(1), x[1].sum(1)),
+            x_flat_t=tuple(m.transpose(0, 2, 1).reshape(nx, g * g).copy() for m in x),
+            y_grams=np.stack([y[a].transpose(0, 2, 1) @ y[b] for a, b in pairs]),
+            x_grams=np.stack([(x[a].transpose(0, 2, 1) @ x[b]).reshape(nx, g * g) for a, b in pairs]))
+
+
+_GRAM_SIGNS = (1.0, 1.0, -2.0)  # ||Ff - Fc||² = ||Ff||² + ||Fc||² - 2<Ff, Fc>
+
+
 @lru_cache(maxsize=8)
-def _coarse_matrices(g: int) -> tuple[np.ndarray, np.ndarray]:
-    return _axis_matrices(_COARSE, g)
+def _coarse_set(g: int) -> _WindowSet:
+    return _WindowSet.build(_COARSE, _COARSE, g)
 
 
 def _band_pass(thumbs: np.ndarray) -> np.ndarray:
@@ -203,30 +237,30 @@ def _band_pass(thumbs: np.ndarray) -> np.ndarray:
     return (t / np.maximum(np.linalg.norm(t, axis=(-2, -1), keepdims=True), 1e-12)).astype(np.float32)
 
 
-def _window_scores(refs: np.ndarray, others_bp: np.ndarray, y: tuple[np.ndarray, np.ndarray],
-                   x: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+def _window_scores(refs: np.ndarray, others_bp: np.ndarray, ws: _WindowSet) -> np.ndarray:
     """NCC of each ``others_bp[p]`` against the band-pass of every (y-window, x-window) of
     ``refs[p]`` -> (P, ny, nx)."""
     p, g = refs.shape[0], refs.shape[-1]
-    ny, nx = y[0].shape[0] // g, x[0].shape[0] // g
-    f = None
-    for ya, xa, sign in ((y[0], x[0], 1.0), (y[1], x[1], -1.0)):
-        # One (P*ny*g, g) @ (g, nx*g) product instead of P small ones.
-        left = (ya @ refs).reshape(p * ny * g, g)
-        term = left @ xa.T
-        f = term if f is None else f - term
-    f = f.reshape(p, ny, g, nx, g)
-    # Sums over a window's cells without touching f: column sums of the sampling matrices.
-    s1 = ((y[0].reshape(ny, g, g).sum(1) @ refs) @ x[0].reshape(nx, g, g).sum(1).T
-          - (y[1].reshape(ny, g, g).sum(1) @ refs) @ x[1].reshape(nx, g, g).sum(1).T)
-    ss = np.einsum("pyixl,pyixl->pyx", f, f)
-    dot = np.einsum("pyixl,pil->pyx", f, others_bp)  # others are zero-mean: no centring needed
+    ny = ws.y[0].shape[0]
+    r = refs[:, None]  # (P, 1, g, g)
+    # <F, O> = sum over fine/coarse of ±<(Y R)ᵀ O, Xᵀ>
+    dot = 0.0
+    for a, sign in ((0, 1.0), (1, -1.0)):
+        yr_t_o = (ws.y[a][None] @ r).transpose(0, 1, 3, 2) @ others_bp[:, None]  # (P, ny, g, g)
+        dot = dot + sign * (yr_t_o.reshape(p, ny, g * g) @ ws.x_flat_t[a].T)
+    s1 = (ws.y_sums[0] @ refs) @ ws.x_sums[0].T - (ws.y_sums[1] @ refs) @ ws.x_sums[1].T
+    ss = 0.0
+    r_t = refs.transpose(0, 2, 1)[:, None]
+    for c, sign in enumerate(_GRAM_SIGNS):
+        gram = r_t @ ws.y_grams[c][None] @ r  # (P, ny, g, g): Rᵀ YᵀY R
+        ss = ss + sign * (gram.reshape(p, ny, g * g) @ ws.x_grams[c].T)
+    # others are zero-mean, so <F, O> needs no centring; ||F - mean||² = ss - s1²/g².
     return dot / np.sqrt(np.maximum(ss - s1 * s1 / (g * g), 1e-12))
 
 
 def _coarse_window_scores(refs: np.ndarray, others_bp: np.ndarray) -> np.ndarray:
-    coarse = _coarse_matrices(refs.shape[-1])
-    return np.where(_COARSE_VALID[None], _window_scores(refs, others_bp, coarse, coarse), -1.0)
+    scores = _window_scores(refs, others_bp, _coarse_set(refs.shape[-1]))
+    return np.where(_COARSE_VALID[None], scores, -1.0)
 
 
 def _refined_best(ref: np.ndarray, other_bp: np.ndarray, scores: np.ndarray) -> float:
@@ -238,7 +272,7 @@ def _refined_best(ref: np.ndarray, other_bp: np.ndarray, scores: np.ndarray) -> 
         wy, wx = _COARSE[iy], _COARSE[ix]
         for d_side, d_off in _REFINE_STEPS:
             ys, xs = _local_windows(wy, d_side, d_off), _local_windows(wx, d_side, d_off)
-            local = _window_scores(ref[None], other_bp[None], _axis_matrices(ys, g), _axis_matrices(xs, g))[0]
+            local = _window_scores(ref[None], other_bp[None], _WindowSet.build(ys, xs, g))[0]
             jy, jx = np.unravel_index(int(np.argmax(local)), local.shape)
             wy, wx = ys[jy], xs[jx]
             best = max(best, float(local[jy, jx]))

@@ -745,6 +745,7 @@ class MainWindow(QMainWindow):
         if self._closing:
             return
         self._closing = True
+        self.search_bar.close_popup()
         self._refresh_timer.stop()
         self.indexer.shutdown()
         self.loader.cancel()

@@ -107,7 +107,19 @@ class SearchBar(QLineEdit):
     def _on_return(self) -> None:
         if self.completer.popup().isVisible():
             return
+        self._generation += 1  # completions still on their way are for a query already run
+        self._debounce.stop()
         self.search_requested.emit(self.text().strip())
+
+    def close_popup(self) -> None:
+        self._generation += 1
+        self._debounce.stop()
+        self.completer.popup().hide()
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if not self.completer.popup().isVisible():  # focus moving into our own popup is fine
+            self._generation += 1
+        super().focusOutEvent(event)
 
     def _on_text_changed(self, text: str) -> None:
         if self.property("invalid"):

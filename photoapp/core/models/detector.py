@@ -35,7 +35,8 @@ class OnnxDetector:
         return preprocess(image, self.manifest.preprocessing)
 
     def raw(self, batch: np.ndarray) -> dict[str, np.ndarray]:
-        return self.model.run(np.ascontiguousarray(batch))
+        dtype = np.dtype(self.manifest.preprocessing.dtype)  # e.g. float64 from a caller's numpy
+        return self.model.run(np.ascontiguousarray(batch, dtype=dtype))
 
     def run(self, inputs: list[np.ndarray], score_threshold: float | None = None
             ) -> list[list[DetectedObject]]:

@@ -58,7 +58,8 @@ class OnnxTagger:
 
     def raw(self, batch: np.ndarray) -> dict[str, np.ndarray]:
         """The model's outputs for a preprocessed batch, by role (logits, embedding)."""
-        return self.model.run(np.ascontiguousarray(batch))
+        dtype = np.dtype(self.manifest.preprocessing.dtype)  # e.g. float64 from a caller's numpy
+        return self.model.run(np.ascontiguousarray(batch, dtype=dtype))
 
     def run(self, batch: np.ndarray) -> list[TaggerResult]:
         if batch.ndim != 4 or len(batch) == 0:
