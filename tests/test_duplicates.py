@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from photoapp.core.duplicates import (
+    DEFAULT_THRESHOLD,
     _approximate_knn,
     _exact_knn,
     duplicates_from_backend,
@@ -17,7 +18,7 @@ from photoapp.core.perceptual import compute_phash
 from photoapp.core.records import PhotoDocument
 from tests.test_duplicates_perceptual import crop_sides, jpeg, scene, shrink
 
-THRESHOLD = 0.80
+THRESHOLD = DEFAULT_THRESHOLD
 
 
 def unit(v: np.ndarray) -> np.ndarray:

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
+from photoapp.core.duplicates import DEFAULT_THRESHOLD
 from photoapp.core.perceptual import (
     GRID,
     SignatureError,
@@ -15,7 +16,7 @@ from photoapp.core.perceptual import (
     picture_similarity,
 )
 
-THRESHOLD = 0.80  # the default duplicate threshold
+THRESHOLD = DEFAULT_THRESHOLD
 
 
 def scene(seed: int, size: tuple[int, int] = (480, 360)) -> Image.Image:
