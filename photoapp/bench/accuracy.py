@@ -1,7 +1,8 @@
 """Accuracy and speed of the bundled models on real labelled photos (an evaluation, not a test).
 
     python -m photoapp.bench.accuracy [--imagenet DIR] [--coco DIR] [--limit N] [--threads N]
-                                      [--compute auto|cpu|gpu] [--out FILE]
+                                      [--compute auto|cpu|gpu] [--only classifier|detector|speed ...]
+                                      [--skip ...] [--tiles N] [--out FILE]
 
 classifier  top-1 / top-5 on an ImageNet folder with one photo per class named nXXXXXXXX_*.JPEG
             (default ../shared/datasets/imagenet-sample). The class of a file is its wnid; the
@@ -10,8 +11,12 @@ detector    recall and precision per COCO class on coco128 (YOLO label files
             object_detection/labels/<split>/<id>.txt, names in object_detection/config.yaml),
             at score >= 0.5 and >= 0.3; a detection matches an unmatched ground-truth box of the
             same class with IoU >= 0.5, best scores first.
-speed       model-only ms per image at batch 1 and batch 16 (inputs preprocessed beforehand),
-            and the preprocessing ms per image (decode excluded), on this machine.
+speed       model-only ms per image at batch 1 and batch 16 (inputs preprocessed beforehand;
+            the detector's time includes its box decoding and, when tiling, the merge of its
+            views), and the preprocessing ms per image (decode excluded), on this machine.
+
+--tiles N overrides the detector manifest's tiling (0: whole photo only; n >= 2: the photo plus
+an n x n grid of overlapping tiles), to compare settings on one machine in one run.
 
 Prints a markdown report and writes it to --out (default: print only).
 """
@@ -181,7 +186,7 @@ def measure_speed(bundle, photos: list[Path]) -> dict:
     out = {}
     for name, model, run in (
         ("tagger", bundle.tagger, lambda xs: bundle.tagger.raw(np.stack(xs))),
-        ("detector", bundle.detector, lambda xs: bundle.detector.raw(np.stack(xs))),
+        ("detector", bundle.detector, lambda xs: bundle.detector.run(xs)),
     ):
         t = time.perf_counter()
         xs = [model.preprocess(im) for im in ims]
@@ -195,10 +200,13 @@ def measure_speed(bundle, photos: list[Path]) -> dict:
 # --- report ------------------------------------------------------------------------------------
 
 def report(args, bundle, cls, det, speed) -> str:
+    tiling = (f"; detector tiles {bundle.detector.tiles} (overlap {bundle.detector.tile_overlap}, "
+              f"{len(bundle.detector.views)} views per photo)" if bundle.detector else "")
     lines = ["# Model accuracy and speed", "",
              f"Command: `python -m photoapp.bench.accuracy {' '.join(sys.argv[1:])}`".rstrip(), "",
              f"Machine: {platform.machine()}, {os.cpu_count()} logical CPUs, {platform.system()}; "
-             f"providers {bundle.tagger.model.providers}; threads setting {args.threads or 'auto'}.", ""]
+             f"providers {bundle.tagger.model.providers}; threads setting {args.threads or 'auto'}"
+             f"{tiling}.", ""]
     if cls:
         lines += ["## Classifier (" + bundle.tagger.name + ")", "",
                   "| photos | top-1 | top-5 |", "|---|---|---|",
@@ -256,10 +264,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--limit", type=int, default=0, help="at most N photos per dataset (0 = all)")
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--compute", default="auto", choices=("auto", "cpu", "gpu"))
-    ap.add_argument("--skip", nargs="*", default=[], choices=("classifier", "detector", "speed"))
+    parts = ("classifier", "detector", "speed")
+    ap.add_argument("--skip", nargs="*", default=[], choices=parts)
+    ap.add_argument("--only", nargs="*", default=[], choices=parts, help="run just these parts")
+    ap.add_argument("--tiles", type=int, default=None, help="detector tile grid (manifest's if unset)")
     ap.add_argument("--out", type=Path, help="also write the report to this file")
     args = ap.parse_args(argv)
+    if args.only:
+        args.skip = [p for p in parts if p not in args.only]
     bundle = build_bundle(args.models, args.compute, args.threads).load()
+    if args.tiles is not None:
+        bundle.detector.set_tiling(args.tiles, bundle.detector.tile_overlap, bundle.detector.merge_iou)
     cls = det = speed = None
     if "classifier" not in args.skip:
         if not args.imagenet.is_dir():

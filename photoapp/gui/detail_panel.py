@@ -269,7 +269,8 @@ class DetailPanel(QScrollArea):
             self.fields["Path"].setText(breakable_path(hit.path))
             self.loaded.emit(hit.id)
             return
-        tags = sorted(doc.tags, key=lambda t: -t.confidence)
+        # What the photo shows first; the WordNet ancestors ("mammal", "animal") after.
+        tags = sorted(doc.tags, key=lambda t: (t.source == "ancestor", -t.confidence))
         self.tags.set_rows([(t.label, t.confidence, t.source) for t in _display_tags(tags)])
         best: dict[str, float] = {}
         for obj in doc.objects:
@@ -295,13 +296,16 @@ class DetailPanel(QScrollArea):
             self.fields["Path"].setText(f"Could not load details: {exc}")
 
 
-def _display_tags(tags: list[Tag], limit: int = 12) -> list[Tag]:
-    """The strongest tags, one row per label (a label can come from two sources)."""
+def _display_tags(tags: list[Tag], limit: int = 12, ancestors: int = 4) -> list[Tag]:
+    """The strongest tags, one row per label (a label can come from two sources), with at most
+    ``ancestors`` broader terms after them."""
     seen: set[str] = set()
     result = []
     for tag in tags:
-        if tag.label in seen:
+        if tag.label in seen or (tag.source == "ancestor" and ancestors <= 0):
             continue
+        if tag.source == "ancestor":
+            ancestors -= 1
         seen.add(tag.label)
         result.append(tag)
         if len(result) == limit:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListView,
     QMenu,
+    QStackedWidget,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QVBoxLayout,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 from . import formatting, style
 from .file_actions import copy_paths, open_in_system_viewer, show_in_file_manager
 from .icons import icon
+from .pages import EmptyHint
 from .thumbnails import ThumbnailCache, size_bucket
 
 GroupRole = Qt.ItemDataRole.UserRole + 1
@@ -204,14 +206,19 @@ class DuplicatesView(QWidget):
         layout.addWidget(title)
         layout.addWidget(self.subtitle)
         layout.addSpacing(8)
-        layout.addWidget(self.view, 1)
+        self.empty = EmptyHint("duplicates", "No duplicates found — every photo in the library is one of a kind.")
+        self.body = QStackedWidget()
+        self.body.addWidget(self.view)
+        self.body.addWidget(self.empty)
+        layout.addWidget(self.body, 1)
 
     def set_rows(self, rows: list[DuplicateRow]) -> None:
         self.model.set_rows(rows)
+        self.body.setCurrentWidget(self.view if rows else self.empty)
         extra = sum(len(r.members) - 1 for r in rows)
         self.subtitle.setText(
             f"{len(rows):,} groups · {extra:,} extra copies. Compare and decide what to keep — "
-            "photoapp never deletes files." if rows else "No duplicates found.")
+            "photoapp never deletes files." if rows else "Identical files and visually near-identical photos show up here.")
 
     def member_at(self, pos: QPoint) -> DuplicateMember | None:
         index = self.view.indexAt(pos)

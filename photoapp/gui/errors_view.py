@@ -2,10 +2,20 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QMenu, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .file_actions import copy_paths, show_in_file_manager
 from .icons import icon
+from .pages import EmptyHint
 
 COLUMNS = ("File", "Reason", "Detail", "When")
 
@@ -66,12 +76,17 @@ class ErrorsView(QWidget):
         layout.addWidget(title)
         layout.addWidget(self.subtitle)
         layout.addSpacing(8)
-        layout.addWidget(self.table, 1)
+        self.empty = EmptyHint("info", "No errors — every file was read and indexed.")
+        self.body = QStackedWidget()
+        self.body.addWidget(self.table)
+        self.body.addWidget(self.empty)
+        layout.addWidget(self.body, 1)
 
     def set_records(self, records: list) -> None:
         self.model.set_records(records)
+        self.body.setCurrentWidget(self.table if records else self.empty)
         self.subtitle.setText(f"{len(records):,} files could not be indexed; they are skipped and "
-                              "retried when they change." if records else "No errors — every file was indexed.")
+                              "retried when they change." if records else "Files that cannot be read are listed here.")
 
     def _menu(self, pos) -> None:
         index = self.table.indexAt(pos)

@@ -38,7 +38,7 @@ from .icons import app_icon, icon
 from .indexing import IndexingController
 from .pages import EmptyState, GridPage, SimilarPage
 from .photo_grid import PhotoGridView
-from .photo_model import PhotoListModel
+from .photo_model import HitPage, PhotoListModel
 from .result_loader import ResultLoader
 from .search_bar import SearchBar
 from .settings_dialog import SettingsDialog
@@ -315,7 +315,14 @@ class MainWindow(QMainWindow):
             self.detail.hide()  # nothing to detail yet; the invitation gets the room
             self.view_changed.emit(key)
             return
-        self.detail.show()
+        # Photo pages get the detail panel; clusters, duplicates and errors get the room.
+        self.detail.setVisible(key in ("all", "similar") or key.startswith(("folder:", "tag:", "search:", "cluster:")))
+        if not key.startswith("search:") and key != "similar" and self.search_bar.text():
+            self.search_bar.blockSignals(True)
+            self.search_bar.clear()
+            self.search_bar.blockSignals(False)
+        if key in ("all",) or key.startswith(("folder:", "tag:")):
+            self._set_sort_quietly("date" if self.sort_combo.currentData() == "relevance" else None)
         back = bool(self._history) and key.startswith(("search:", "cluster:"))
         if key == "all":
             library, sort = self.library, self.sort_key()  # read widgets here, not in the worker
@@ -369,6 +376,12 @@ class MainWindow(QMainWindow):
         library = self.library
         self._show_listing(title, lambda o, n: library.search(query, n, o), subtitle, back)
 
+    def _set_sort_quietly(self, key: str | None) -> None:
+        if key is not None:
+            self.sort_combo.blockSignals(True)
+            self.sort_combo.setCurrentIndex(self.sort_combo.findData(key))
+            self.sort_combo.blockSignals(False)
+
     def sort_key(self) -> str:
         key = self.sort_combo.currentData()
         return key if key in ("date", "name") else "date"
@@ -384,15 +397,21 @@ class MainWindow(QMainWindow):
             self._sort_loaded_by_date()
 
     def _sort_loaded_by_date(self) -> None:
-        hits, library = self.model.hits(), self.library
+        """Search-based listings come by relevance; dates are looked up and sorted in a worker."""
+        model, library = self.model, self.library
+        page = HitPage(list(model._ids), list(model._paths), list(model._scores), dict(model._explanations))
 
-        def by_date():
-            def taken(hit):
-                doc = library.info(hit.id)
-                return (doc is None or doc.taken_at is None, doc.taken_at.timestamp() if doc and doc.taken_at else 0)
-            return sorted(hits, key=taken)
+        def by_date() -> HitPage:
+            def taken(i):
+                doc = library.info(page.ids[i])
+                when = doc.taken_at if doc is not None else None
+                return (when is None, -when.timestamp() if when else 0.0, page.paths[i])
+            order = sorted(range(len(page)), key=taken)
+            return HitPage([page.ids[i] for i in order], [page.paths[i] for i in order],
+                           [page.scores[i] for i in order],
+                           {n: page.explanations[i] for n, i in enumerate(order) if i in page.explanations})
 
-        self.runner.submit(by_date, self.model.set_hits, self._on_background_error)
+        self.runner.submit(by_date, model.set_hits, self._on_background_error)
 
     def _on_first_page(self, rows: int) -> None:
         if not rows:
@@ -424,6 +443,7 @@ class MainWindow(QMainWindow):
 
         if isinstance(exc, QueryError):
             self.search_bar.set_error(str(exc))
+            self.gui_state.setValue("view/last", "all")  # do not reopen a query that cannot run
             self.grid_page.set_title("Search results", f"Cannot search: {exc}", bool(self._history))
         else:
             self.grid_page.set_title(self.grid_page.title.text(), f"Error: {exc}", bool(self._history))

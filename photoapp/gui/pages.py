@@ -53,6 +53,26 @@ class EmptyState(QWidget):
         layout.addStretch(4)
 
 
+class EmptyHint(QWidget):
+    """A centred icon and a sentence, shown where a list would be empty."""
+
+    def __init__(self, icon_name: str, text: str, parent=None):
+        super().__init__(parent)
+        picture = QLabel()
+        picture.setPixmap(icon(icon_name, "#b8bfcc").pixmap(56, 56))
+        picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.label = QLabel(text)
+        self.label.setObjectName("EmptyText")
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.label.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addStretch(2)
+        layout.addWidget(picture)
+        layout.addSpacing(8)
+        layout.addWidget(self.label)
+        layout.addStretch(3)
+
+
 class GridPage(QWidget):
     """A title row over a photo grid (all photos, a folder, a tag, search results, a cluster)."""
 

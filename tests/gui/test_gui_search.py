@@ -18,6 +18,7 @@ def _common_tag(library) -> str:
 def test_enter_shows_ranked_results_with_explanations(indexed_library, make_window, qtbot):
     window = make_window(indexed_library)
     tag = _common_tag(indexed_library)
+    window.search_bar.clear()
     window.search_bar.setFocus()
     qtbot.keyClicks(window.search_bar, tag)
     with qtbot.waitSignal(window.results_finished, timeout=30000):
@@ -48,6 +49,7 @@ def test_a_bad_query_marks_the_field_and_says_why(indexed_library, make_window, 
 def test_tag_completion_offers_library_tags_for_the_word_being_typed(indexed_library, make_window, qtbot):
     window = make_window(indexed_library)
     tag = _common_tag(indexed_library)
+    window.search_bar.clear()
     window.search_bar.setFocus()
     qtbot.waitUntil(window.search_bar.hasFocus)
     qtbot.keyClicks(window.search_bar, "-" + tag[:2])
