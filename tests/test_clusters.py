@@ -55,7 +55,7 @@ def purity(result, ids, truth) -> float:
     return total / len(ids)
 
 
-@pytest.mark.parametrize("method", ["whitened", "raw"])
+@pytest.mark.parametrize("method", ["semantic", "embedding", "raw"])
 def test_recovers_subjects_with_given_k(method):
     ids, x, tags, truth = blobs()
     result = cluster_embeddings(ids, x, tags, k=6, seed=0, method=method)
@@ -71,7 +71,7 @@ def test_names_are_the_characteristic_tags_and_representative_is_central():
     result = cluster_embeddings(ids, x, tags, k=6, seed=0)
     for c in result.clusters:
         subject = c.member_ids[0].split("-")[0]
-        assert c.name.split(", ")[0] == subject
+        assert c.name == subject  # the shared ancestor tag marks the same photos: left out
         # Tags shared by every cluster ("outdoor") are not characteristic.
         assert "outdoor" not in dict(c.top_tags)
         assert c.representative_id in c.member_ids
@@ -134,14 +134,32 @@ def test_refit_policy():
     ids, x, tags, _ = blobs(per=10)
     _, model = fit_clusters(ids, x, tags, k=None, seed=3)
     n, dim = len(ids), x.shape[1]
-    assert not needs_refit(model, n, None, 3, "whitened", dim)
-    assert not needs_refit(model, int(n * (1 + REFIT_GROWTH)), None, 3, "whitened", dim)
-    assert needs_refit(model, int(n * (1 + REFIT_GROWTH)) + 2, None, 3, "whitened", dim)
-    assert needs_refit(model, n, 4, 3, "whitened", dim)  # another k asked for
-    assert needs_refit(model, n, None, 4, "whitened", dim)  # another seed
+    assert not needs_refit(model, n, None, 3, "semantic", dim)
+    assert not needs_refit(model, int(n * (1 + REFIT_GROWTH)), None, 3, "semantic", dim)
+    assert needs_refit(model, int(n * (1 + REFIT_GROWTH)) + 2, None, 3, "semantic", dim)
+    assert needs_refit(model, n, 4, 3, "semantic", dim)  # another k asked for
+    assert needs_refit(model, n, None, 4, "semantic", dim)  # another seed
     assert needs_refit(model, n, None, 3, "raw", dim)
-    assert needs_refit(model, n, None, 3, "whitened", dim * 2)  # another model's embeddings
-    assert needs_refit(None, n, None, 3, "whitened", dim)
+    assert needs_refit(model, n, None, 3, "embedding", dim)
+    assert needs_refit(model, n, None, 3, "semantic", dim * 2)  # another model's embeddings
+    assert needs_refit(None, n, None, 3, "semantic", dim)
+
+
+def test_semantic_space_uses_tags_and_works_without_them(tmp_path):
+    ids, x, tags, truth = blobs()
+    # Embeddings alone are ambiguous (two subjects share one centre); the tags tell them apart.
+    x_mixed = x.copy()
+    x_mixed[truth == 1] = x[truth == 0][: int((truth == 1).sum())]
+    with_tags = cluster_embeddings(ids, x_mixed, tags, k=6, seed=0, method="semantic")
+    without = cluster_embeddings(ids, x_mixed, tags, k=6, seed=0, method="embedding")
+    assert purity(with_tags, ids, truth) == 1.0 > purity(without, ids, truth)
+    no_tags = cluster_embeddings(ids, x, None, k=6, seed=0, method="semantic")
+    assert purity(no_tags, ids, truth) == 1.0 and all(c.name.startswith("Cluster") for c in no_tags.clusters)
+    _, model = fit_clusters(ids, x, tags, k=6, seed=0)
+    model.save(tmp_path / "m.npz")
+    loaded = ClusterModel.load(tmp_path / "m.npz")
+    assert loaded.space.tag_labels == model.space.tag_labels and "dog" in loaded.space.tag_labels
+    assert np.array_equal(loaded.assign(x, [tags[i] for i in ids]), model.assign(x, [tags[i] for i in ids]))
 
 
 def test_corrupt_model_file_is_a_typed_error(tmp_path):
@@ -155,9 +173,22 @@ def test_characteristic_tags_prefer_rare_over_common():
     ids = ["a", "b", "c", "d"]
     tags = {"a": [Tag("cat", 0.9), Tag("indoor", 0.9)], "b": [Tag("cat", 0.8), Tag("indoor", 0.9)],
             "c": [Tag("car", 0.9), Tag("indoor", 0.9)], "d": [Tag("car", 0.7)]}
-    named = characteristic_tags(ids, np.array([0, 0, 1, 1]), 2, tags)
-    assert named[0][0][0] == "cat" and named[1][0][0] == "car"
-    assert "indoor" in dict(named[0]) and dict(named[0])["indoor"] < dict(named[0])["cat"]
+    (top0, name0), (top1, name1) = characteristic_tags(ids, np.array([0, 0, 1, 1]), 2, tags)
+    assert top0[0][0] == "cat" and top1[0][0] == "car"
+    assert "indoor" in dict(top0) and dict(top0)["indoor"] < dict(top0)["cat"]
+    assert name0 == "cat" and name1 == "car"  # "indoor" marks the same photos as "cat": redundant
+
+
+def test_names_skip_redundant_tags_but_keep_distinct_ones():
+    ids = [f"p{i}" for i in range(8)]
+    tags = {f"p{i}": [Tag("golden retriever", 0.8), Tag("dog", 0.9, "ancestor")] for i in range(3)}
+    tags |= {f"p{i}": [Tag("tabby", 0.8), Tag("cat", 0.9, "ancestor")] for i in range(3, 5)}
+    tags |= {f"p{i}": [Tag("sports car", 0.9)] for i in range(5, 8)}
+    described = characteristic_tags(ids, np.array([0, 0, 0, 0, 0, 1, 1, 1]), 2, tags)
+    name0 = described[0][1]
+    assert len(name0.split(", ")) == 2
+    assert {"dog", "golden retriever"} & set(name0.split(", ")) and {"cat", "tabby"} & set(name0.split(", "))
+    assert described[1][1] == "sports car"
 
 
 def test_from_a_real_embedded_index_incrementally(tmp_path):

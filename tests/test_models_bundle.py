@@ -282,3 +282,66 @@ def test_empty_or_bad_batch(bundle):
     assert bundle.detector.detect([]) == []
     with pytest.raises(ModelError):
         bundle.tagger.run(np.zeros((3, 260, 260), np.float32))
+
+
+# --- detector tiling (small objects) -----------------------------------------------------------
+
+def test_tile_views_cover_the_photo_with_overlap():
+    from photoapp.core.models.detector import FULL_VIEW, tile_views
+    assert tile_views(0, 0.2) == [FULL_VIEW] == tile_views(1, 0.2)
+    views = tile_views(2, 0.2)
+    assert len(views) == 5 and views[0] == FULL_VIEW
+    left, right = views[1], views[2]
+    side = left[2] - left[0]
+    assert left[0] == 0.0 and right[2] == pytest.approx(1.0)
+    assert left[2] - right[0] == pytest.approx(0.2 * side)  # neighbours share 20% of a side
+    assert len(tile_views(3, 0.2)) == 10 and tile_views(3, 0.2)[-1][3] == pytest.approx(1.0)
+
+
+def test_merge_views_maps_tiles_back_and_keeps_one_box_per_object():
+    from photoapp.core.models.detector import FULL_VIEW, merge_views
+    from photoapp.core.records import DetectedObject
+    left = (0.0, 0.0, 0.6, 1.0)
+    full = [DetectedObject("person", 0.6, (0.10, 0.2, 0.30, 0.8))]
+    tile = [DetectedObject("person", 0.9, (0.18, 0.2, 0.5, 0.8)),   # the same person, zoomed in
+            DetectedObject("dog", 0.7, (0.18, 0.2, 0.5, 0.8)),      # other class: never merged
+            DetectedObject("car", 0.8, (0.7, 0.1, 1.0, 0.3))]       # cut by the tile's right side
+    merged = merge_views([full, tile], [FULL_VIEW, left], iou=0.5)
+    assert [(o.label, o.score) for o in merged] == [("person", 0.9), ("dog", 0.7)]
+    assert merged[0].box == pytest.approx((0.108, 0.2, 0.3, 0.8))
+
+
+def test_tiled_detector_finds_a_small_person(bundle):
+    # The astronaut at 1/6 of a 1800x1200 photo: about 50 px tall once the photo is 300x300.
+    canvas = photo("brick.jpg").resize((1800, 1200))
+    person = photo("astronaut.jpg").resize((200, 200))
+    canvas.paste(person, (1000, 700))
+    truth = (1000 / 1800, 700 / 1200, 1200 / 1800, 900 / 1200)
+    det = bundle.detector
+    before = det.tiles
+    try:
+        det.set_tiling(2)
+        x = det.preprocess(canvas)
+        assert x.shape == (5, 300, 300, 3) and det.input_size == (540, 540)
+        [objs] = det.run([x], score_threshold=0.5)
+    finally:
+        det.set_tiling(before)
+    from photoapp.core.models.detector import box_iou
+    assert any(o.label == "person" and box_iou(o.box, truth) >= 0.5 for o in objs), objs
+    with pytest.raises(ModelError, match="views"):
+        det.run([x[:3]])  # inputs made under another tiling setting
+
+
+def test_tiling_is_a_manifest_setting(tmp_path):
+    src = MODELS / "ssd-mobilenet-v2-coco"
+    dst = tmp_path / "detector"
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("*.onnx"))
+    (dst / "model.onnx").symlink_to(src / "model.onnx")
+    m = json.loads((dst / "manifest.json").read_text())
+    edit_manifest(dst, postprocessing={**m["postprocessing"], "tiles": 3, "tile_overlap": 0.25})
+    from photoapp.core.models.detector import OnnxDetector
+    det = OnnxDetector(load_manifest(dst), compute="cpu")
+    assert det.tiles == 3 and len(det.views) == 10 and det.input_size[0] > 600
+    edit_manifest(dst, postprocessing={**m["postprocessing"], "tiles": -1})
+    with pytest.raises(ModelError, match="tiles"):
+        OnnxDetector(load_manifest(dst), compute="cpu")

@@ -187,3 +187,21 @@ def test_removed_folder_is_no_longer_watched(library, folder):
         assert library.info(folder / "after_removal.jpg") is None
     finally:
         w.stop()
+
+
+def test_native_watch_dying_later_switches_to_polling(library, folder):
+    library.add_folder(folder)
+    library.index()
+    w = start_watch(library, folder, polling_interval_s=0.5)
+    try:
+        assert w.mode == "native" and w.wait_idle()
+        # What happens when inotify cannot watch a new sub-folder: its emitter thread ends.
+        for emitter in list(w._observer.emitters):
+            emitter.stop()
+            emitter.join(5)
+        assert wait_for(lambda: w.mode == "polling")
+        assert any("polling" in m for m in library.status().warnings)
+        save(gradient(320, 240, seed=600), folder / "seen_by_polling.jpg", "JPEG")
+        assert wait_for(lambda: library.info(folder / "seen_by_polling.jpg") is not None)
+    finally:
+        w.stop()

@@ -74,7 +74,10 @@ def manifest(onnx_path: Path, graph: Path) -> dict:
             "layout": "NHWC", "dtype": "uint8",
         },
         # 0.3 keeps plausible objects for storage and search; evaluation reports 0.5 too.
-        "postprocessing": {"score_threshold": 0.3, "box_format": "yxyx", "max_detections": 100},
+        # tiles 0: whole photo only. tiles 2 (photo + 2x2 overlapping tiles) finds more small
+        # people at 5x the detector time; measured trade-off in models/README.md.
+        "postprocessing": {"score_threshold": 0.3, "box_format": "yxyx", "max_detections": 100,
+                           "tiles": 0, "tile_overlap": 0.2, "merge_iou": 0.5},
         "labels": "labels.txt",
         "label_source": "COCO 90-id label map (mscoco_label_map.pbtxt), canonical labels mapped "
                         "to WordNet 3.0 (models/scripts/build_vocabulary.py)",

@@ -181,13 +181,15 @@ def time_model(run, inputs: list[np.ndarray], batch: int, rounds: int) -> float:
     return statistics.median(times)
 
 
-def measure_speed(bundle, photos: list[Path]) -> dict:
+def measure_speed(bundle, photos: list[Path], models=("tagger", "detector")) -> dict:
     ims = [load_rgb(p) for p in photos]
     out = {}
     for name, model, run in (
         ("tagger", bundle.tagger, lambda xs: bundle.tagger.raw(np.stack(xs))),
         ("detector", bundle.detector, lambda xs: bundle.detector.run(xs)),
     ):
+        if name not in models:
+            continue
         t = time.perf_counter()
         xs = [model.preprocess(im) for im in ims]
         pre = (time.perf_counter() - t) * 1000 / len(ims)
@@ -287,7 +289,10 @@ def main(argv: list[str] | None = None) -> None:
     if "speed" not in args.skip:
         photos = sorted(args.imagenet.glob("*.JPEG"))[:32] if args.imagenet.is_dir() else []
         photos = photos or sorted((args.coco / "images").glob("*/*.jpg"))[:32]
-        speed = measure_speed(bundle, photos)
+        # --only naming one model's part (and speed) times that model alone
+        timed = [m for m, part in (("tagger", "classifier"), ("detector", "detector"))
+                 if not args.only or part in args.only or args.only == ["speed"]]
+        speed = measure_speed(bundle, photos, timed)
     text = report(args, bundle, cls, det, speed)
     print(text)
     if args.out:

@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=None, help="embedding cache .npz (created if missing)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=0)
-    ap.add_argument("--methods", default="raw," + DEFAULT_METHOD)
+    ap.add_argument("--methods", default="raw,embedding,semantic")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
     from photoapp.core.models.bundle import read_layout

@@ -1,10 +1,14 @@
-"""Browsable clusters of the library: k-means over the classifier embeddings.
+"""Browsable clusters of the library: k-means over the classifier embeddings (and tags).
 
-- The embeddings are first mapped into a *cluster space* (:class:`ClusterSpace`): centred, PCA
-  to a few hundred dimensions with partial whitening, then L2-normalised, so k-means on it is
-  spherical k-means (cosine). The raw 1280-d classifier embedding is dominated by a few
-  directions shared by all photos; whitening lets the directions that tell subjects apart count.
-  ``method="raw"`` is plain k-means on the raw embedding (the baseline; see bench/clusters.py).
+- Photos are first mapped into a *cluster space* (:class:`ClusterSpace`). The default method,
+  ``"semantic"``, concatenates two L2-normalised parts: the embedding, centred and projected on
+  its first 64 principal components, and the square-rooted confidences of the library's 256 most
+  common tags (classes, detector labels and WordNet ancestors, so "dog" links all the breeds).
+  k-means on it is close to spherical k-means. ``"embedding"`` is the first part alone,
+  ``"raw"`` plain k-means on the raw embedding (the baseline). Measured with bench/clusters.py
+  (same k, 3 seeds): imagenet-sample by WordNet group, purity raw 0.44 / embedding 0.55 /
+  semantic 0.84; coco128 by dominant object, 0.63 / 0.67 / 0.65. (PCA whitening measured no
+  better than plain PCA; keeping all 256+ components was worse than raw.)
 - ``k`` is given, or chosen by the (sampled) silhouette score over a range of candidates.
 - Each cluster is named by its most characteristic tags: frequent in the cluster, rare
   elsewhere (confidence-weighted tf times log-lift, ancestors included), and represented by the
@@ -27,10 +31,10 @@ import numpy as np
 from .errors import ConfigError, PhotoAppError
 from .records import ClusterInfo, Tag
 
-METHODS = ("whitened", "raw")
-DEFAULT_METHOD = "whitened"
-PCA_DIMS = 256
-WHITEN_POWER = 0.5  # 0 = plain PCA, 1 = full whitening (amplifies noise directions)
+METHODS = ("semantic", "embedding", "raw")
+DEFAULT_METHOD = "semantic"
+PCA_DIMS = 64
+TAG_DIMS = 256  # most common tags used as features (bounded: n x TAG_DIMS floats in memory)
 AUTO_K_CANDIDATES = (4, 5, 6, 8, 10, 12, 15, 18, 22, 26, 30, 36, 42, 50)
 AUTO_K_MIN_PER_CLUSTER = 8  # no candidate k leaves fewer photos per cluster than this on average
 SILHOUETTE_SAMPLE = 2000
@@ -38,6 +42,8 @@ REFIT_GROWTH = 0.25  # refit when the library grew by more than this since the l
 NAME_TAGS = 2
 TOP_TAGS = 8
 MODEL_FORMAT = 1
+
+TagLists = Sequence[Sequence[Tag]]
 
 
 class ClusterStateError(PhotoAppError):
@@ -59,14 +65,16 @@ class ClusteringResult:
 
 @dataclass
 class ClusterSpace:
-    """Affine map + L2 normalisation fitted on the library (identity for ``method="raw"``)."""
+    """The map from (embedding, tags) to the vectors k-means sees, fitted on the library."""
 
     method: str
-    mean: np.ndarray  # (d,)
-    projection: np.ndarray  # (d, p), whitening folded in; empty for raw
+    mean: np.ndarray  # (d,) embedding mean; empty for raw
+    projection: np.ndarray  # (d, p) principal axes; empty for raw
+    tag_labels: list[str] = field(default_factory=list)  # tag features (semantic only)
 
     @classmethod
-    def fit(cls, x: np.ndarray, method: str = DEFAULT_METHOD, seed: int = 0) -> "ClusterSpace":
+    def fit(cls, x: np.ndarray, tags: TagLists | None = None, method: str = DEFAULT_METHOD,
+            seed: int = 0) -> "ClusterSpace":
         if method not in METHODS:
             raise ConfigError(f"unknown clustering method {method!r}; one of {', '.join(METHODS)}")
         if method == "raw":
@@ -74,21 +82,49 @@ class ClusterSpace:
         from sklearn.decomposition import PCA
 
         dims = int(min(PCA_DIMS, x.shape[0] - 1, x.shape[1]))
-        mean = x.mean(axis=0)
-        if dims < 2:  # too few photos to learn a space: centring + normalisation only
-            return cls(method, mean.astype(np.float32), np.eye(x.shape[1], dtype=np.float32))
-        pca = PCA(n_components=dims, svd_solver="randomized" if dims < min(x.shape) * 0.8 else "full",
-                  random_state=seed).fit(x)
-        scale = np.power(np.maximum(pca.explained_variance_, 1e-12), -WHITEN_POWER / 2.0)
-        projection = (pca.components_.T * scale[None, :]).astype(np.float32)
-        return cls(method, pca.mean_.astype(np.float32), projection)
+        if dims < 2:  # too few photos to learn axes: centring + normalisation only
+            projection = np.eye(x.shape[1], dtype=np.float32)
+            mean = x.mean(axis=0).astype(np.float32)
+        else:
+            pca = PCA(n_components=dims, svd_solver="randomized" if dims < min(x.shape) * 0.8 else "full",
+                      random_state=seed).fit(x)
+            projection, mean = pca.components_.T.astype(np.float32), pca.mean_.astype(np.float32)
+        labels = _common_tags(tags or [], TAG_DIMS) if method == "semantic" else []
+        return cls(method, mean, projection, labels)
 
-    def transform(self, x: np.ndarray) -> np.ndarray:
+    def transform(self, x: np.ndarray, tags: TagLists | None = None) -> np.ndarray:
         x = np.asarray(x, dtype=np.float32)
         if self.method == "raw":
             return x
-        y = (x - self.mean) @ self.projection
-        return y / np.maximum(np.linalg.norm(y, axis=1, keepdims=True), 1e-12)
+        z = _l2((x - self.mean) @ self.projection)
+        if self.method == "semantic" and self.tag_labels:
+            z = np.hstack([z, _l2(np.sqrt(_tag_matrix(tags or [[]] * len(x), self.tag_labels)))])
+        return z
+
+
+def _l2(v: np.ndarray) -> np.ndarray:
+    return (v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+def _common_tags(tags: TagLists, limit: int) -> list[str]:
+    """The ``limit`` tags on most photos (ties by label, so the choice is deterministic)."""
+    counts: dict[str, int] = {}
+    for photo_tags in tags:
+        for label in {t.label for t in photo_tags}:
+            counts[label] = counts.get(label, 0) + 1
+    return sorted(counts, key=lambda lb: (-counts[lb], lb))[:limit]
+
+
+def _tag_matrix(tags: TagLists, labels: Sequence[str]) -> np.ndarray:
+    """(n, len(labels)) best confidence of each label per photo, 0 where absent."""
+    col = {label: j for j, label in enumerate(labels)}
+    m = np.zeros((len(tags), len(labels)), dtype=np.float32)
+    for i, photo_tags in enumerate(tags):
+        for t in photo_tags:
+            j = col.get(t.label)
+            if j is not None:
+                m[i, j] = max(m[i, j], min(max(float(t.confidence), 0.0), 1.0))
+    return m
 
 
 @dataclass
@@ -105,15 +141,15 @@ class ClusterModel:
     def k(self) -> int:
         return int(self.centroids.shape[0])
 
-    def assign(self, embeddings: np.ndarray) -> np.ndarray:
-        z = self.space.transform(embeddings)
-        return _nearest(z, self.centroids)
+    def assign(self, embeddings: np.ndarray, tags: TagLists | None = None) -> np.ndarray:
+        return _nearest(self.space.transform(embeddings, tags), self.centroids)
 
     def save(self, path: Path) -> None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = {"format": MODEL_FORMAT, "method": self.space.method, "seed": self.seed,
-                "fitted_count": self.fitted_count, "k_requested": self.k_requested}
+                "fitted_count": self.fitted_count, "k_requested": self.k_requested,
+                "tag_labels": self.space.tag_labels}
         tmp = path.with_name(path.name + ".tmp.npz")
         np.savez(tmp, meta=np.array(json.dumps(meta)), mean=self.space.mean,
                  projection=self.space.projection, centroids=self.centroids)
@@ -126,7 +162,8 @@ class ClusterModel:
                 meta = json.loads(str(data["meta"]))
                 if meta.get("format") != MODEL_FORMAT:
                     raise ClusterStateError(f"{path}: cluster model format {meta.get('format')} unsupported")
-                space = ClusterSpace(meta["method"], data["mean"], data["projection"])
+                space = ClusterSpace(meta["method"], data["mean"], data["projection"],
+                                     list(meta.get("tag_labels", [])))
                 return cls(space, data["centroids"], int(meta["seed"]), int(meta["fitted_count"]),
                            int(meta["k_requested"]))
         except (OSError, ValueError, KeyError) as exc:
@@ -154,8 +191,9 @@ def fit_clusters(ids: Sequence[str], embeddings: np.ndarray,
         empty = np.zeros((0, 0), np.float32)
         return (ClusteringResult([], float("nan"), float("nan"), 0, {}, method),
                 ClusterModel(ClusterSpace("raw", np.zeros(0, np.float32), empty), empty, seed, 0, k or 0))
-    space = ClusterSpace.fit(x, method, seed)
-    z = space.transform(x)
+    tag_lists = [list((tags_by_id or {}).get(i, ())) for i in ids]
+    space = ClusterSpace.fit(x, tag_lists, method, seed)
+    z = space.transform(x, tag_lists)
     if k is None:
         chosen = choose_k(z, seed)
     else:
@@ -187,7 +225,7 @@ def assign_to_model(model: ClusterModel, ids: Sequence[str], embeddings: np.ndar
     ids, x = _sorted_input(ids, embeddings)
     if len(ids) == 0 or model.k == 0:
         return ClusteringResult([], float("nan"), float("nan"), model.k, {}, model.space.method, False)
-    z = model.space.transform(x)
+    z = model.space.transform(x, [list((tags_by_id or {}).get(i, ())) for i in ids])
     labels = _nearest(z, model.centroids)
     return _describe(ids, z, labels, model.centroids, tags_by_id, model.space.method, refitted=False)
 
@@ -302,7 +340,7 @@ def _describe(ids: list[str], z: np.ndarray, labels: np.ndarray, centroids: np.n
               tags_by_id: Mapping[str, Sequence[Tag]] | None, method: str,
               refitted: bool) -> ClusteringResult:
     k = len(centroids)
-    names = characteristic_tags(ids, labels, k, tags_by_id or {})
+    described = characteristic_tags(ids, labels, k, tags_by_id or {})
     clusters = []
     for c in range(k):
         rows = np.flatnonzero(labels == c)
@@ -310,25 +348,31 @@ def _describe(ids: list[str], z: np.ndarray, labels: np.ndarray, centroids: np.n
             continue  # an incremental assignment can leave a centroid without photos
         dist = ((z[rows] - centroids[c]) ** 2).sum(axis=1)
         rep = ids[int(rows[np.argmin(dist)])]
-        top = names[c]
-        name = ", ".join(label for label, _ in top[:NAME_TAGS]) or f"Cluster {c + 1}"
-        clusters.append(ClusterInfo(id=c, name=name, size=len(rows), representative_id=rep,
-                                    member_ids=[ids[r] for r in rows], top_tags=top))
+        top, name = described[c]
+        clusters.append(ClusterInfo(id=c, name=name or f"Cluster {c + 1}", size=len(rows),
+                                    representative_id=rep, member_ids=[ids[r] for r in rows],
+                                    top_tags=top))
     return ClusteringResult(clusters, _silhouette(z, labels, 0), _davies_bouldin(z, labels), k,
                             {ids[i]: int(labels[i]) for i in range(len(ids))}, method, refitted)
 
 
+# A second name tag is left out when it marks (nearly) the same photos of the cluster as the
+# first: "dog, domestic animal" says no more than "dog".
+_REDUNDANT_OVERLAP = 0.8
+
+
 def characteristic_tags(ids: Sequence[str], labels: np.ndarray, k: int,
-                        tags_by_id: Mapping[str, Sequence[Tag]]) -> list[list[tuple[str, float]]]:
-    """Per cluster, up to ``TOP_TAGS`` (label, score) best first.
+                        tags_by_id: Mapping[str, Sequence[Tag]]) -> list[tuple[list[tuple[str, float]], str]]:
+    """Per cluster: up to ``TOP_TAGS`` (label, score) best first, and a name ("" if no tags).
 
     score = tf * log(tf / p): tf is the mean confidence of the tag over the cluster's photos,
     p over the whole library. It is high for tags frequent in the cluster and rare elsewhere,
-    and zero for a tag spread evenly (like "animal" in a library of animals).
+    and zero for a tag spread evenly (like "animal" in a library of animals). The name is the
+    best tag, plus up to ``NAME_TAGS - 1`` more that are not redundant with it.
     """
+    from scipy import sparse
+
     n = len(ids)
-    if n == 0:
-        return [[] for _ in range(k)]
     vocab: dict[str, int] = {}
     rows, cols, vals = [], [], []
     for i, doc_id in enumerate(ids):
@@ -339,21 +383,35 @@ def characteristic_tags(ids: Sequence[str], labels: np.ndarray, k: int,
             rows.append(i)
             cols.append(vocab.setdefault(label, len(vocab)))
             vals.append(min(max(conf, 0.0), 1.0))
-    if not vocab:
-        return [[] for _ in range(k)]
-    conf = np.zeros((n, len(vocab)), dtype=np.float64)
-    conf[rows, cols] = vals
-    labels_by_col = sorted(vocab, key=vocab.get)
-    p = conf.mean(axis=0) + 1e-9
+    if n == 0 or not vocab:
+        return [([], "") for _ in range(k)]
+    # Sparse: a library has thousands of distinct tags but a photo only a few dozen.
+    conf = sparse.csr_matrix((vals, (rows, cols)), shape=(n, len(vocab)), dtype=np.float64)
+    label_of = sorted(vocab, key=vocab.get)
+    p = np.asarray(conf.mean(axis=0)).ravel() + 1e-9
     out = []
     for c in range(k):
-        members = labels == c
-        if not members.any():
-            out.append([])
+        members = np.flatnonzero(labels == c)
+        if len(members) == 0:
+            out.append(([], ""))
             continue
-        tf = conf[members].mean(axis=0)
+        sub = conf[members]
+        tf = np.asarray(sub.mean(axis=0)).ravel()
         score = tf * np.log(np.maximum(tf, 1e-12) / p)
-        order = np.lexsort((np.array(labels_by_col), -score))  # ties by label: deterministic
-        out.append([(labels_by_col[j], round(float(score[j]), 4)) for j in order[:TOP_TAGS]
-                    if score[j] > 0 and math.isfinite(score[j])])
+        order = np.lexsort((np.array(label_of), -score))[:TOP_TAGS]  # ties by label
+        order = [j for j in order if score[j] > 0 and math.isfinite(score[j])]
+        top = [(label_of[j], round(float(score[j]), 4)) for j in order]
+        out.append((top, _name(sub, order, label_of)))
     return out
+
+
+def _name(sub, order: list[int], label_of: list[str]) -> str:
+    chosen: list[int] = []
+    present = {j: set(sub[:, j].nonzero()[0].tolist()) for j in order}
+    for j in order:
+        if len(chosen) == NAME_TAGS:
+            break
+        if all(len(present[j] & present[c]) < _REDUNDANT_OVERLAP * min(len(present[j]), len(present[c]))
+               for c in chosen):
+            chosen.append(j)
+    return ", ".join(label_of[j] for j in chosen)

@@ -9,8 +9,8 @@ Signature (``PhotoDocument.phash``, a lowercase hex string, 420 characters for f
 
     "01"            format version
     "14"            grid size G in hex (20)
-    16 hex digits   64-bit DCT perceptual hash of the whole frame (classic pHash; cheap
-                    Hamming pre-check, and a candidate source for photos without an embedding)
+    16 hex digits   64-bit DCT perceptual hash of the whole frame (pHash computed on the
+                    thumbnail below; the candidate source for photos without an embedding)
     G*G hex digits  a G x G grayscale thumbnail of the whole frame, one 4-bit level per pixel,
                     contrast-normalised (mean 7.5, 3.5 levels per standard deviation, clipped)
 
@@ -66,7 +66,8 @@ class PictureSignature:
 def compute_phash(image: Image.Image) -> str:
     """Signature hex string of a decoded, orientation-corrected image (see module docstring).
 
-    Deterministic, and well under 2 ms for any image size.
+    Deterministic; one area-averaging resize and a few tiny numpy operations (~0.3 ms on a
+    500x375 photo, < 1 ms on 12 megapixels thanks to the nearest-neighbour prefilter).
     """
     img = image
     if img.mode not in ("RGB", "L"):
@@ -77,17 +78,28 @@ def compute_phash(image: Image.Image) -> str:
     if max(w, h) > 2 * _PREFILTER_SIDE:
         scale = _PREFILTER_SIDE / max(w, h)
         img = img.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.NEAREST)
-    small = np.asarray(img.resize((32, 32), Image.BOX).convert("L"), dtype=np.float32)
-    thumb = np.asarray(img.resize((GRID, GRID), Image.BOX).convert("L"), dtype=np.float32)
-    return encode_signature(_dct_hash(small), thumb)
+    thumb = np.asarray(img.resize((GRID, GRID), Image.BOX).convert("L"), dtype=np.float64)
+    return encode_signature(_dct_hash(thumb), thumb)
 
 
-def _dct_hash(gray32: np.ndarray) -> int:
-    from scipy.fft import dctn
+@lru_cache(maxsize=4)
+def _dct_rows(n: int) -> np.ndarray:
+    """The first 8 rows of the orthonormal DCT-II matrix of size n."""
+    k, i = np.arange(8)[:, None], np.arange(n)[None, :]
+    m = np.cos(np.pi * (2 * i + 1) * k / (2 * n)) * np.sqrt(2.0 / n)
+    m[0] /= np.sqrt(2.0)
+    return m
 
-    low = dctn(gray32.astype(np.float64), norm="ortho")[:8, :8].ravel()
+
+def _dct_hash(gray: np.ndarray) -> int:
+    """64-bit pHash: signs of the 8x8 lowest DCT frequencies against their median."""
+    d = _dct_rows(gray.shape[0])
+    low = (d @ gray @ _dct_rows(gray.shape[1]).T).ravel()
     bits = low > np.median(low[1:])  # DC left out of the median, as in pHash
-    return int("".join("1" if b else "0" for b in bits), 2)
+    return int.from_bytes(np.packbits(bits).tobytes(), "big")
+
+
+_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 
 def encode_signature(dct_hash: int, thumbnail: np.ndarray) -> str:
@@ -98,7 +110,7 @@ def encode_signature(dct_hash: int, thumbnail: np.ndarray) -> str:
         levels = np.full(t.shape, 7, dtype=np.int64)
     else:
         levels = np.clip(np.rint((t - t.mean()) / std * _LEVELS_PER_STD + 7.5), 0, 15).astype(np.int64)
-    body = "".join("0123456789abcdef"[v] for v in levels.ravel())
+    body = _HEX_DIGITS[levels.ravel()].tobytes().decode("ascii")
     return f"{FORMAT_VERSION:02x}{g:02x}{dct_hash:016x}{body}"
 
 
@@ -293,10 +305,10 @@ def _local_windows(window: np.ndarray, d_side: float, d_off: float) -> np.ndarra
 def picture_similarity(a: PictureSignature, b: PictureSignature, at_least: float | None = None) -> float:
     """How sure we are that ``a`` and ``b`` show the same picture, in [0, 1] (see module doc).
 
-    With ``at_least``, pairs whose coarse alignment is too poor to reach it after refinement
-    (refinement gains at most ~0.18, measured) skip the refinement and get the coarse score, a
-    lower bound: only the verdict ``score >= at_least`` is exact then. That makes rejecting
-    different photos several times cheaper.
+    With ``at_least``, the refinement is skipped where it cannot change the verdict
+    ``score >= at_least``: the coarse score already reaches it, or is too poor to reach it
+    (refinement gains at most ~0.18, measured). The score returned is then the coarse one, a
+    lower bound. That makes verification several times cheaper.
 
     Flat (featureless) pictures cannot be verified by looks and score 0 unless both are flat
     with identical thumbnails.
@@ -354,6 +366,6 @@ def _similarity_batch(ta: np.ndarray, tb: np.ndarray, at_least: float | None) ->
     coarse = np.maximum(ab.max(axis=(1, 2)), ba.max(axis=(1, 2)))
     best[search] = np.maximum(best[search], coarse)
     for j, i in enumerate(search):
-        if at_least is None or best[i] >= at_least - _MAX_REFINE_GAIN:
+        if at_least is None or at_least - _MAX_REFINE_GAIN <= best[i] < at_least:
             best[i] = max(best[i], _refined_best(ta[i], pb[i], ab[j]), _refined_best(tb[i], pa[i], ba[j]))
     return best

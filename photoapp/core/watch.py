@@ -150,11 +150,36 @@ class LibraryWatcher:
                 observer.stop()
             except Exception:  # noqa: BLE001 - it never fully started
                 pass
+        return self._start_polling()
+
+    def _start_polling(self):
         observer = PollingObserver(timeout=self.polling_interval_s)
         self._schedule(observer)
         observer.start()
         self.mode = "polling"
         return observer
+
+    def _check_observer(self) -> None:
+        """inotify adds a watch for every new sub-folder from its own thread; when that hits the
+        limit the thread dies and events stop silently. Notice it and switch to polling."""
+        obs = self._observer
+        if self.mode != "native" or obs is None:
+            return
+        if obs.is_alive() and all(e.is_alive() for e in obs.emitters):
+            return
+        msg = ("native file watching stopped (most likely the OS limit on watches was reached "
+               f"as folders were added); watching by polling every {self.polling_interval_s:g} s "
+               "instead, after a catch-up scan.")
+        log.warning(msg)
+        self.warnings.append(msg)
+        try:
+            obs.stop()
+        except Exception:  # noqa: BLE001 - already dead
+            pass
+        self._observer = self._start_polling()
+        with self._lock:  # events may have been lost: reconcile everything once
+            for r in self.roots:
+                self._dirty[r] = 0.0
 
     def _schedule(self, observer) -> None:
         handler = _DirtyPaths(self)
@@ -203,6 +228,7 @@ class LibraryWatcher:
         while not self._stop.wait(self.tick_s):
             if self.control.cancelled:
                 break
+            self._check_observer()
             if self.control.paused:
                 continue  # events keep accumulating and are handled on resume
             ready, moves = self._take_ready()

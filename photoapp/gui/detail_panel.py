@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # records import numpy; keep it off the start-up path
     from ..core.records import DetectedObject, PhotoDocument, SearchHit, Tag
 
 PREVIEW_SIDE = 720
+MIN_SHOWN_CONFIDENCE = 0.05
 _BOX_COLORS = ["#ff5c5c", "#3d6df2", "#20a36b", "#f2a33d", "#9b5cf2", "#17a2b8"]
 
 
@@ -304,6 +305,8 @@ def _display_tags(tags: list[Tag], limit: int = 12, ancestors: int = 4) -> list[
     for tag in tags:
         if tag.label in seen or (tag.source == "ancestor" and ancestors <= 0):
             continue
+        if tag.confidence < MIN_SHOWN_CONFIDENCE and result:
+            continue  # the classifier's faint runners-up are noise to a reader
         if tag.source == "ancestor":
             ancestors -= 1
         seen.add(tag.label)

@@ -5,6 +5,7 @@ group, painted by a delegate (no widget per photo).
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QPoint, QRect, QSize, Qt, Signal
@@ -31,7 +32,7 @@ GroupRole = Qt.ItemDataRole.UserRole + 1
 THUMB = 150
 MEMBER_W = 200
 HEADER_H = 30
-ROW_H = HEADER_H + THUMB + 70
+ROW_H = HEADER_H + THUMB + 86
 
 
 @dataclass
@@ -134,7 +135,7 @@ class DuplicateGroupDelegate(QStyledItemDelegate):
         bold.setBold(True)
         painter.setFont(bold)
         painter.setPen(QColor(style.TEXT))
-        kind = "identical files" if row.similarity >= 0.9999 else f"near-duplicates · {row.similarity:.0%} similar"
+        kind = "identical files" if row.similarity >= 0.9999 else f"near-duplicates · {row.similarity:.1%} similar"
         painter.drawText(QRect(card.left() + 12, card.top() + 6, card.width() - 24, HEADER_H - 6),
                          Qt.AlignmentFlag.AlignVCenter, f"{len(row.members)} copies — {kind}")
         best = max(row.members, key=lambda m: (m.width * m.height, m.size_bytes))
@@ -161,10 +162,13 @@ class DuplicateGroupDelegate(QStyledItemDelegate):
                 painter.drawImage(target, image)
             painter.setFont(small)
             text_top = box.bottom() + 6
+            folder, name = os.path.split(member.path)
             lines = [
-                (f"{member.width} × {member.height}" if member.width else "—", style.TEXT),
-                (formatting.file_size(member.size_bytes), style.TEXT_MUTED),
-                (metrics.elidedText(member.path, Qt.TextElideMode.ElideMiddle, box.width()), style.TEXT_MUTED),
+                (f"{member.width} × {member.height}  ·  {formatting.file_size(member.size_bytes)}"
+                 if member.width else formatting.file_size(member.size_bytes), style.TEXT),
+                (metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, box.width()), style.TEXT),
+                # The end of the folder is what tells copies apart.
+                (metrics.elidedText(folder, Qt.TextElideMode.ElideLeft, box.width()), style.TEXT_MUTED),
             ]
             for j, (text, color) in enumerate(lines):
                 painter.setPen(QColor(color))

@@ -200,6 +200,8 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
         self.splitter.setSizes([220, 860, 320])
+        self._panel_widths = [220, 320]  # sidebar, detail: remembered while the detail is hidden
+        self.splitter.splitterMoved.connect(lambda *_: self._remember_panel_widths())
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -312,15 +314,27 @@ class MainWindow(QMainWindow):
         self.sidebar.select_key(key)
         if not self._folders and key not in ("errors",):
             self.stack.setCurrentWidget(self.empty_state)
-            self.detail.hide()  # nothing to detail yet; the invitation gets the room
+            for widget in (self.search_bar, self.sort_combo, self.size_slider):
+                widget.setEnabled(False)  # nothing to search or sort yet
+            if self.detail.isVisible():
+                self._remember_panel_widths()
+                self.detail.hide()  # nothing to detail yet; the invitation gets the room
             self.view_changed.emit(key)
             return
         # Photo pages get the detail panel; clusters, duplicates and errors get the room.
-        self.detail.setVisible(key in ("all", "similar") or key.startswith(("folder:", "tag:", "search:", "cluster:")))
+        show_detail = key in ("all", "similar") or key.startswith(("folder:", "tag:", "search:", "cluster:"))
+        if show_detail != self.detail.isVisible():
+            if not show_detail:
+                self._remember_panel_widths()
+            self.detail.setVisible(show_detail)
+            if show_detail:
+                self._apply_panel_widths()
         if not key.startswith("search:") and key != "similar" and self.search_bar.text():
-            self.search_bar.blockSignals(True)
             self.search_bar.clear()
-            self.search_bar.blockSignals(False)
+        self.search_bar.setEnabled(True)
+        photo_page = show_detail or key == "viewer"
+        self.sort_combo.setEnabled(photo_page and key != "similar")
+        self.size_slider.setEnabled(photo_page)
         if key in ("all",) or key.startswith(("folder:", "tag:")):
             self._set_sort_quietly("date" if self.sort_combo.currentData() == "relevance" else None)
         back = bool(self._history) and key.startswith(("search:", "cluster:"))
@@ -742,9 +756,13 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 900)
-        splitter = self.gui_state.value("window/splitter")
-        if isinstance(splitter, QByteArray) and not splitter.isEmpty():
-            self.splitter.restoreState(splitter)
+        try:
+            widths = [int(w) for w in self.gui_state.value("window/panels", [])]
+        except (TypeError, ValueError):
+            widths = []
+        if len(widths) == 2 and all(w > 0 for w in widths):
+            self._panel_widths = widths
+            self._apply_panel_widths()
         size = int(self.gui_state.value("grid/thumbnail_size", 168))
         self.size_slider.setValue(size)
         self._set_thumbnail_size(size)
@@ -755,9 +773,22 @@ class MainWindow(QMainWindow):
             self.sort_combo.setCurrentIndex(index)
             self.sort_combo.blockSignals(False)
 
+    def _remember_panel_widths(self) -> None:
+        sizes = self.splitter.sizes()
+        if sizes[0] > 0:
+            self._panel_widths[0] = sizes[0]
+        if self.detail.isVisible() and sizes[2] > 0:
+            self._panel_widths[1] = sizes[2]
+
+    def _apply_panel_widths(self) -> None:
+        sidebar, detail = self._panel_widths
+        total = max(sum(self.splitter.sizes()), self.width())
+        self.splitter.setSizes([sidebar, max(200, total - sidebar - detail), detail])
+
     def save_state(self) -> None:
         self.gui_state.setValue("window/geometry", self.saveGeometry())
-        self.gui_state.setValue("window/splitter", self.splitter.saveState())
+        self._remember_panel_widths()
+        self.gui_state.setValue("window/panels", [str(w) for w in self._panel_widths])
         self.gui_state.sync()
 
     def shutdown(self) -> None:

@@ -41,6 +41,8 @@ class Sidebar(QTreeWidget):
         self._add(self._sections["Library"], "duplicates", "Duplicates", "duplicates")
         self._add(self._sections["Library"], "errors", "Errors", "error")
         self.expandAll()
+        self._sections["Folders"].setHidden(True)  # until there are some
+        self._sections["Tags"].setHidden(True)
         self.itemSelectionChanged.connect(self._on_selection)
 
     def _section(self, title: str) -> QTreeWidgetItem:
@@ -80,12 +82,14 @@ class Sidebar(QTreeWidget):
                 child.setSizeHint(0, QSize(0, 26))
                 self._items[f"folder:{sub}"] = child
         self._sections["Folders"].setExpanded(True)
+        self._sections["Folders"].setHidden(not folders)
 
     def set_tags(self, tag_counts: list[tuple[str, int]]) -> None:
         self._rebuild(self._sections["Tags"], "tag:")
         for label, count in tag_counts:
             self._add(self._sections["Tags"], f"tag:{label}", f"{label}  ·  {count:,}", "tag")
         self._sections["Tags"].setExpanded(True)
+        self._sections["Tags"].setHidden(not tag_counts)
 
     def set_error_count(self, count: int) -> None:
         self._items["errors"].setText(0, f"Errors  ·  {count:,}" if count else "Errors")

@@ -1,6 +1,8 @@
 """The look: Fusion with a light, calm palette and a small style sheet for spacing."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -14,6 +16,8 @@ TEXT_MUTED = "#6b7280"
 BORDER = "#dcdfe6"
 PLACEHOLDER = "#e4e7ee"
 ERROR = "#d14343"
+
+ICONS = (Path(__file__).resolve().parents[2] / "resources" / "icons").as_posix()
 
 STYLE_SHEET = f"""
 QMainWindow, QDialog {{ background: {WINDOW_BG}; }}
@@ -70,6 +74,17 @@ QTreeView, QListView {{ outline: 0; }}
 QLineEdit, QSpinBox, QComboBox {{ padding: 4px 6px; border: 1px solid {BORDER}; border-radius: 6px; background: #ffffff; }}
 QLineEdit:focus, QSpinBox:focus, QComboBox:focus {{ border-color: {ACCENT}; }}
 QListWidget {{ border: 1px solid {BORDER}; border-radius: 6px; background: #ffffff; }}
+QComboBox {{ padding-right: 22px; }}
+QComboBox::drop-down {{ border: none; width: 20px; subcontrol-position: center right; }}
+QComboBox::down-arrow {{ image: url("{ICONS}/chevron-down.svg"); width: 12px; height: 12px; }}
+QComboBox QAbstractItemView {{ border: 1px solid {BORDER}; background: #ffffff; selection-background-color: {ACCENT_SOFT};
+                               selection-color: {TEXT}; outline: 0; }}
+QSpinBox {{ padding-right: 18px; }}
+QSpinBox::up-button, QSpinBox::down-button {{ border: none; width: 16px; subcontrol-origin: border; }}
+QSpinBox::up-button {{ subcontrol-position: top right; }}
+QSpinBox::down-button {{ subcontrol-position: bottom right; }}
+QSpinBox::up-arrow {{ image: url("{ICONS}/chevron-up.svg"); width: 10px; height: 10px; }}
+QSpinBox::down-arrow {{ image: url("{ICONS}/chevron-down.svg"); width: 10px; height: 10px; }}
 """
 
 

@@ -74,4 +74,7 @@ def test_window_size_splitter_and_last_view_are_remembered(indexed_library, make
     assert abs(again.width() - size.width()) <= 4 and abs(again.height() - size.height()) <= 4
     assert again.size_slider.value() == 222
     assert again.grid.thumbnail_size() == 222
-    assert again.splitter.sizes() == sizes
+    assert not again.detail.isVisible()  # the errors page has no photo to detail
+    again.navigate("all")
+    restored = again.splitter.sizes()
+    assert abs(restored[0] - sizes[0]) <= 2 and abs(restored[2] - sizes[2]) <= 2

@@ -26,7 +26,10 @@ particular model lives in code, so a user can drop in another folder. The format
 
 Classifier output roles: ``logits`` (required), ``embedding`` (optional). Detector roles:
 ``boxes``, ``scores``, ``classes`` (required), ``count`` (optional); detector postprocessing:
-``score_threshold``, ``box_format`` ("yxyx" or "xyxy", normalised), ``max_detections``.
+``score_threshold``, ``box_format`` ("yxyx" or "xyxy", normalised), ``max_detections``, and
+tiling for small objects: ``tiles`` (0 = whole photo only; n >= 2 = the photo plus an n x n grid
+of overlapping tiles, 1 + n*n model runs per photo), ``tile_overlap`` (share of a tile side that
+neighbours overlap, default 0.2), ``merge_iou`` (per-class NMS across views, default 0.5).
 
 Labels file: UTF-8 text, one class per line, ``index<TAB>label[<TAB>more columns]``; ``#`` lines
 are comments. ``index`` is the class value the model outputs (a row of the logits, or the
