@@ -201,6 +201,10 @@ def measure_speed(bundle, photos: list[Path], models=("tagger", "detector")) -> 
 
 # --- report ------------------------------------------------------------------------------------
 
+def ratio(a: int, b: int) -> str:
+    return f"{a / b:.2f}" if b else "-"  # "-" where a --limit run saw no such case
+
+
 def report(args, bundle, cls, det, speed) -> str:
     tiling = (f"; detector tiles {bundle.detector.tiles} (overlap {bundle.detector.tile_overlap}, "
               f"{len(bundle.detector.views)} views per photo)" if bundle.detector else "")
@@ -246,8 +250,8 @@ def report(args, bundle, cls, det, speed) -> str:
         for t in det["stats"]:
             hit, total = det["person_big"][t]
             tp, fp, fn = det["person_presence"][t]
-            lines.append(f"| {t} | {hit / total:.2f} ({hit}/{total}) | {tp / (tp + fn):.2f} "
-                         f"({tp}/{tp + fn}) | {tp / (tp + fp):.2f} ({tp}/{tp + fp}) |")
+            lines.append(f"| {t} | {ratio(hit, total)} ({hit}/{total}) | {ratio(tp, tp + fn)} "
+                         f"({tp}/{tp + fn}) | {ratio(tp, tp + fp)} ({tp}/{tp + fp}) |")
         lines.append("")
     if speed:
         lines += ["## Speed (model only, ms per image, median)", "",

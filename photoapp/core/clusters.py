@@ -359,6 +359,8 @@ def _describe(ids: list[str], z: np.ndarray, labels: np.ndarray, centroids: np.n
 # A second name tag is left out when it marks (nearly) the same photos of the cluster as the
 # first: "dog, domestic animal" says no more than "dog".
 _REDUNDANT_OVERLAP = 0.8
+# ... and when it is much less characteristic than the first (a weak second tag misleads).
+_SECOND_TAG_MIN = 0.5
 
 
 def characteristic_tags(ids: Sequence[str], labels: np.ndarray, k: int,
@@ -401,15 +403,15 @@ def characteristic_tags(ids: Sequence[str], labels: np.ndarray, k: int,
         order = np.lexsort((np.array(label_of), -score))[:TOP_TAGS]  # ties by label
         order = [j for j in order if score[j] > 0 and math.isfinite(score[j])]
         top = [(label_of[j], round(float(score[j]), 4)) for j in order]
-        out.append((top, _name(sub, order, label_of)))
+        out.append((top, _name(sub, order, score, label_of)))
     return out
 
 
-def _name(sub, order: list[int], label_of: list[str]) -> str:
+def _name(sub, order: list[int], scores: np.ndarray, label_of: list[str]) -> str:
     chosen: list[int] = []
     present = {j: set(sub[:, j].nonzero()[0].tolist()) for j in order}
     for j in order:
-        if len(chosen) == NAME_TAGS:
+        if len(chosen) == NAME_TAGS or (chosen and scores[j] < _SECOND_TAG_MIN * scores[chosen[0]]):
             break
         if all(len(present[j] & present[c]) < _REDUNDANT_OVERLAP * min(len(present[j]), len(present[c]))
                for c in chosen):

@@ -36,7 +36,7 @@ CANDIDATE_SIMILARITY = 0.5
 NEIGHBOURS = 20  # nearest neighbours per photo considered as candidates
 # DCT-hash Hamming distance (of 64 bits) for candidates when a photo has no embedding.
 DCT_CANDIDATE_BITS = 12
-_EXACT_KNN_MAX = 30_000  # above this many photos, approximate kNN (usearch HNSW)
+_EXACT_KNN_MAX = 10_000  # above this many photos, approximate kNN (usearch HNSW)
 _BLOCK = 1024
 _VERIFY_CHUNK = 256  # pairs verified between progress reports
 
@@ -161,7 +161,7 @@ def duplicates_from_backend(backend, threshold: float, *, progress: ProgressCall
 def embedding_candidates(embeddings: np.ndarray, min_similarity: float,
                          neighbours: int) -> list[tuple[int, int, float]]:
     """(a, b, cosine) with a < b for each photo's ``neighbours`` nearest photos above
-    ``min_similarity``. Exact blocked search up to 30k photos, usearch HNSW above."""
+    ``min_similarity``. Exact blocked search up to 10k photos, usearch HNSW above."""
     n = len(embeddings)
     k = min(neighbours, n - 1)
     if k < 1:
@@ -221,11 +221,19 @@ def dct_candidates(signatures: Sequence[PictureSignature | None],
     rows_arr = np.array(rows)
     out = set()
     for q in queries:
-        dist = np.bitwise_count(hashes ^ np.uint64(signatures[q].dct_hash))
+        dist = _popcount(hashes ^ np.uint64(signatures[q].dct_hash))
         for b in rows_arr[dist <= DCT_CANDIDATE_BITS]:
             if b != q:
                 out.add((min(q, int(b)), max(q, int(b))))
     return sorted(out)
+
+
+_BYTE_BITS = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+
+
+def _popcount(words: np.ndarray) -> np.ndarray:
+    """Set bits per uint64 (np.bitwise_count needs numpy 2; we support 1.26)."""
+    return _BYTE_BITS[words.view(np.uint8).reshape(-1, 8)].sum(axis=1)
 
 
 def _has_embedding(embeddings: np.ndarray | None, n: int) -> np.ndarray:

@@ -8,10 +8,45 @@ queued and indexed next.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 
 from PySide6.QtCore import QObject, QThread, Signal
 
 log = logging.getLogger(__name__)
+BACKGROUND_NICE = 10
+
+
+def lower_this_thread_priority(nice: int = BACKGROUND_NICE) -> None:
+    """Make the calling thread, and every thread it starts later (the pipeline's decode pool,
+    ONNX Runtime's pool), yield the CPU to the GUI thread.
+
+    Linux keeps the nice value per thread and new threads inherit it; elsewhere it is per
+    process, so there we rely on QThread's priority alone.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        current = os.getpriority(os.PRIO_PROCESS, 0)
+        os.setpriority(os.PRIO_PROCESS, 0, min(19, current + nice))
+    except OSError as exc:  # not fatal: indexing still works, just less politely
+        log.debug("could not lower the indexing thread's priority: %s", exc)
+
+
+class _PreloadThread(QThread):
+    """Loads the models (for the first search) at background priority, so the ONNX Runtime
+    threads created with them are background threads too."""
+
+    def __init__(self, library, parent=None):
+        super().__init__(parent)
+        self.library = library
+
+    def run(self) -> None:
+        lower_this_thread_priority()
+        try:
+            self.library.vocabulary()
+        except Exception as exc:  # noqa: BLE001 - the first search will report it
+            log.info("models not preloaded: %s", exc)
 
 
 class _IndexThread(QThread):
@@ -29,6 +64,7 @@ class _IndexThread(QThread):
         self.watcher = None
 
     def run(self) -> None:
+        lower_this_thread_priority()
         try:
             report = self.library.index(self.paths, progress=self.progress.emit, control=self.control)
         except Exception as exc:  # noqa: BLE001 - shown in the status bar, never a crash
@@ -68,6 +104,12 @@ class IndexingController(QObject):
         self.last_event = None
         self.last_report = None
         self._shut_down = False
+        self._preload: _PreloadThread | None = None
+
+    def preload_models(self) -> None:
+        if self._preload is None and self.library is not None:
+            self._preload = _PreloadThread(self.library, self)
+            self._preload.start(QThread.Priority.LowPriority)
 
     @property
     def running(self) -> bool:
@@ -118,6 +160,8 @@ class IndexingController(QObject):
         if self._control is not None:
             self._control.cancel()
         self._shut_down = True
+        if self._preload is not None:
+            self._preload.wait(timeout_ms)
         thread = self._thread
         if thread is not None:
             thread.wait(timeout_ms)

@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -29,32 +28,32 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.settings import Settings
-from . import drops
 from .cluster_view import ClusterGallery
 from .detail_panel import DetailPanel
-from .duplicates_view import DuplicatesView, build_rows
+from .duplicates_view import DuplicatesView
 from .errors_view import ErrorsView
 from .icons import app_icon, icon
 from .indexing import IndexingController
 from .pages import EmptyState, GridPage, SimilarPage
 from .photo_grid import PhotoGridView
-from .photo_model import HitPage, PhotoListModel
+from .photo_model import PhotoListModel
 from .result_loader import ResultLoader
 from .search_bar import SearchBar
 from .settings_dialog import SettingsDialog
 from .sidebar import Sidebar
 from .status_widget import IndexStatusWidget
-from .thumbnails import ThumbnailCache, read_scaled
+from .thumbnails import ThumbnailCache
 from .viewer import QuickPreview, ViewerWidget
+from .window_browse import BrowseMixin
+from .window_library import LibraryActionsMixin
 from .workers import TaskRunner
 
 if TYPE_CHECKING:  # records import numpy; keep it off the start-up path
-    from ..core.records import SearchHit
+    pass
 
 log = logging.getLogger(__name__)
 
 GUI_STATE_FILE = "gui.ini"
-SIMILAR_LIMIT = 200
 SORTS = (("date", "Date taken"), ("name", "Name"), ("relevance", "Relevance"))
 
 
@@ -64,7 +63,7 @@ def gui_state_for(settings: Settings) -> QSettings:
     return QSettings(str(Path(settings.data_dir) / GUI_STATE_FILE), QSettings.Format.IniFormat)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(BrowseMixin, LibraryActionsMixin, QMainWindow):
     view_changed = Signal(str)
     results_shown = Signal(int)     # the first page of a listing/search is in the grid
     results_finished = Signal(int)  # every page is in
@@ -279,8 +278,7 @@ class MainWindow(QMainWindow):
             self.sidebar.select_key(current)
         if first_time and self._folders:
             # Load the models now, in the background, so the first search does not wait for them.
-            self.runner.submit(self.library.vocabulary, None,
-                               lambda exc: log.info("models not preloaded: %s", exc), priority=-1)
+            self.indexer.preload_models()
         if first_time:
             last = str(self.gui_state.value("view/last", "all"))
             self.navigate(last if self._view_exists(last) else "all", push=False)
@@ -300,431 +298,6 @@ class MainWindow(QMainWindow):
         if key.startswith(("folder:", "tag:")):
             return self.sidebar.has_key(key)
         return key in ("all", "clusters", "duplicates", "errors") or key.startswith("search:")
-
-    # --- navigation ---------------------------------------------------------------------
-    def navigate(self, key: str, push: bool = True) -> None:
-        if not key or self.library is None:
-            return
-        if push and self.current_view and self.current_view != key and self.current_view != "viewer":
-            self._history.append(self.current_view)
-            del self._history[:-50]
-        self.current_view = key
-        if key not in ("viewer", "similar"):
-            self.gui_state.setValue("view/last", key)
-        self.sidebar.select_key(key)
-        if not self._folders and key not in ("errors",):
-            self.stack.setCurrentWidget(self.empty_state)
-            for widget in (self.search_bar, self.sort_combo, self.size_slider):
-                widget.setEnabled(False)  # nothing to search or sort yet
-            if self.detail.isVisible():
-                self._remember_panel_widths()
-                self.detail.hide()  # nothing to detail yet; the invitation gets the room
-            self.view_changed.emit(key)
-            return
-        # Photo pages get the detail panel; clusters, duplicates and errors get the room.
-        show_detail = key in ("all", "similar") or key.startswith(("folder:", "tag:", "search:", "cluster:"))
-        if show_detail != self.detail.isVisible():
-            if not show_detail:
-                self._remember_panel_widths()
-            self.detail.setVisible(show_detail)
-            if show_detail:
-                self._apply_panel_widths()
-        if not key.startswith("search:") and key != "similar" and self.search_bar.text():
-            self.search_bar.clear()
-        self.search_bar.setEnabled(True)
-        photo_page = show_detail or key == "viewer"
-        self.sort_combo.setEnabled(photo_page and key != "similar")
-        self.size_slider.setEnabled(photo_page)
-        if key in ("all",) or key.startswith(("folder:", "tag:")):
-            self._set_sort_quietly("date" if self.sort_combo.currentData() == "relevance" else None)
-        back = bool(self._history) and key.startswith(("search:", "cluster:"))
-        if key == "all":
-            library, sort = self.library, self.sort_key()  # read widgets here, not in the worker
-            self._show_listing("All photos", lambda o, n: library.all_photos(sort, n, o), back=False)
-        elif key.startswith("folder:"):
-            folder = key[len("folder:"):]
-            self._show_search_listing(os.path.basename(folder) or folder, f'folder:"{folder}"', folder, back)
-        elif key.startswith("tag:"):
-            tag = key[len("tag:"):]
-            self._show_search_listing(f"Tag: {tag}", f'tag:"{tag}"', "", back)
-        elif key.startswith("search:"):
-            text = key[len("search:"):]
-            if self.search_bar.text().strip() != text:
-                self.search_bar.setText(text)
-            self._show_search_listing("Search results", text, f"for “{text}”", back)
-        elif key.startswith("cluster:"):
-            self._show_cluster(key[len("cluster:"):])
-        elif key == "clusters":
-            self.stack.setCurrentWidget(self.cluster_gallery)
-            if not self._clusters_loaded:
-                self.load_clusters()
-        elif key == "duplicates":
-            self.stack.setCurrentWidget(self.duplicates_view)
-            if not self._duplicates_loaded:
-                self.load_duplicates()
-        elif key == "errors":
-            self.stack.setCurrentWidget(self.errors_view)
-            self.runner.submit(self.library.errors, self.errors_view.set_records, self._on_background_error)
-        elif key == "similar":
-            self.stack.setCurrentWidget(self.similar_page)
-        self.view_changed.emit(key)
-
-    def go_back(self) -> None:
-        if self.stack.currentWidget() is self.viewer:
-            self._close_viewer()
-            return
-        if self._history:
-            self.navigate(self._history.pop(), push=False)
-        elif self.current_view != "all":
-            self.navigate("all", push=False)
-
-    def _show_listing(self, title: str, fetch, subtitle: str = "", back: bool = False,
-                      show_scores: bool = False, total: int | None = None) -> None:
-        self.stack.setCurrentWidget(self.grid_page)
-        self.grid_page.set_title(title, subtitle or "Loading…", back)
-        self._listing_subtitle = subtitle
-        self.detail.set_empty()
-        self.loader.load(fetch, show_scores=show_scores, total=total)
-
-    def _show_search_listing(self, title: str, query: str, subtitle: str, back: bool) -> None:
-        library = self.library
-        self._show_listing(title, lambda o, n: library.search(query, n, o), subtitle, back)
-
-    def _set_sort_quietly(self, key: str | None) -> None:
-        if key is not None:
-            self.sort_combo.blockSignals(True)
-            self.sort_combo.setCurrentIndex(self.sort_combo.findData(key))
-            self.sort_combo.blockSignals(False)
-
-    def sort_key(self) -> str:
-        key = self.sort_combo.currentData()
-        return key if key in ("date", "name") else "date"
-
-    def _resort(self) -> None:
-        key = self.sort_combo.currentData()
-        self.gui_state.setValue("grid/sort", key)
-        if self.current_view == "all":
-            self.navigate("all", push=False)
-        elif self.stack.currentWidget() is self.grid_page and key in ("name", "relevance"):
-            self.model.sort_hits(key)
-        elif self.stack.currentWidget() is self.grid_page and key == "date":
-            self._sort_loaded_by_date()
-
-    def _sort_loaded_by_date(self) -> None:
-        """Search-based listings come by relevance; dates are looked up and sorted in a worker."""
-        model, library = self.model, self.library
-        page = HitPage(list(model._ids), list(model._paths), list(model._scores), dict(model._explanations))
-
-        def by_date() -> HitPage:
-            def taken(i):
-                doc = library.info(page.ids[i])
-                when = doc.taken_at if doc is not None else None
-                return (when is None, -when.timestamp() if when else 0.0, page.paths[i])
-            order = sorted(range(len(page)), key=taken)
-            return HitPage([page.ids[i] for i in order], [page.paths[i] for i in order],
-                           [page.scores[i] for i in order],
-                           {n: page.explanations[i] for n, i in enumerate(order) if i in page.explanations})
-
-        self.runner.submit(by_date, model.set_hits, self._on_background_error)
-
-    def _on_first_page(self, rows: int) -> None:
-        if not rows:
-            empty = "No photos match." if self.current_view.startswith(("search:", "tag:", "folder:")) else \
-                "No photos yet — indexing will fill this view."
-            self.grid_page.set_title(self.grid_page.title.text(), empty, self.grid_page.back_button.isVisible())
-        else:
-            self._update_count_subtitle(loading=True)
-            if not self.grid.currentIndex().isValid():
-                self.grid.setCurrentIndex(self.model.index(0))
-        self.results_shown.emit(rows)
-
-    def _on_listing_finished(self, rows: int) -> None:
-        if rows:
-            self._update_count_subtitle(loading=False)
-            if self.current_view.startswith(("search:", "folder:", "tag:")) and \
-                    self.sort_combo.currentData() in ("name", "date"):
-                self._resort()
-        self.results_finished.emit(rows)
-
-    def _update_count_subtitle(self, loading: bool) -> None:
-        rows = self.model.rowCount()
-        extra = getattr(self, "_listing_subtitle", "")
-        text = f"{rows:,} photo{'s' if rows != 1 else ''}{'…' if loading else ''}"
-        self.grid_page.subtitle.setText(f"{text} {extra}".strip() if extra else text)
-
-    def _on_listing_failed(self, exc: BaseException) -> None:
-        from ..core.errors import QueryError
-
-        if isinstance(exc, QueryError):
-            self.search_bar.set_error(str(exc))
-            self.gui_state.setValue("view/last", "all")  # do not reopen a query that cannot run
-            self.grid_page.set_title("Search results", f"Cannot search: {exc}", bool(self._history))
-        else:
-            self.grid_page.set_title(self.grid_page.title.text(), f"Error: {exc}", bool(self._history))
-        self.statusBar().showMessage(str(exc), 8000)
-
-    # --- search -------------------------------------------------------------------------
-    def search(self, text: str) -> None:
-        text = text.strip()
-        if not text:
-            self.navigate("all")
-            return
-        if self.sort_combo.currentData() != "relevance":
-            self.sort_combo.blockSignals(True)
-            self.sort_combo.setCurrentIndex(self.sort_combo.findData("relevance"))
-            self.sort_combo.blockSignals(False)
-        self.navigate(f"search:{text}")
-        self.grid.setFocus()
-
-    def focus_search(self) -> None:
-        self.search_bar.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.search_bar.selectAll()
-
-    # --- similar ------------------------------------------------------------------------
-    def find_similar_to_hit(self, hit: SearchHit) -> None:
-        if hit is not None:
-            self.find_similar(drops.DroppedImage("id", hit.id, os.path.basename(hit.path)))
-
-    def find_similar(self, dropped: drops.DroppedImage) -> None:
-        library, thumbnails_size = self.library, self.settings.thumbnail_size
-        self._similar_label = dropped.label
-        self.similar_page.set_query(dropped.value if dropped.kind == "image" else None, dropped.label)
-        self.similar_loader.load_list([], show_scores=True)
-        self.navigate("similar")
-
-        def run():
-            hits = library.similar(dropped.similar_target, limit=SIMILAR_LIMIT)
-            preview = None
-            if dropped.kind == "file":
-                preview = read_scaled(dropped.value, 256)
-            elif dropped.kind == "id":
-                path = library.thumbnail_path(dropped.value, thumbnails_size)
-                preview = read_scaled(path, 256) if path else None
-            return hits, preview
-
-        def show(result):
-            hits, preview = result
-            if preview is not None:
-                self.similar_page.set_query(preview, dropped.label)
-            self.similar_loader.load_list(hits, show_scores=True)
-            self.similar_page.set_count(dropped.label, len(hits))
-            if hits:
-                self.similar_grid.setCurrentIndex(self.similar_model.index(0))
-            self.similar_shown.emit(len(hits))
-
-        def failed(exc):
-            self.similar_page.subtitle.setText(f"Cannot search by this image: {exc}")
-            self.statusBar().showMessage(str(exc), 8000)
-            self.similar_shown.emit(0)
-
-        self.runner.submit(run, show, failed)
-
-    def paste_image(self) -> None:
-        dropped = drops.image_from_mime(QGuiApplication.clipboard().mimeData())
-        if dropped is None:
-            self.statusBar().showMessage("The clipboard holds no image or image file.", 5000)
-            return
-        self.find_similar(dropped)
-
-    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
-        if self._folders and drops.can_accept(event.mimeData()):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dragMoveEvent(self, event) -> None:  # noqa: N802 - Qt override
-        if self._folders and drops.can_accept(event.mimeData()):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dropEvent(self, event) -> None:  # noqa: N802 - Qt override
-        dropped = drops.image_from_mime(event.mimeData())
-        if dropped is None:
-            event.ignore()
-            return
-        event.acceptProposedAction()
-        self.find_similar(dropped)
-
-    # --- viewer -------------------------------------------------------------------------
-    def open_viewer(self, model: PhotoListModel, row: int) -> None:
-        if model.hit(row) is None:
-            return
-        self._viewer_return = self.stack.currentWidget()
-        self._viewer_model = model
-        self.stack.setCurrentWidget(self.viewer)
-        self.viewer.show_row(model, row)
-        self.viewer.setFocus()
-
-    def _close_viewer(self) -> None:
-        page = getattr(self, "_viewer_return", self.grid_page)
-        self.stack.setCurrentWidget(page)
-        grid = self.similar_grid if page is self.similar_page else self.grid
-        if self.viewer.row >= 0 and self.viewer.model is grid.model():
-            index = grid.model().index(self.viewer.row)
-            grid.setCurrentIndex(index)
-            grid.scrollTo(index)
-        grid.setFocus()
-
-    def quick_look(self, model: PhotoListModel, row: int) -> None:
-        if self.quick_preview is None:
-            self.quick_preview = QuickPreview(self.runner, self)
-        self.quick_preview.show_row(model, row)
-
-    # --- clusters and duplicates ----------------------------------------------------------
-    def load_clusters(self, k: int | None = None, recompute: bool = False) -> None:
-        library = self.library
-        k = k if k is not None else (self.settings.cluster_count or None)
-        self.cluster_gallery.set_busy("Computing clusters…" if recompute else "Loading…")
-
-        def done(clusters):
-            self._clusters_loaded = True
-            self.cluster_gallery.set_busy("")
-            self.cluster_gallery.set_clusters(clusters)
-            self.sidebar.set_cluster_count(len(clusters))
-            self.clusters_shown.emit(len(clusters))
-
-        def failed(exc):
-            self.cluster_gallery.set_busy("")
-            self.cluster_gallery.subtitle.setText(f"Cannot compute clusters: {exc}")
-            self.clusters_shown.emit(0)
-
-        self.runner.submit(lambda: library.clusters(k=k, recompute=recompute), done, failed)
-
-    def recompute_clusters(self, k: int) -> None:
-        self.load_clusters(k=k or None, recompute=True)
-
-    def open_cluster(self, cluster) -> None:
-        self.navigate(f"cluster:{cluster.id}")
-
-    def _show_cluster(self, cluster_id: str) -> None:
-        cluster = next((c for c in self.cluster_gallery.model.clusters if str(c.id) == cluster_id), None)
-        if cluster is None:
-            self.navigate("clusters", push=False)
-            return
-        from ..core.records import SearchHit
-
-        ids, library = list(cluster.member_ids), self.library
-
-        def page(offset: int, limit: int) -> list[SearchHit]:
-            hits = []
-            for doc_id in ids[offset: offset + limit]:
-                doc = library.info(doc_id)
-                if doc is not None and doc.paths:
-                    hits.append(SearchHit(doc.id, doc.path, 0.0, list(doc.paths)))
-            return hits
-
-        self._show_listing(cluster.name or f"Cluster {cluster.id}", page, "in this cluster", back=True,
-                           total=len(ids))
-
-    def load_duplicates(self) -> None:
-        library = self.library
-        self.duplicates_view.subtitle.setText("Looking for duplicates…")
-
-        def done(rows):
-            self._duplicates_loaded = True
-            self.duplicates_view.set_rows(rows)
-            self.sidebar.set_duplicate_count(len(rows))
-            self.duplicates_shown.emit(len(rows))
-
-        def failed(exc):
-            self.duplicates_view.subtitle.setText(f"Cannot look for duplicates: {exc}")
-            self.duplicates_shown.emit(0)
-
-        self.runner.submit(lambda: build_rows(library, library.duplicates()), done, failed)
-
-    # --- folders and indexing -------------------------------------------------------------
-    def add_folder_dialog(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Add a folder of photos", str(Path.home()))
-        if path:
-            self.add_folder(path)
-
-    def add_folder(self, path: str) -> None:
-        def done(_):
-            self.refresh_library()
-            self.indexer.start([path])
-            if self.current_view in ("", "all") or not self._folders:
-                self._folders = self._folders or [path]
-                self.navigate("all", push=False)
-
-        def failed(exc):
-            QMessageBox.warning(self, "Cannot add folder", str(exc))
-
-        library = self.library
-        self.runner.submit(lambda: library.add_folder(path), done, failed)
-
-    def remove_folder(self, path: str, confirm: bool = True) -> None:
-        if confirm:
-            answer = QMessageBox.question(
-                self, "Remove folder",
-                f"Remove “{path}” from the library?\n\nphotoapp forgets every photo indexed under it: "
-                "its tags, search vectors, cluster and duplicate entries and cached thumbnails are "
-                "deleted from photoapp's data folder, and the folder is no longer watched.\n\n"
-                "The photos themselves are not touched.",
-                QMessageBox.StandardButton.Cancel | QMessageBox.StandardButton.Yes,
-                QMessageBox.StandardButton.Cancel)
-            if answer != QMessageBox.StandardButton.Yes:
-                return
-
-        def done(report):
-            self.statusBar().showMessage(
-                f"Removed {report.folder}: {report.documents_deleted:,} photos forgotten, "
-                f"{report.thumbnails_deleted:,} thumbnails deleted.", 8000)
-            self._clusters_loaded = self._duplicates_loaded = False
-            self.thumbnails.clear()
-            self.refresh_library()
-            self.navigate("all", push=False)
-            if self._settings_dialog is not None:
-                self._settings_dialog.set_folders([f for f in self._folders if f != path])
-
-        library = self.library
-        self.runner.submit(lambda: library.remove_folder(path), done,
-                           lambda exc: QMessageBox.warning(self, "Cannot remove folder", str(exc)))
-
-    def start_indexing(self) -> None:
-        if self.library is not None and self._folders:
-            self.indexer.start(None)
-
-    def _refresh_while_indexing(self) -> None:
-        if not self.indexer.running:
-            self._refresh_timer.stop()
-        self._refresh_status()
-        if self.current_view == "all" and self.stack.currentWidget() is self.grid_page \
-                and not self.loader.loading and self.model.rowCount() < 5000:
-            self._reload_keep_scroll()
-
-    def _reload_keep_scroll(self) -> None:
-        scroll = self.grid.verticalScrollBar().value()
-        current = self.grid.currentIndex().data(Qt.ItemDataRole.UserRole + 1)
-        library, sort = self.library, self.sort_key()
-
-        def restore(_rows):
-            self.loader.first_page_shown.disconnect(restore)
-            row = self.model.row_of(current) if current else -1
-            if row >= 0:
-                self.grid.setCurrentIndex(self.model.index(row))
-            self.grid.verticalScrollBar().setValue(scroll)
-
-        self.loader.first_page_shown.connect(restore)
-        self.loader.load(lambda o, n: library.all_photos(sort, n, o), clear=False)
-
-    def _on_indexing_finished(self, report) -> None:
-        self._clusters_loaded = self._duplicates_loaded = False
-        self.status.set_idle()
-        self.refresh_library()
-        if self.current_view == "all" and self.stack.currentWidget() is self.grid_page:
-            self._reload_keep_scroll()
-        if report is not None and getattr(report, "errors", 0):
-            self.statusBar().showMessage(f"Indexing finished with {report.errors:,} files skipped — "
-                                         "see Errors.", 8000)
-
-    def _on_indexing_failed(self, exc) -> None:
-        self.status.set_idle()
-        self.statusBar().showMessage(f"Indexing failed: {exc}", 15000)
-
-    def _on_background_error(self, exc: BaseException) -> None:
-        log.warning("background task failed: %s", exc)
-        self.statusBar().showMessage(str(exc), 8000)
 
     # --- settings -----------------------------------------------------------------------
     _settings_dialog: SettingsDialog | None = None
