@@ -405,6 +405,8 @@ class Library:
         from .clusters import clusters_from_backend
 
         with self._write_lock:  # it writes cluster ids back into the index
+            # k=None falls back to the user's setting, where 0 means "choose by silhouette".
+            k = k if k is not None else (self.settings.cluster_count or None)
             result = clusters_from_backend(self.backend, k=k, seed=seed, recompute=recompute,
                                            state_path=self.settings.data_dir / "clusters.npz")
         return result.clusters

@@ -50,7 +50,8 @@ class Settings:
     decode_workers: int = 0  # 0 = cpu count
     batch_size: int = 16
     cluster_count: int = 0  # 0 = choose automatically
-    duplicate_threshold: float = 0.90
+    # Minimum picture similarity (photoapp.core.perceptual) for two photos to be near-duplicates.
+    duplicate_threshold: float = 0.85
     thumbnail_size: int = 256
 
     @property
