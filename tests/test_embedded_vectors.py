@@ -131,3 +131,13 @@ def test_dimension_mismatch_and_bad_vectors_raise(tmp_path):
         store.append(np.full((1, 64), np.nan, dtype=np.float32))
     with pytest.raises(BackendError, match="zero"):
         store.search(np.zeros(64, np.float32), 3)
+
+
+def test_exact_search_within_a_large_subset_reads_it_in_chunks(tmp_path):
+    x = clustered(3000)
+    store = VectorStore(tmp_path)
+    store.append(x)
+    subset = np.arange(1, 3000, 2)
+    got, scores = store._exact_subset(store._rows, x[10], 7, subset, chunk=256)
+    assert list(got) == exact_top(x, x[10], 7, subset)
+    assert list(scores) == sorted(scores, reverse=True)

@@ -311,11 +311,11 @@ def test_merge_views_maps_tiles_back_and_keeps_one_box_per_object():
     assert merged[0].box == pytest.approx((0.108, 0.2, 0.3, 0.8))
 
 
-def test_tiled_detector_finds_a_small_person(bundle):
-    # The astronaut at 1/6 of a 1800x1200 photo: about 50 px tall once the photo is 300x300.
+def test_tiled_detector_maps_tile_boxes_back_and_merges_them(bundle):
+    # The astronaut at 1/9 of an 1800x1200 photo, inside the bottom-right tile of a 2x2 grid.
+    from photoapp.core.models.detector import box_iou, to_photo
     canvas = photo("brick.jpg").resize((1800, 1200))
-    person = photo("astronaut.jpg").resize((200, 200))
-    canvas.paste(person, (1000, 700))
+    canvas.paste(photo("astronaut.jpg").resize((200, 200)), (1000, 700))
     truth = (1000 / 1800, 700 / 1200, 1200 / 1800, 900 / 1200)
     det = bundle.detector
     before = det.tiles
@@ -323,13 +323,16 @@ def test_tiled_detector_finds_a_small_person(bundle):
         det.set_tiling(2)
         x = det.preprocess(canvas)
         assert x.shape == (5, 300, 300, 3) and det.input_size == (540, 540)
+        tile = det.views[4]
+        seen = [to_photo(o.box, tile) for o in det._decode(det.raw(x), 4, 0.5) if o.label == "person"]
         [objs] = det.run([x], score_threshold=0.5)
+        with pytest.raises(ModelError, match="views"):
+            det.run([x[:3]])  # inputs made under another tiling setting
     finally:
         det.set_tiling(before)
-    from photoapp.core.models.detector import box_iou
-    assert any(o.label == "person" and box_iou(o.box, truth) >= 0.5 for o in objs), objs
-    with pytest.raises(ModelError, match="views"):
-        det.run([x[:3]])  # inputs made under another tiling setting
+    assert any(box_iou(b, truth) >= 0.5 for b in seen), seen  # the tile's box, in photo coordinates
+    people = [o for o in objs if o.label == "person"]
+    assert len(people) == 1 and box_iou(people[0].box, truth) >= 0.5, objs  # full view + tile: one box
 
 
 def test_tiling_is_a_manifest_setting(tmp_path):

@@ -37,12 +37,14 @@ class ResultLoader(QObject):
         self._fetch: Fetch | None = None
         self._total: int | None = None
         self._seen: set[str] = set()
+        self._task: int | None = None
         self.loading = False
 
     def load(self, fetch: Fetch, show_scores: bool = False, clear: bool = True,
              total: int | None = None) -> None:
         """``total``: the source has exactly this many entries (offsets count entries, not the
         hits returned, so a page with unresolvable entries does not end the listing early)."""
+        self._drop_queued()
         self._generation += 1
         self._fetch = fetch
         self._total = total
@@ -57,6 +59,7 @@ class ResultLoader(QObject):
 
     def load_list(self, hits: list[SearchHit], show_scores: bool = False) -> None:
         """Show a list already in hand (e.g. similar results)."""
+        self._drop_queued()
         self._generation += 1
         self.loading = False
         self.model.set_hits(hits, show_scores=show_scores)
@@ -64,8 +67,15 @@ class ResultLoader(QObject):
         self.finished.emit(len(hits))
 
     def cancel(self) -> None:
+        self._drop_queued()
         self._generation += 1
         self.loading = False
+
+    def _drop_queued(self) -> None:
+        """A superseded listing's next page must not delay the new listing's first page."""
+        if self._task is not None:
+            self.runner.cancel(self._task)
+            self._task = None
 
     def _request(self, generation: int, offset: int, limit: int) -> None:
         fetch, seen = self._fetch, self._seen
@@ -74,12 +84,14 @@ class ResultLoader(QObject):
             hits = fetch(offset, limit)
             return len(hits), HitPage.from_hits(hits, seen)
 
-        self.runner.submit(page, lambda result: self._on_page(generation, offset, limit, *result),
-                           lambda exc: self._on_error(generation, exc))
+        self._task = self.runner.submit(page, lambda result: self._on_page(generation, offset, limit, *result),
+                                        lambda exc: self._on_error(generation, exc),
+                                        priority=10 if offset == 0 else 0)  # first pages jump the queue
 
     def _on_page(self, generation: int, offset: int, limit: int, fetched: int, hits: HitPage) -> None:
         if generation != self._generation:
             return
+        self._task = None
         if offset == 0:
             if self._replace_on_first:
                 self.model.set_hits(hits)

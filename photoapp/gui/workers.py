@@ -47,6 +47,7 @@ class TaskRunner(QObject):
         self.pool.setMaxThreadCount(max_threads)
         self._ids = itertools.count(1)
         self._callbacks: dict[int, tuple[Callable | None, Callable | None]] = {}
+        self._queued: dict[int, _Job] = {}  # jobs that may not have started yet (for cancel)
         self._lock = threading.Lock()
         self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
@@ -59,12 +60,29 @@ class TaskRunner(QObject):
         task_id = next(self._ids)
         was_idle = not self._callbacks
         self._callbacks[task_id] = (on_result, on_error)
-        self.pool.start(_Job(self, task_id, fn), priority)
+        job = _Job(self, task_id, fn)
+        job.setAutoDelete(False)  # kept in _queued so that cancel() can tryTake() it
+        self._queued[task_id] = job
+        self.pool.start(job, priority)
         if was_idle:
             self.busy_changed.emit(True)
         return task_id
 
+    def cancel(self, task_id: int) -> bool:
+        """Drop a job that has not started (a page of a listing nobody looks at any more)."""
+        job = self._queued.get(task_id)
+        if job is None or not self.pool.tryTake(job):
+            return False
+        del self._queued[task_id]
+        self._callbacks.pop(task_id, None)
+        if not self._callbacks:
+            self.busy_changed.emit(False)
+        return True
+
     def _deliver(self, task_id: int, result: Any, error: BaseException | None) -> None:
+        self._queued.pop(task_id, None)
+        if task_id not in self._callbacks:
+            return  # cancelled after it had started: nobody wants the result
         on_result, on_error = self._callbacks.pop(task_id, (None, None))
         try:
             if error is not None:

@@ -34,7 +34,6 @@ _DB = "index.sqlite3"
 _PHOTO_COLS = ("pk, id, width, height, size_bytes, format, taken_at, taken_utcoffset, camera_make, "
                "camera_model, lens, gps_lat, gps_lon, orientation, phash, cluster_id, indexed_at, "
                "model_version, vec_slot")
-_EXACT_SUBSET_LIMIT = 50_000  # a filtered similar-search over fewer rows than this is exact
 
 
 class EmbeddedIndex(IndexBackend):
@@ -407,33 +406,27 @@ class EmbeddedIndex(IndexBackend):
         return self._slot_hits(conn, slots, scores)
 
     def _filtered_similar(self, conn, vector, limit, query, exclude_slots):
-        """Filtered kNN: over-fetch from the vector index and keep what passes the filter; when the
-        filter is selective, search exactly within the rows that pass it."""
+        """Filtered kNN: over-fetch nearest rows and keep those that pass the filter (checking a
+        few hundred rows against SQL is cheap), deeper and deeper; a filter that still rejects
+        them all is selective, so search exactly within the rows it allows."""
         terms = [sql_search.resolve_term(conn, t) for t in query.terms]
         excluded = [sql_search.resolve_term(conn, t) for t in query.excluded]
-        # Checking a few hundred nearest rows against the filter is cheap; most filters pass
-        # enough of them. Only a selective filter needs the full list of rows that pass.
-        want = max(limit * 4, 100)
-        slots, scores = self.vectors.search(vector, want, exclude=exclude_slots)
-        passing = self._passing_slots(conn, query, terms, excluded, slots)
-        if passing is None:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        keep = np.isin(slots, passing)
-        if keep.sum() >= limit or len(slots) < want:
-            return slots[keep][:limit], scores[keep][:limit]
         # Photos near this one are often from the same shoot (same camera, same day), so a filter
-        # can reject a whole neighbourhood: then search within the rows that pass.
+        # can reject a whole neighbourhood before it passes its usual share further out.
+        depths = (max(limit * 4, 100), 1_000, 8_000) if self.vectors.has_ann else (max(limit * 4, 100),)
+        for depth in depths:
+            slots, scores = self.vectors.search(vector, depth, exclude=exclude_slots,
+                                                candidates=depth if depth > depths[0] else None)
+            passing = self._passing_slots(conn, query, terms, excluded, slots)
+            if passing is None:
+                return np.zeros(0, np.int64), np.zeros(0, np.float32)
+            keep = np.isin(slots, passing)
+            if keep.sum() >= limit or len(slots) < depth:
+                return slots[keep][:limit], scores[keep][:limit]
         built = sql_search.build_match(query, terms, excluded, ("p.vec_slot IS NOT NULL",), ordered=False)
         if built is None:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         allowed = np.fromiter((r[0] for r in conn.execute(*built)), dtype=np.int64)
-        if len(allowed) > _EXACT_SUBSET_LIMIT and self.vectors.has_ann:
-            # Broad filter: a deeper approximate search usually finds enough that pass.
-            fraction = len(allowed) / max(self.vectors.live_count, 1)
-            slots, scores = self.vectors.search(vector, int(limit / fraction * 4) + 100, exclude=exclude_slots)
-            keep = np.isin(slots, allowed)
-            if keep.sum() >= limit:
-                return slots[keep][:limit], scores[keep][:limit]
         return self.vectors.search(vector, limit, within=allowed, exclude=exclude_slots)
 
     def _passing_slots(self, conn, query, terms, excluded, slots: np.ndarray) -> np.ndarray | None:
