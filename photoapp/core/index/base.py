@@ -35,6 +35,10 @@ class IndexBackend(ABC):
         """Replace the path list of one document (moves/renames/copies); empty list deletes it."""
 
     @abstractmethod
+    def remove_path(self, path: str) -> None:
+        """Drop one path from whichever document has it; delete the document if none remain."""
+
+    @abstractmethod
     def set_clusters(self, assignment: dict[str, int], names: dict[int, str]) -> None:
         """Write cluster ids (and cluster names) computed by the core."""
 

@@ -14,12 +14,14 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import BackendError
+from ..pathtext import from_storable, to_storable
 from ..query import Query
 from ..records import DetectedObject, IndexStats, PhotoDocument, SearchHit, Tag
 from . import ranking, sql_search
@@ -99,6 +101,8 @@ class EmbeddedIndex(IndexBackend):
         for doc in docs:
             if not doc.id:
                 raise BackendError("a document needs an id (its content hash)")
+        docs = [d if all(p == to_storable(p) for p in d.paths)
+                else replace(d, paths=[to_storable(p) for p in d.paths]) for d in docs]
         with self._write() as conn:
             fresh, others = self._split_fresh(conn, docs)
             self._insert_fresh(conn, fresh)
@@ -282,10 +286,11 @@ class EmbeddedIndex(IndexBackend):
             if not paths:
                 self._delete_pk(conn, row[0])
             else:
-                self._write_paths(conn, row[0], list(paths))
+                self._write_paths(conn, row[0], [to_storable(p) for p in paths])
 
     def remove_path(self, path: str) -> None:
         """Drop one path; the document goes when it has no path left (base.py's contract)."""
+        path = to_storable(path)
         with self._write() as conn:
             row = conn.execute("SELECT photo_pk FROM paths WHERE path = ?", (path,)).fetchone()
             if row is None:
@@ -335,7 +340,7 @@ class EmbeddedIndex(IndexBackend):
     def get_by_path(self, path: str) -> PhotoDocument | None:
         row = self._conn().execute(
             f"SELECT {', '.join('p.' + c.strip() for c in _PHOTO_COLS.split(','))} "
-            "FROM paths JOIN photos p ON p.pk = paths.photo_pk WHERE paths.path = ?", (path,)).fetchone()
+            "FROM paths JOIN photos p ON p.pk = paths.photo_pk WHERE paths.path = ?", (to_storable(path),)).fetchone()
         return self._document(row) if row else None
 
     def _document(self, row) -> PhotoDocument:
@@ -345,7 +350,7 @@ class EmbeddedIndex(IndexBackend):
          orientation, phash, cluster_id, indexed_at, model_version, slot) = row
         return PhotoDocument(
             id=doc_id,
-            paths=[r[0] for r in conn.execute("SELECT path FROM paths WHERE photo_pk = ? ORDER BY path", (pk,))],
+            paths=[from_storable(r[0]) for r in conn.execute("SELECT path FROM paths WHERE photo_pk = ? ORDER BY path", (pk,))],
             width=width, height=height, size_bytes=size_bytes, format=fmt,
             taken_at=_from_iso(taken, offset), camera_make=make, camera_model=model, lens=lens,
             gps=(lat, lon) if lat is not None and lon is not None else None, orientation=orientation,
@@ -384,7 +389,7 @@ class EmbeddedIndex(IndexBackend):
         marks = ",".join("?" * len(pks))
         paths: dict[int, list[str]] = {}
         for pk, path in conn.execute(f"SELECT photo_pk, path FROM paths WHERE photo_pk IN ({marks}) ORDER BY path", pks):
-            paths.setdefault(pk, []).append(path)
+            paths.setdefault(pk, []).append(from_storable(path))
         explanations = ranking.explain(conn, pks, terms) if terms else {}
         return [SearchHit(id=doc_id, path=(paths.get(pk) or [""])[0], score=float(score),
                           paths=paths.get(pk, []), explanation=explanations.get(pk, []))
