@@ -160,7 +160,7 @@ class FittedIconView(QListView):
         cell = self.cell_size()
         # The wrapping layout keeps room for a vertical scroll bar even when none is shown.
         reserve = 0 if self.verticalScrollBar().isVisible() else self.verticalScrollBar().sizeHint().width()
-        width = max(1, self.viewport().width() - reserve - 2)
+        width = max(1, self.viewport().width() - reserve - 8)  # the wrap test keeps a few px spare
         columns = max(1, width // (cell.width() + 4))
         grid = QSize(width // columns, cell.height() + 4)
         if grid != self.gridSize():
