@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -20,12 +21,24 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
+def bundled_path(name: str) -> Path:
+    """A folder shipped beside the package: ``models`` or ``resources``.
+
+    In a source checkout (what ``make run`` uses) it sits at the repo root; a wheel installs it
+    to ``<prefix>/share/photoapp/``.
+    """
+    in_checkout = Path(__file__).resolve().parents[2] / name
+    if in_checkout.exists():
+        return in_checkout
+    installed = Path(sys.prefix) / "share" / APP_NAME / name
+    return installed if installed.exists() else in_checkout
+
+
 def default_models_dir() -> Path:
     env = os.environ.get(MODELS_DIR_ENV)
     if env:
         return Path(env).expanduser()
-    # Source checkout / editable install: models/ sits beside the package.
-    return Path(__file__).resolve().parents[2] / "models"
+    return bundled_path("models")
 
 
 @dataclass

@@ -12,7 +12,9 @@ from PySide6.QtCore import QByteArray, QRectF, Qt
 from PySide6.QtGui import QIcon, QImage, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
-RESOURCES_DIR = Path(__file__).resolve().parents[2] / "resources"
+from photoapp.core.settings import bundled_path
+
+RESOURCES_DIR = bundled_path("resources")
 ICONS_DIR = RESOURCES_DIR / "icons"
 
 DEFAULT_COLOR = "#4a5160"

@@ -6,6 +6,8 @@ from pathlib import Path
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
+from photoapp.core.settings import bundled_path
+
 ACCENT = "#3d6df2"
 ACCENT_SOFT = "#e3eafe"
 WINDOW_BG = "#f4f5f8"
@@ -17,7 +19,7 @@ BORDER = "#dcdfe6"
 PLACEHOLDER = "#e4e7ee"
 ERROR = "#d14343"
 
-ICONS = (Path(__file__).resolve().parents[2] / "resources" / "icons").as_posix()
+ICONS = (bundled_path("resources") / "icons").as_posix()
 
 STYLE_SHEET = f"""
 QMainWindow, QDialog {{ background: {WINDOW_BG}; }}
