@@ -78,9 +78,14 @@ def test_ctrl_v_pastes_an_image_from_the_clipboard(indexed_library, make_window,
     QGuiApplication.clipboard().setMimeData(mime)
     window.activateWindow()
     window.grid.setFocus()
-    with qtbot.waitSignal(window.similar_shown, timeout=60000):
-        qtbot.keyClick(window.grid, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
-    assert window.similar_model.hit(0).id == hit.id
+    try:
+        with qtbot.waitSignal(window.similar_shown, timeout=60000):
+            qtbot.keyClick(window.grid, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+        assert window.similar_model.hit(0).id == hit.id
+    finally:
+        # The clipboard owns the mime data; left there, Qt frees it after Python has gone at exit
+        # (a segfault on interpreter shutdown).
+        QGuiApplication.clipboard().clear()
 
 
 def test_find_similar_from_the_context_menu(indexed_library, make_window, qtbot):
