@@ -121,8 +121,20 @@ def run_index(lib, paths, progress):
         lib.add_folder(p)
     report = lib.index([_existing(p) for p in paths], progress=progress)
     progress.close()
-    print(report.summary() if hasattr(report, "summary") else report)
-    return 0
+    print(index_summary(report))
+    return 1 if report.cancelled else 0
+
+
+def index_summary(report) -> str:
+    parts = [f"{report.scanned} files scanned", f"{report.indexed} indexed",
+             f"{report.reused} reused (moved or copied)", f"{report.unchanged} unchanged",
+             f"{report.removed} removed", f"{report.errors} errors"]
+    line = ", ".join(parts) + f" in {report.elapsed_s:.1f} s"
+    if report.errors:
+        line += " (see `photoapp errors`)"
+    for root in report.missing_roots:
+        line += f"\nwarning: folder not found (kept in the library): {root}"
+    return line
 
 
 def run_watch(lib, paths, progress):
@@ -130,7 +142,7 @@ def run_watch(lib, paths, progress):
         p = _existing(p, "folder")
         lib.add_folder(p)
     targets = [p.resolve() for p in paths] or None
-    lib.index(targets, progress=progress)
+    print(index_summary(lib.index(targets, progress=progress)), file=sys.stderr)
     progress.close()
     stop = threading.Event()
     watcher = lib.watch(targets)
@@ -250,13 +262,15 @@ def dispatch(args, settings) -> int:
         if c == "export":
             from photoapp.core.export import export_library
             from photoapp.core.index import open_backend
+            from photoapp.core.jobs import ProgressEvent
             target_settings = Settings.load(settings.data_dir)
             target_settings.backend = args.to
             target_settings.elasticsearch = settings.elasticsearch
             target_settings.elasticsearch.urls = [u.strip() for u in args.to.split(",") if u.strip()]
             target = open_backend(target_settings)
             try:
-                n = export_library(lib.backend, target, progress=progress)
+                n = export_library(lib.backend, target, progress=lambda done, total: progress(
+                    ProgressEvent(done=done, total=total, rate=0.0, eta_s=None, current_path="", phase="export")))
             finally:
                 progress.close()
                 target.close()
@@ -282,6 +296,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=logging.WARNING - 10 * min(args.verbose, 2),
                         format="%(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        # The ES transport logs a traceback per failed try; our one-line error says it all.
+        logging.getLogger("elastic_transport").setLevel(logging.ERROR)
     try:
         settings = settings_from_args(args)
         return dispatch(args, settings)

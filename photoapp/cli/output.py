@@ -69,7 +69,7 @@ def print_hits(hits) -> None:
         print("no results")
         return
     for h in hits:
-        why = ", ".join(f"{label} {v:.2f}" for _k, label, v in h.explanation[:3])
+        why = ", ".join(f"{kind} {label} {v:.2f}" for kind, label, v in h.explanation[:3])
         print(f"{h.score:8.4f}  {h.path}" + (f"   [{why}]" if why else ""))
 
 

@@ -42,6 +42,7 @@ Implementation notes (additions, all backward-compatible):
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
@@ -54,7 +55,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .catalog import Catalog, is_under, unique_roots
+from .catalog import CATALOG_FILENAME, Catalog, is_under, unique_roots
 from .decode import decode_file, decode_image
 from .errors import BackendError, DecodeError, LibraryError, ModelError
 from .hashing import looks_like_hash
@@ -133,7 +134,7 @@ class Library:
         passed in (a benchmark shares one loaded bundle between runs)."""
         settings = settings or Settings.load()
         settings.ensure_dirs()
-        catalog = Catalog.open(settings.data_dir)
+        catalog = Catalog(settings.data_dir / _catalog_filename(settings))
         if backend is None:
             from .index import open_backend
 
@@ -424,6 +425,16 @@ class Library:
     def _unregister_watcher(self, watcher) -> None:
         if watcher in self._watchers:
             self._watchers.remove(watcher)
+
+
+def _catalog_filename(settings: Settings) -> str:
+    """One catalog (folders + scan state) per backend: a desktop that searches a shared cluster
+    now and then keeps its embedded library's scan state, instead of re-running the models on
+    every photo after each switch."""
+    identity = _backend_identity(settings)
+    if identity == "embedded":
+        return CATALOG_FILENAME
+    return f"catalog-{hashlib.sha1(identity.encode()).hexdigest()[:12]}.sqlite3"
 
 
 def _backend_identity(settings: Settings) -> str:

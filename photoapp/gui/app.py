@@ -24,6 +24,9 @@ def create_application(argv: list[str] | None = None) -> QApplication:
         app.setDesktopFileName("photoapp")
         apply_style(app)
         app.setWindowIcon(app_icon())
+        from .indexing import prefer_gui_thread_switching
+
+        prefer_gui_thread_switching()  # GUI thread first when background threads want the GIL
     return app
 
 

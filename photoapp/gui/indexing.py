@@ -15,6 +15,22 @@ from PySide6.QtCore import QObject, QThread, Signal
 
 log = logging.getLogger(__name__)
 BACKGROUND_NICE = 10
+# How long a thread may keep the GIL while another waits for it (CPython's default is 5 ms).
+GUI_SWITCH_INTERVAL_S = 0.0005
+
+
+def prefer_gui_thread_switching(interval_s: float = GUI_SWITCH_INTERVAL_S) -> None:
+    """Shorten the interpreter's GIL switch interval in the GUI process.
+
+    PySide releases the GIL around most Qt calls, so a grid repaint gives the GIL up hundreds of
+    times; each time a background thread running Python (decode workers, the pipeline's
+    coordinator, thumbnail loaders) can keep it for a whole switch interval before the GUI
+    thread gets it back. With the default 5 ms a repaint that takes ~35 ms alone took 270-350
+    ms next to two busy Python threads; at 0.5 ms it took 65-100 ms (/tmp measurement, see
+    photoapp/bench/results/gui.md). Only ever lowers the interval, never raises it.
+    """
+    if sys.getswitchinterval() > interval_s:
+        sys.setswitchinterval(interval_s)
 
 
 def lower_this_thread_priority(nice: int = BACKGROUND_NICE) -> None:
@@ -130,6 +146,7 @@ class IndexingController(QObject):
                 self._queued = (self._queued or []) + [p for p in paths if p not in (self._queued or [])]
             return
         from ..core.jobs import JobControl
+        prefer_gui_thread_switching()  # also when the app was not made by create_application()
         self._stop_watcher()
         self._control = JobControl()
         thread = _IndexThread(self.library, paths, self._control, self.watch_enabled, self)
