@@ -81,6 +81,7 @@ def test_clusters_cover_every_photo(indexed):
     rows = query_json(indexed, "clusters", "--k", "3")
     assert len(rows) == 3
     assert all(r["name"] and r["size"] == len(r["paths"]) for r in rows)
+    assert all(-1 <= r["silhouette"] <= 1 and r["davies_bouldin"] >= 0 and r["k"] == 3 for r in rows)
     assert sum(r["size"] for r in rows) == 11  # 10 photos + the near-duplicate copy
 
 

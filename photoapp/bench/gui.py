@@ -11,6 +11,8 @@ Measures, on the real main window (Qt offscreen platform unless a display is set
                  N photos (synthetic library in the embedded index + catalog)
   scrolling      GUI-thread time per frame while scrolling the N-photo "All photos" grid, with
                  thumbnails loading in the background (cold thumbnail cache)
+  GIL convoy     1,000 QPainter calls on the GUI thread next to busy Python threads, by GIL
+                 switch interval (why the GUI lowers it)
   GUI stalls     the longest gap of a 5 ms QTimer heartbeat while the app indexes real photos
                  (``--dataset``, default ../shared/datasets/imagenet-sample) through the GUI's
                  own indexing controller
@@ -327,6 +329,56 @@ def indexing_stalls(dataset: Path, models_dir: Path, limit: int | None, baseline
             "p50_gap_ms": pct(gaps, 50), "gaps_over_50": sum(g > 50 for g in gaps), "ticks": len(gaps)}
 
 
+def gil_convoy(intervals: tuple[float, ...] = (0.005, 0.0005), busy_threads: tuple[int, ...] = (0, 2),
+               repeats: int = 5) -> list[tuple[float, int, float, float]]:
+    """Why the GUI lowers the GIL switch interval: 1,000 QPainter calls (a grid repaint's worth)
+    on the GUI thread, alone and next to threads running pure Python (as decode workers and
+    thumbnail loaders do between their C calls). PySide gives the GIL up around each Qt call, so
+    each call can wait a whole switch interval to get it back. Rows: (interval s, busy threads,
+    min ms, max ms)."""
+    import threading
+
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    target = QImage(1400, 900, QImage.Format.Format_ARGB32_Premultiplied)
+    tile = QImage(256, 192, QImage.Format.Format_ARGB32_Premultiplied)
+    tile.fill(QColor(40, 120, 200))
+
+    def paint() -> float:
+        t0 = time.perf_counter()
+        p = QPainter(target)
+        for i in range(250):
+            p.save()
+            p.drawImage(QRect(i % 1200, (i * 7) % 800, 128, 96), tile)
+            p.restore()
+        p.end()
+        return (time.perf_counter() - t0) * 1000
+
+    def burn(stop: threading.Event) -> None:
+        while not stop.is_set():
+            sum(range(1000))
+
+    saved = sys.getswitchinterval()
+    rows = []
+    try:
+        for interval in intervals:
+            sys.setswitchinterval(interval)
+            for n in busy_threads:
+                stop = threading.Event()
+                threads = [threading.Thread(target=burn, args=(stop,)) for _ in range(n)]
+                for t in threads:
+                    t.start()
+                times = [paint() for _ in range(repeats)]
+                stop.set()
+                for t in threads:
+                    t.join()
+                rows.append((interval, n, min(times), max(times)))
+    finally:
+        sys.setswitchinterval(saved)
+    return rows
+
+
 # --- driver -------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -336,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "photoapp-gui-bench",
                         help="where the synthetic library is built (reused between runs)")
     parser.add_argument("--runs", type=int, default=3, help="cold-start runs")
-    parser.add_argument("--skip", default="", help="comma list of: start,search,scroll,index")
+    parser.add_argument("--skip", default="", help="comma list of: start,search,scroll,convoy,index")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
@@ -428,11 +480,23 @@ def main(argv: list[str] | None = None) -> int:
             window.close()
         library.close()
 
+    if "convoy" not in skip:
+        rows = gil_convoy()
+        lines += ["## GIL convoy: a repaint's worth of Qt calls next to busy Python threads", "",
+                  "1,000 QPainter calls (250 × save/drawImage/restore + begin/end) on the GUI thread, "
+                  "5 runs, alone and next to 2 threads running pure Python; by GIL switch interval "
+                  "(`sys.setswitchinterval`; CPython's default is 5 ms, the GUI sets 0.5 ms):", "",
+                  "| switch interval | busy Python threads | fastest | slowest |", "|---|---|---|---|"]
+        lines += [f"| {iv * 1000:g} ms | {n} | {lo:.0f} ms | {hi:.0f} ms |" for iv, n, lo, hi in rows]
+        lines += [""]
+        print("\n".join(lines[-(len(rows) + 6):]), flush=True)
+
     if "index" not in skip:
         r = indexing_stalls(args.dataset, models_dir, args.index_limit or None)
         lines += [f"## GUI-thread stalls while indexing {r['photos']:,} photos (target: none > 50 ms)", "",
                   f"5 ms heartbeat QTimer over {r['elapsed_s']:.0f} s of indexing ({r['photos'] / r['elapsed_s']:.1f} photos/s, "
-                  f"{r['errors']} errors), {r['ticks']:,} intervals:", "",
+                  f"{r['errors']} errors), {r['ticks']:,} intervals; GIL switch interval "
+                  f"{sys.getswitchinterval() * 1000:g} ms in the GUI process:", "",
                   "| GUI state | intervals | longest gap | p99 gap | gaps > 50 ms |", "|---|---|---|---|---|",
                   f"| idle, {r['baseline_s']} s before indexing (machine noise) | {r['idle_ticks']:,} | "
                   f"{r['idle_max_ms']:.1f} ms | {r['idle_p99_ms']:.1f} ms | {r['idle_over_50']} |",

@@ -190,16 +190,23 @@ def dispatch(args, settings) -> int:
             return 0
         if c == "clusters":
             clusters = lib.clusters(k=args.k, seed=args.seed, recompute=args.recompute)
+            quality = lib.last_clustering
+            scores = {"silhouette": round(float(quality.silhouette), 4),
+                      "davies_bouldin": round(float(quality.davies_bouldin), 4),
+                      "k": quality.k, "method": quality.method} if quality else {}
             rows = []
             for cl in clusters:
                 paths = [_path_of(lib, i) for i in cl.member_ids]
-                rows.append({"id": cl.id, "name": cl.name, "size": cl.size,
+                rows.append({"id": cl.id, "name": cl.name, "size": cl.size, **scores,
                              "representative": _path_of(lib, cl.representative_id),
                              "top_tags": [{"label": t, "weight": round(w, 4)} for t, w in cl.top_tags],
                              "paths": paths})
             if as_json:
                 print_json(rows)
             else:
+                if scores:
+                    print(f"{scores['k']} clusters, silhouette {scores['silhouette']:.3f}, "
+                          f"Davies-Bouldin {scores['davies_bouldin']:.3f}")
                 for r in rows:
                     print(f"[{r['id']:>3}] {r['name']}  ({r['size']} photos)  e.g. {r['representative']}")
             return 0

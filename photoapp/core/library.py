@@ -126,6 +126,7 @@ class Library:
         self._pending = 0
         self._warnings: list[str] = []
         self._closed = False
+        self.last_clustering = None
 
     # --- lifecycle ----------------------------------------------------------------------------
     @classmethod
@@ -410,6 +411,9 @@ class Library:
             k = k if k is not None else (self.settings.cluster_count or None)
             result = clusters_from_backend(self.backend, k=k, seed=seed, recompute=recompute,
                                            state_path=self.settings.data_dir / "clusters.npz")
+        # Quality of the clustering just returned (silhouette, Davies-Bouldin, k, method), for
+        # front ends that show it next to the clusters.
+        self.last_clustering = result
         return result.clusters
 
     def duplicates(self, threshold: float | None = None) -> list[DuplicateGroup]:

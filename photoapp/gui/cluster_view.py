@@ -203,11 +203,16 @@ class ClusterGallery(QWidget):
         self.busy_label.setText(message)
         self.recompute_button.setEnabled(not message)
 
-    def set_clusters(self, clusters: list[ClusterInfo]) -> None:
+    def set_clusters(self, clusters: list[ClusterInfo], quality=None) -> None:
+        """``quality``: the core's ClusteringResult (silhouette, Davies-Bouldin), when known."""
         self.model.set_clusters(clusters)
         photos = sum(c.size for c in clusters)
-        self.subtitle.setText(f"{len(clusters):,} groups of visually similar photos · {photos:,} photos"
-                              if clusters else "No clusters yet — index some photos first")
+        text = (f"{len(clusters):,} groups of visually similar photos · {photos:,} photos"
+                if clusters else "No clusters yet — index some photos first")
+        if clusters and quality is not None:
+            text += (f" · silhouette {quality.silhouette:.2f}"
+                     f" · Davies-Bouldin {quality.davies_bouldin:.2f}")
+        self.subtitle.setText(text)
 
     def _open(self, index: QModelIndex) -> None:
         if index.isValid():

@@ -25,8 +25,8 @@ def prefer_gui_thread_switching(interval_s: float = GUI_SWITCH_INTERVAL_S) -> No
     PySide releases the GIL around most Qt calls, so a grid repaint gives the GIL up hundreds of
     times; each time a background thread running Python (decode workers, the pipeline's
     coordinator, thumbnail loaders) can keep it for a whole switch interval before the GUI
-    thread gets it back. With the default 5 ms a repaint that takes ~35 ms alone took 270-350
-    ms next to two busy Python threads; at 0.5 ms it took 65-100 ms (/tmp measurement, see
+    thread gets it back (a convoy). Measured: 1,000 QPainter calls that take 36-48 ms alone took
+    274-356 ms next to two busy Python threads at 5 ms, 66-103 ms at 0.5 ms (see
     photoapp/bench/results/gui.md). Only ever lowers the interval, never raises it.
     """
     if sys.getswitchinterval() > interval_s:

@@ -99,7 +99,7 @@ class LibraryActionsMixin:
         def done(clusters):
             self._clusters_loaded = True
             self.cluster_gallery.set_busy("")
-            self.cluster_gallery.set_clusters(clusters)
+            self.cluster_gallery.set_clusters(clusters, getattr(library, "last_clustering", None))
             self.sidebar.set_cluster_count(len(clusters))
             self.clusters_shown.emit(len(clusters))
 
