@@ -73,16 +73,22 @@ class EmptyHint(QWidget):
         layout.addStretch(3)
 
 
+def back_button() -> QToolButton:
+    """The "Back (Esc)" arrow at the start of a page's title row."""
+    button = QToolButton()
+    button.setIcon(icon("back"))
+    button.setIconSize(QSize(18, 18))
+    button.setToolTip("Back (Esc)")
+    return button
+
+
 class GridPage(QWidget):
     """A title row over a photo grid (all photos, a folder, a tag, search results, a cluster)."""
 
     def __init__(self, grid: PhotoGridView, parent=None):
         super().__init__(parent)
         self.grid = grid
-        self.back_button = QToolButton()
-        self.back_button.setIcon(icon("back"))
-        self.back_button.setIconSize(QSize(18, 18))
-        self.back_button.setToolTip("Back (Esc)")
+        self.back_button = back_button()
         self.back_button.hide()
         self.title = QLabel("All photos")
         self.title.setObjectName("ViewTitle")
@@ -112,10 +118,7 @@ class SimilarPage(QWidget):
     def __init__(self, grid: PhotoGridView, parent=None):
         super().__init__(parent)
         self.grid = grid
-        self.back_button = QToolButton()
-        self.back_button.setIcon(icon("back"))
-        self.back_button.setIconSize(QSize(18, 18))
-        self.back_button.setToolTip("Back (Esc)")
+        self.back_button = back_button()
         self.query_image = QLabel()
         self.query_image.setFixedSize(132, 132)
         self.query_image.setAlignment(Qt.AlignmentFlag.AlignCenter)
