@@ -25,9 +25,9 @@ def prefer_gui_thread_switching(interval_s: float = GUI_SWITCH_INTERVAL_S) -> No
     PySide releases the GIL around most Qt calls, so a grid repaint gives the GIL up hundreds of
     times; each time a background thread running Python (decode workers, the pipeline's
     coordinator, thumbnail loaders) can keep it for a whole switch interval before the GUI
-    thread gets it back (a convoy). Measured: 1,000 QPainter calls that take 36-48 ms alone took
-    274-356 ms next to two busy Python threads at 5 ms, 66-103 ms at 0.5 ms (see
-    photoapp/bench/results/gui.md). Only ever lowers the interval, never raises it.
+    thread gets it back (a convoy). Measured (``python -m photoapp.bench.gui``, "GIL convoy"):
+    1,000 QPainter calls that take 5-18 ms alone took 94-204 ms next to two busy Python threads
+    at 5 ms, 29-56 ms at 0.5 ms. Only ever lowers the interval, never raises it.
     """
     if sys.getswitchinterval() > interval_s:
         sys.setswitchinterval(interval_s)

@@ -102,6 +102,12 @@ class PhotoListModel(QAbstractListModel):
         self._extend(hits if isinstance(hits, HitPage) else HitPage.from_hits(hits))
         self.endResetModel()
 
+    def shows(self, page: HitPage) -> bool:
+        """True when ``page`` holds exactly the rows the model has (same order, paths, scores):
+        replacing the rows with it would change nothing but cost a reset and a repaint."""
+        return (page.ids == self._ids and page.paths == self._paths and page.scores == self._scores
+                and page.explanations == self._explanations)
+
     def append_hits(self, hits: Sequence[SearchHit] | HitPage) -> None:
         if not isinstance(hits, HitPage):
             page = HitPage.from_hits(hits, known=self._row_by_id)

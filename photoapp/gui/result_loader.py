@@ -41,9 +41,11 @@ class ResultLoader(QObject):
         self.loading = False
 
     def load(self, fetch: Fetch, show_scores: bool = False, clear: bool = True,
-             total: int | None = None) -> None:
+             total: int | None = None, first_page: int | None = None) -> None:
         """``total``: the source has exactly this many entries (offsets count entries, not the
-        hits returned, so a page with unresolvable entries does not end the listing early)."""
+        hits returned, so a page with unresolvable entries does not end the listing early).
+        ``first_page``: rows in the first request instead of the usual small first page (a
+        refresh of a listing already on screen: one page means one model update, one repaint)."""
         self._drop_queued()
         self._generation += 1
         self._fetch = fetch
@@ -55,7 +57,7 @@ class ResultLoader(QObject):
             self.model.set_hits([], show_scores=show_scores)
         else:
             self.model.show_scores = show_scores
-        self._request(self._generation, 0, self.first_page)
+        self._request(self._generation, 0, first_page or self.first_page)
 
     def load_list(self, hits: list[SearchHit], show_scores: bool = False) -> None:
         """Show a list already in hand (e.g. similar results)."""
@@ -94,7 +96,8 @@ class ResultLoader(QObject):
         self._task = None
         if offset == 0:
             if self._replace_on_first:
-                self.model.set_hits(hits)
+                if not self.model.shows(hits):  # unchanged: no reset, no repaint
+                    self.model.set_hits(hits)
             else:
                 self.model.append_hits(hits)
             self.first_page_shown.emit(self.model.rowCount())

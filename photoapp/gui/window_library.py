@@ -210,9 +210,11 @@ class LibraryActionsMixin:
         self._refresh_status()
         if self.current_view == "all" and self.stack.currentWidget() is self.grid_page \
                 and not self.loader.loading and self.model.rowCount() < 5000:
-            self._reload_keep_scroll()
+            # All rows in one request: the grid is updated (and repainted) once per refresh, not
+            # once for the first page and again for the rest; not at all when nothing changed.
+            self._reload_keep_scroll(first_page=5000)
 
-    def _reload_keep_scroll(self) -> None:
+    def _reload_keep_scroll(self, first_page: int | None = None) -> None:
         scroll = self.grid.verticalScrollBar().value()
         current = self.grid.currentIndex().data(Qt.ItemDataRole.UserRole + 1)
         library, sort = self.library, self.sort_key()
@@ -225,7 +227,7 @@ class LibraryActionsMixin:
             self.grid.verticalScrollBar().setValue(scroll)
 
         self.loader.first_page_shown.connect(restore)
-        self.loader.load(lambda o, n: library.all_photos(sort, n, o), clear=False)
+        self.loader.load(lambda o, n: library.all_photos(sort, n, o), clear=False, first_page=first_page)
 
     def _on_indexing_finished(self, report) -> None:
         self._clusters_loaded = self._duplicates_loaded = False

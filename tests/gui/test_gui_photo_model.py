@@ -80,3 +80,37 @@ def test_dragging_photos_out_carries_file_urls_and_ids(indexed_library, qtbot):
     ids = bytes(mime.data(PHOTO_IDS_MIME).data()).decode().split()
     assert ids == [model.data(model.index(r), IdRole) for r in range(2)]
     cache.wait()
+
+
+def test_refresh_in_one_page_resets_once_and_not_at_all_when_unchanged(indexed_library, qtbot):
+    """The grid's refresh while indexing: one model update per refresh, none when the listing is
+    the same (each reset repaints the whole grid on the GUI thread)."""
+    cache = _cache(indexed_library, qtbot)
+    model = PhotoListModel(cache)
+    runner = TaskRunner()
+    loader = ResultLoader(runner, model, first_page=2, page=3)
+    fetch = lambda offset, limit: indexed_library.all_photos("name", limit, offset)  # noqa: E731
+    total = len(indexed_library.all_photos("name", 10_000, 0))
+    assert total > 2
+    resets, inserts = [], []
+    model.modelReset.connect(lambda: resets.append(1))
+    model.rowsInserted.connect(lambda *a: inserts.append(1))
+
+    # A changed listing (here: the model starts with only part of it) is replaced in one reset.
+    model.set_hits(indexed_library.all_photos("name", 1, 0))
+    resets.clear()
+    with qtbot.waitSignal(loader.finished, timeout=20000) as finished:
+        loader.load(fetch, clear=False, first_page=5000)
+    assert finished.args == [total]
+    assert (len(resets), len(inserts)) == (1, 0)
+    assert [model.id_at(r) for r in range(model.rowCount())] == [h.id for h in fetch(0, 10_000)]
+
+    # The same listing again: no reset, no insert, rows as they were.
+    resets.clear()
+    with qtbot.waitSignal(loader.finished, timeout=20000) as finished:
+        loader.load(fetch, clear=False, first_page=5000)
+    assert finished.args == [total]
+    assert (len(resets), len(inserts)) == (0, 0)
+    assert model.rowCount() == total
+    runner.wait()
+    cache.wait()
