@@ -30,8 +30,8 @@ import threading
 from pathlib import Path
 
 import numpy as np
-from usearch.index import Index, MetricKind
-from usearch.index import search as exact_search
+from .ann import Index, MetricKind
+from .ann import exact_search
 
 from ..errors import BackendError
 
