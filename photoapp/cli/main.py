@@ -9,6 +9,7 @@ import logging
 import signal
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from photoapp.core.errors import PhotoAppError
@@ -81,9 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
 def settings_from_args(args) -> Settings:
     s = Settings.load(args.data_dir)
     if args.backend:
-        s.backend = args.backend
-        if args.backend.startswith(("http://", "https://")):
-            s.elasticsearch.urls = [u.strip() for u in args.backend.split(",") if u.strip()]
+        point_at_backend(s, args.backend)
     if args.es_user:
         s.elasticsearch.username = args.es_user
     if args.es_ca_cert:
@@ -95,6 +94,13 @@ def settings_from_args(args) -> Settings:
     if args.threads is not None:
         s.threads = args.threads
     return s
+
+
+def point_at_backend(settings: Settings, backend: str) -> None:
+    """``embedded``, or one or more comma-separated Elasticsearch URLs."""
+    settings.backend = backend
+    if backend.startswith(("http://", "https://")):
+        settings.elasticsearch.urls = [u.strip() for u in backend.split(",") if u.strip()]
 
 
 def _open_library(settings):
@@ -270,10 +276,9 @@ def dispatch(args, settings) -> int:
             from photoapp.core.export import export_library
             from photoapp.core.index import open_backend
             from photoapp.core.jobs import ProgressEvent
-            target_settings = Settings.load(settings.data_dir)
-            target_settings.backend = args.to
-            target_settings.elasticsearch = settings.elasticsearch
-            target_settings.elasticsearch.urls = [u.strip() for u in args.to.split(",") if u.strip()]
+            # A copy: the source library's settings stay as they are.
+            target_settings = replace(settings, elasticsearch=replace(settings.elasticsearch))
+            point_at_backend(target_settings, args.to)
             target = open_backend(target_settings)
             try:
                 n = export_library(lib.backend, target, progress=lambda done, total: progress(

@@ -151,26 +151,21 @@ class Library:
     def _check_backend_sync(self) -> None:
         """The catalog says which documents the backend holds; make sure that is still true.
 
-        After a switch to another backend (embedded <-> Elasticsearch), or when the index folder
-        was deleted, the catalog's rows would make the scan skip every photo. Forget them then, so
-        the next index() rebuilds the backend (roots are kept)."""
-        identity = _backend_identity(self.settings)
-        recorded = self.catalog.get_meta("backend")
-        reason = None
-        if recorded is not None and recorded != identity:
-            reason = f"the index backend changed ({recorded} -> {identity})"
-        elif self.catalog.counts()["documents"]:
+        Each backend has its own catalog file (``_catalog_filename``), so a switch of backend
+        never lands here; but when the index itself was deleted or emptied, the catalog's rows
+        would make the scan skip every photo. Forget them then, so the next index() rebuilds
+        the backend (roots are kept)."""
+        if self.catalog.counts()["documents"]:
             try:
                 if self.backend.stats().documents == 0:
-                    reason = "the index is empty but the catalog remembers indexed photos"
+                    msg = ("the index is empty but the catalog remembers indexed photos: every "
+                           "photo will be indexed again on the next scan")
+                    log.warning(msg)
+                    self._warnings.append(msg)
+                    self.catalog.forget_index_state()
             except BackendError as e:  # unreachable now: check again next time
                 log.info("backend check skipped: %s", e)
-        if reason:
-            msg = f"{reason}: every photo will be indexed again on the next scan"
-            log.warning(msg)
-            self._warnings.append(msg)
-            self.catalog.forget_index_state()
-        self.catalog.set_meta("backend", identity)
+        self.catalog.set_meta("backend", _backend_identity(self.settings))
 
     def close(self) -> None:
         if self._closed:

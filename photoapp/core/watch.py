@@ -141,15 +141,19 @@ class LibraryWatcher:
         except OSError as e:
             if e.errno not in _LIMIT_ERRNOS:
                 raise
-            msg = (f"the OS limit on file watches was reached ({e.strerror or e}); watching by "
-                   f"polling every {self.polling_interval_s:g} s instead. On Linux, raise "
-                   "fs.inotify.max_user_watches / max_user_instances to watch natively.")
-            log.warning(msg)
-            self.warnings.append(msg)
-            try:
-                observer.stop()
-            except Exception:  # noqa: BLE001 - it never fully started
-                pass
+            return self._fall_back_to_polling(observer, (
+                f"the OS limit on file watches was reached ({e.strerror or e}); watching by "
+                f"polling every {self.polling_interval_s:g} s instead. On Linux, raise "
+                "fs.inotify.max_user_watches / max_user_instances to watch natively."))
+
+    def _fall_back_to_polling(self, native, msg: str):
+        """Warn (log + status), stop the native observer that failed, start polling instead."""
+        log.warning(msg)
+        self.warnings.append(msg)
+        try:
+            native.stop()
+        except Exception:  # noqa: BLE001 - it never fully started, or has already died
+            pass
         return self._start_polling()
 
     def _start_polling(self):
@@ -167,16 +171,10 @@ class LibraryWatcher:
             return
         if obs.is_alive() and all(e.is_alive() for e in obs.emitters):
             return
-        msg = ("native file watching stopped (most likely the OS limit on watches was reached "
-               f"as folders were added); watching by polling every {self.polling_interval_s:g} s "
-               "instead, after a catch-up scan.")
-        log.warning(msg)
-        self.warnings.append(msg)
-        try:
-            obs.stop()
-        except Exception:  # noqa: BLE001 - already dead
-            pass
-        self._observer = self._start_polling()
+        self._observer = self._fall_back_to_polling(obs, (
+            "native file watching stopped (most likely the OS limit on watches was reached "
+            f"as folders were added); watching by polling every {self.polling_interval_s:g} s "
+            "instead, after a catch-up scan."))
         with self._lock:  # events may have been lost: reconcile everything once
             for r in self.roots:
                 self._dirty[r] = 0.0
