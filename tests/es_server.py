@@ -132,7 +132,7 @@ def open_contract_backend(request, storage: Path, vocabulary=None):
     ``storage``, so reopening with the same folder reopens the same index."""
     import hashlib
 
-    from photoapp.core.index.elastic import ElasticIndex
+    from photoapp.core.index.elastic.backend import ElasticIndex
 
     url = request.getfixturevalue("es_url")
     prefix = "c" + hashlib.sha1(str(storage).encode()).hexdigest()[:12]
@@ -145,8 +145,8 @@ def open_contract_backend(request, storage: Path, vocabulary=None):
 
 def drop_indices(settings) -> None:
     """Delete a test's indices and template (a real cluster keeps them otherwise)."""
-    from photoapp.core.index import es_mapping
-    from photoapp.core.index.es_connection import connect
+    from photoapp.core.index.elastic import mapping as es_mapping
+    from photoapp.core.index.elastic.connection import connect
 
     prefix = settings.elasticsearch.index_prefix
     try:

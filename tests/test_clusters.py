@@ -192,7 +192,7 @@ def test_names_skip_redundant_tags_but_keep_distinct_ones():
 
 
 def test_from_a_real_embedded_index_incrementally(tmp_path):
-    from photoapp.core.index.embedded import EmbeddedIndex
+    from photoapp.core.index.embedded.backend import EmbeddedIndex
 
     ids, x, tags, truth = blobs(per=20)
     state = tmp_path / "data" / "clusters.npz"

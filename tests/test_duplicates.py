@@ -134,7 +134,7 @@ def test_approximate_knn_agrees_with_exact_on_clear_neighbours():
 
 
 def test_from_a_real_embedded_index(tmp_path, library):
-    from photoapp.core.index.embedded import EmbeddedIndex
+    from photoapp.core.index.embedded.backend import EmbeddedIndex
 
     ids, embs, phashes, paths = library
     index = EmbeddedIndex(tmp_path / "index")

@@ -15,9 +15,9 @@ from elasticsearch import Elasticsearch
 from es_server import drop_indices, es_settings, es_url, make_es_settings  # noqa: F401  (fixtures)
 from photoapp.core.errors import MappingConflictError
 from photoapp.core.export import export_library
-from photoapp.core.index import es_mapping as m
-from photoapp.core.index.elastic import ElasticIndex
-from photoapp.core.index.es_connection import connect
+from photoapp.core.index.elastic import mapping as m
+from photoapp.core.index.elastic.backend import ElasticIndex
+from photoapp.core.index.elastic.connection import connect
 from photoapp.core.query import parse_query
 from photoapp.core.records import PhotoDocument, Tag
 

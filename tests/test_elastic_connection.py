@@ -20,7 +20,7 @@ import pytest
 
 from photoapp.core.errors import (BackendAuthError, BackendTLSError, BackendUnavailable, BackendVersionError,
                                   ConfigError)
-from photoapp.core.index import es_connection as conn
+from photoapp.core.index.elastic import connection as conn
 from photoapp.core.settings import Settings
 
 from es_server import free_port

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
-from photoapp.core.index import es_mapping as m
-from photoapp.core.index import es_query as q
-from photoapp.core.index.es_connection import ServerInfo
+from photoapp.core.index.elastic import mapping as m
+from photoapp.core.index.elastic import dsl as q
+from photoapp.core.index.elastic.connection import ServerInfo
 from photoapp.core.query import Query, TermClause, parse_query
 from photoapp.core.records import DetectedObject, PhotoDocument, Tag
 

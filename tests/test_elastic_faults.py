@@ -19,7 +19,7 @@ import pytest
 
 from es_server import NoidaServer, make_es_settings
 from photoapp.core.errors import BackendUnavailable
-from photoapp.core.index.elastic import ElasticIndex
+from photoapp.core.index.elastic.backend import ElasticIndex
 from photoapp.core.records import PhotoDocument, Tag
 
 DIM = 16

@@ -9,8 +9,8 @@ import pytest
 
 from photoapp.core.errors import BackendError, ConfigError
 from photoapp.core.index import open_backend
-from photoapp.core.index.embedded import EmbeddedIndex
-from photoapp.core.index.schema import SCHEMA_VERSION
+from photoapp.core.index.embedded.backend import EmbeddedIndex
+from photoapp.core.index.embedded.schema import SCHEMA_VERSION
 from photoapp.core.query import parse_query
 from photoapp.core.records import PhotoDocument, Tag
 from photoapp.core.settings import Settings
@@ -159,7 +159,7 @@ def test_closed_index_refuses_work(tmp_path):
 def test_one_term_shortcut_ranks_exactly_like_the_full_sql(tmp_path):
     """search() reads one-term queries in confidence order and stops early; the answer must be
     the one the plain SQL (which scores every matching photo) gives."""
-    from photoapp.core.index import sql_search
+    from photoapp.core.index.embedded import sql_search
 
     rng = np.random.default_rng(5)
     labels = ["dog", "cat", "bird", "car", "tree"]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from photoapp.core.errors import BackendError
-from photoapp.core.index.vectors import VectorStore
+from photoapp.core.index.embedded.vectors import VectorStore
 
 
 def clustered(n: int, dim: int = 64, clusters: int = 20, seed: int = 0) -> np.ndarray:

@@ -9,5 +9,5 @@ def _runs(code: str) -> bool:
 
 
 def test_vector_store_then_models_loads_cleanly():
-    assert _runs("import photoapp.core.index.vectors; import photoapp.core.duplicates; "
+    assert _runs("import photoapp.core.index.embedded.vectors; import photoapp.core.duplicates; "
                  "import onnxruntime; from photoapp.core.models import load_bundle")

@@ -96,8 +96,8 @@ def bench_backend(name: str, backend, lib: SyntheticLibrary, n: int, queries: in
 def client_side_rate(lib: SyntheticLibrary, n: int, folder: Path) -> float:
     """Docs/s of the client-side work alone: serialising documents and appending them to the
     outbox (what ElasticIndex.upsert does before any request), to separate it from the server."""
-    from ..core.index.es_mapping import to_json
-    from ..core.index.outbox import Outbox
+    from ..core.index.elastic.mapping import to_json
+    from ..core.index.elastic.outbox import Outbox
 
     outbox = Outbox(folder / "outbox.sqlite3")
     docs = [list(lib.documents(s, min(n, s + UPSERT_BATCH))) for s in range(0, n, UPSERT_BATCH)]
@@ -111,7 +111,7 @@ def client_side_rate(lib: SyntheticLibrary, n: int, folder: Path) -> float:
 
 def bulk_request_size(lib: SyntheticLibrary, chunk_docs: int, chunk_bytes: int) -> tuple[int, int]:
     """(docs, bytes) of a full bulk request: the NDJSON the helper sends for one chunk."""
-    from ..core.index.es_mapping import to_json
+    from ..core.index.elastic.mapping import to_json
 
     docs = list(lib.documents(0, min(200, lib.size)))
     per_doc = np.mean([len(json.dumps({"index": {"_index": "photoapp-photos", "_id": d.id}})) + 2
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             results.append(bench_backend(f"ElasticIndex ({'noida-db' if proc else 'cluster'} {server})",
                                          es, lib, args.docs, args.queries))
             if args.es_url:  # leave a real cluster as we found it
-                from ..core.index.es_connection import connect
+                from ..core.index.elastic.connection import connect
 
                 client = connect(settings)[0]
                 for name in client.indices.get(index=f"{settings.elasticsearch.index_prefix}-photos*").body:

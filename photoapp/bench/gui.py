@@ -125,7 +125,7 @@ def build_synthetic(data_dir: Path, size: int, dataset: Path) -> None:
 
     from photoapp.bench.synthetic_library import SyntheticLibrary, label_list
     from photoapp.core.catalog import Catalog, DocumentRow
-    from photoapp.core.index.embedded import EmbeddedIndex
+    from photoapp.core.index.embedded.backend import EmbeddedIndex
     from photoapp.core.thumbnails import ThumbnailCache
 
     marker = data_dir / f".synthetic-{size}"

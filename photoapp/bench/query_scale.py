@@ -114,8 +114,8 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
 
 def measure(folder: Path, queries: int, vocabulary) -> dict:
     """Runs in a fresh process: open, query, read memory, then compute recall."""
-    from photoapp.core.index.ann import MetricKind
-    from photoapp.core.index.ann import exact_search
+    from photoapp.core.index.embedded.ann import MetricKind
+    from photoapp.core.index.embedded.ann import exact_search
 
     from ..core.index.embedded import EmbeddedIndex
     from ..core.query import parse_query

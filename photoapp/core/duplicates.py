@@ -199,7 +199,7 @@ def _exact_knn(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _approximate_knn(x: np.ndarray, valid: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    from .index.ann import Index
+    from .index.embedded.ann import Index
 
     index = Index(ndim=x.shape[1], metric="cos", dtype="f32")
     keys = np.flatnonzero(valid).astype(np.uint64)

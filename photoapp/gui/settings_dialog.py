@@ -50,7 +50,7 @@ def _hint(text: str) -> QLabel:
 def run_connection_test(settings: Settings, api_key: str, password: str) -> tuple[bool, str]:
     """Worker side of "Test connection"; never raises."""
     try:
-        from ..core.index import es_connection
+        from ..core.index.elastic import connection as es_connection
     except ImportError as exc:
         return False, f"Elasticsearch support is not available: {exc}"
     overrides = {}
@@ -287,7 +287,7 @@ class SettingsDialog(QDialog):
         api_key, password = self._secrets()
         if api_key or password:
             try:
-                from ..core.index.es_connection import store_secret
+                from ..core.index.elastic.connection import store_secret
                 store_secret(self.settings, api_key=api_key or None, password=password or None)
             except Exception as exc:  # noqa: BLE001 - no keyring: say so, keep the rest saved
                 self.test_result.setText(f"✗ Settings saved, but the secret was not: {exc}")

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from photoapp.core.index.base import IndexBackend
-from photoapp.core.index.embedded import EmbeddedIndex
+from photoapp.core.index.embedded.backend import EmbeddedIndex
 
 
 @dataclass(frozen=True)

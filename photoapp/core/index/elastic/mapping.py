@@ -13,8 +13,8 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
-from ..records import DetectedObject, PhotoDocument, Tag
-from .es_connection import ServerInfo
+from ...records import DetectedObject, PhotoDocument, Tag
+from .connection import ServerInfo
 
 SCHEMA_VERSION = 1
 

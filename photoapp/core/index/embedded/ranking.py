@@ -4,7 +4,7 @@ from __future__ import annotations
 import heapq
 import os
 
-from ..query import Query
+from ...query import Query
 from . import sql_search
 
 MAX_TEXT_MATCHES = 5_000  # above this many name matches a one-term query takes the plain SQL path

@@ -20,15 +20,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import BackendError
-from ..pathtext import from_storable, to_storable
-from ..query import Query
-from ..records import DetectedObject, IndexStats, PhotoDocument, SearchHit, Tag
+from ...errors import BackendError
+from ...pathtext import from_storable, to_storable
+from ...query import Query
+from ...records import DetectedObject, IndexStats, PhotoDocument, SearchHit, Tag
 from . import ranking, sql_search
 from .ranking import chunks as _chunks
 from .ranking import folder_of as _folder
 from .ranking import name_of as _name
-from .base import IndexBackend
+from ..base import IndexBackend
 from .schema import migrate
 from .vectors import VectorStore
 

@@ -33,7 +33,7 @@ import numpy as np
 from .ann import Index, MetricKind
 from .ann import exact_search
 
-from ..errors import BackendError
+from ...errors import BackendError
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
-from ..query import Query, TermClause
+from ...query import Query, TermClause
 
 TEXT_WEIGHT = 0.5
 BM25_WEIGHTS = "1.0, 0.6, 0.8"  # names, folders, camera: a file name says more than a folder

@@ -21,7 +21,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from ..query import Query, TermClause
+from ...query import Query, TermClause
 
 # A text match adds a fixed amount per field (at most 0.5 together), never more than a
 # confident tag: raw BM25 is unbounded (a name repeated in two paths would outrank a 0.95 tag).

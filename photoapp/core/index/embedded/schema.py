@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from ..errors import BackendError
+from ...errors import BackendError
 
 MIGRATIONS: list[tuple[int, list[str]]] = [
     (1, [

@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
-from ..errors import (BackendAuthError, BackendError, BackendTLSError, BackendUnavailable,
+from ...errors import (BackendAuthError, BackendError, BackendTLSError, BackendUnavailable,
                       BackendVersionError, ConfigError)
-from ..settings import Settings
+from ...settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -22,14 +22,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import BackendError, BackendUnavailable, MappingConflictError
-from ..query import Query
-from ..records import IndexStats, PhotoDocument, SearchHit
-from ..settings import Settings
-from . import es_mapping as m
-from . import es_query as q
-from .base import IndexBackend
-from .es_connection import ServerInfo, build_client, cluster_key, server_info, set_compat_major, translate_error
+from ...errors import BackendError, BackendUnavailable, MappingConflictError
+from ...query import Query
+from ...records import IndexStats, PhotoDocument, SearchHit
+from ...settings import Settings
+from . import mapping as m
+from . import dsl as q
+from ..base import IndexBackend
+from .connection import ServerInfo, build_client, cluster_key, server_info, set_compat_major, translate_error
 from .outbox import Outbox, OutboxOp
 
 log = logging.getLogger(__name__)
