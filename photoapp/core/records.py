@@ -56,6 +56,12 @@ class PhotoDocument:
     cluster_id: int | None = None
     indexed_at: datetime | None = None
     model_version: str = ""
+    # Dominant colours from the palette of photoapp.core.analyzers.colors: (name, share of the
+    # picture in [0, 1]), largest first. Filled by the colour analyzer (stage 1).
+    colors: list[tuple[str, float]] = field(default_factory=list)
+    # User data (owned by the catalog, mirrored into the index so queries can filter on it).
+    rating: int = 0  # 0 = unrated, 1..5 stars
+    favorite: bool = False
 
     @property
     def path(self) -> str:

@@ -39,6 +39,19 @@ class IndexBackend(ABC):
         """Drop one path from whichever document has it; delete the document if none remain."""
 
     @abstractmethod
+    def update_fields(self, doc_id: str, fields: dict) -> None:
+        """Replace some fields of an existing document, leaving the others as they are.
+
+        Keys are ``PhotoDocument`` attribute names filled by one analyzer or by the user:
+        "objects", "tags", "embedding", "colors", "rating", "favorite" (later stages add
+        "faces", "text", "place"). Used by later analysis stages that backfill a document
+        stage 1 already wrote, and by user edits. An unknown ``doc_id`` is ignored."""
+
+    @abstractmethod
+    def clear_fields(self, names: list[str]) -> None:
+        """Empty the named fields on every document (an analyzer was turned off in settings)."""
+
+    @abstractmethod
     def set_clusters(self, assignment: dict[str, int], names: dict[int, str]) -> None:
         """Write cluster ids (and cluster names) computed by the core."""
 
