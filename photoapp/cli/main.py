@@ -72,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--limit", type=int, default=50)
     sp = cmd("export", "copy the embedded library into an Elasticsearch cluster (no model work)")
     sp.add_argument("--to", required=True, help="Elasticsearch URL")
+    sp = cmd("rate", "give photos 0-5 stars in the library (0 clears; the files are not touched)")
+    sp.add_argument("rate_args", nargs="+", metavar="PATH... N")
+    sp = cmd("favorite", "mark photos as favourites in the library (the files are not touched)")
+    sp.add_argument("paths", nargs="+", type=Path)
+    sp.add_argument("--off", action="store_true", help="remove the favourite mark")
+    cmd("undo", "undo the last rating, favourite or keeper change")
     cmd("gui", "start the desktop app")
     sp = cmd("screenshot", "render the app's main views to PNG files, headless")
     sp.add_argument("--out", type=Path, required=True)
@@ -112,6 +118,12 @@ def _existing(path: Path, what: str = "path") -> Path:
     if not path.exists():
         raise CliError(f"{what} not found: {path}")
     return path.resolve()
+
+
+def _library_path(path) -> str:
+    """A photo path as the library stores it (absolute, resolved), or a document id unchanged."""
+    path = Path(path)
+    return str(path.resolve()) if path.exists() else str(path)
 
 
 def _path_of(lib, doc_id: str) -> str:
@@ -271,6 +283,19 @@ def dispatch(args, settings) -> int:
             else:
                 for t, n in rows:
                     print(f"{n:7d}  {t}")
+            return 0
+        if c in ("rate", "favorite"):
+            if c == "rate":
+                if len(args.rate_args) < 2:
+                    raise CliError("usage: photoapp rate PATH... N (N from 0 to 5)")
+                *paths, stars = args.rate_args
+                change = lib.set_rating([_library_path(p) for p in paths], stars)
+            else:
+                change = lib.set_favorite([_library_path(p) for p in args.paths], not args.off)
+            print(change.description)
+            return 0
+        if c == "undo":
+            print(lib.undo().description)
             return 0
         if c == "export":
             from photoapp.core.export import export_library

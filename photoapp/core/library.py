@@ -21,6 +21,8 @@ API (the CLI and the GUI are written against exactly this):
     lib.thumbnail_path(doc_id, size=256) -> Path | None # on-disk JPEG thumbnail cache (core, no Qt)
     lib.tag_counts(limit, prefix) -> list[(tag, count)]
     lib.all_photos(sort="date"|"name", limit, offset) -> list[SearchHit]
+    lib.set_rating(paths_or_ids, n) / lib.set_favorite(paths_or_ids, on) -> Change  # core/userdata.py
+    lib.marks(ids) -> dict[id, UserMark]; lib.undo() -> Change (last rating/favourite/keeper change)
     lib.close()
 
 Progress events are ``ProgressEvent(done, total, rate, eta_s, current_path, phase)``.
@@ -65,6 +67,7 @@ from .reconcile import plan_changes
 from .records import ClusterInfo, DuplicateGroup, PhotoDocument, SearchHit
 from .settings import Settings
 from .thumbnails import ThumbnailCache
+from .userdata import Change, UserData, UserMark
 
 __all__ = ["Library", "LibraryStatus", "FileErrorRecord", "PurgeReport", "IndexReport",
            "ProgressEvent", "JobControl", "Cancelled"]
@@ -118,9 +121,12 @@ class Library:
         # One writer at a time: index(), remove_folder() and the watcher's batches queue here.
         self._write_lock = threading.RLock()
         self.thumbs = ThumbnailCache(settings.data_dir, settings.thumbnail_size)
+        # Ratings and favourites: their own file, so they outlive a catalog or index rebuild.
+        self.userdata = UserData.in_folder(settings.data_dir)
         self.pipeline = IndexPipeline(catalog, backend, self.models, self.thumbs,
                                       decode_workers=settings.decode_workers,
-                                      batch_size=settings.batch_size)
+                                      batch_size=settings.batch_size,
+                                      user_marks=self.userdata.get_many)
         self._watchers: list = []
         self._indexing = 0
         self._pending = 0
@@ -178,6 +184,7 @@ class Library:
                 self.backend.close()
             finally:
                 self.catalog.close()
+                self.userdata.close()
 
     def __enter__(self) -> "Library":
         return self
@@ -349,7 +356,11 @@ class Library:
             return self.backend.get(text)
         doc = self.backend.get(h) if h else None
         # Mid-commit (backend written, catalog not yet) the backend knows better.
-        return doc if doc is not None else self.backend.get_by_path(path)
+        doc = doc if doc is not None else self.backend.get_by_path(path)
+        if doc is not None:  # the user-data store owns these; the index holds a mirror
+            mark = self.userdata.get(doc.id)
+            doc.rating, doc.favorite = mark.rating, mark.favorite
+        return doc
 
     def errors(self) -> list[FileErrorRecord]:
         return [FileErrorRecord(r.path, r.error_reason or "", r.error_detail or "",
@@ -416,6 +427,59 @@ class Library:
 
         return duplicates_from_backend(self.backend, self.settings.duplicate_threshold
                                        if threshold is None else threshold)
+
+    # --- user data: ratings, favourites, undo -------------------------------------------------
+    def set_rating(self, targets: Iterable[str | os.PathLike], rating: int) -> Change:
+        """Give photos (library paths or document ids) 0-5 stars; 0 clears. Files are untouched."""
+        ids = self._resolve_ids(targets)
+        return self._mirror(self.userdata.set_rating(ids, rating))
+
+    def set_favorite(self, targets: Iterable[str | os.PathLike], favorite: bool = True) -> Change:
+        ids = self._resolve_ids(targets)
+        return self._mirror(self.userdata.set_favorite(ids, favorite))
+
+    def set_keeper(self, group_key: str, path: str | None) -> Change:
+        """Remember which copy of a duplicate group to keep (None: back to the suggestion)."""
+        return self.userdata.set_keeper(group_key, path)
+
+    def marks(self, ids: Iterable[str]) -> dict[str, UserMark]:
+        """Ratings/favourites of the given document ids (unmarked ids are left out)."""
+        return self.userdata.get_many(ids)
+
+    def undo(self) -> Change:
+        """Revert the last rating, favourite or keeper change (raises UserDataError when none).
+        Folder changes are not undoable: removing a folder purges what the models computed."""
+        return self._mirror(self.userdata.undo())
+
+    def _resolve_ids(self, targets: Iterable[str | os.PathLike]) -> list[str]:
+        ids = []
+        for target in targets:
+            text = os.fspath(target)
+            h = self.catalog.hash_of_path(_abs(text))
+            if h is None and looks_like_hash(text):
+                h = text
+            if h is None:
+                raise LibraryError(f"not in the library: {text}")
+            ids.append(h)
+        return ids
+
+    def _mirror(self, change: Change) -> Change:
+        """Copy changed marks into the index so queries (``rating>=4``, ``favorite``) see them.
+        The store is already written: when the index cannot take the mirror now, the next
+        indexing of those photos re-applies it (pipeline hook), so this only warns."""
+        if not change.marks:
+            return change
+        with self._write_lock:
+            try:
+                for doc_id, mark in change.marks.items():
+                    self.backend.update_fields(doc_id, {"rating": mark.rating, "favorite": mark.favorite})
+                self.backend.flush()
+            except (NotImplementedError, BackendError) as e:
+                msg = f"ratings saved, but the index could not be updated yet ({e}); search may lag"
+                log.warning(msg)
+                if msg not in self._warnings:
+                    self._warnings.append(msg)
+        return change
 
     # --- for the watcher ----------------------------------------------------------------------
     def _register_watcher(self, watcher) -> None:

@@ -146,8 +146,12 @@ class IndexPipeline:
 
     def __init__(self, catalog: Catalog, backend: IndexBackend, models: Callable[[], object],
                  thumbs: ThumbnailCache, *, decode_workers: int = 0, batch_size: int = 16,
-                 commit_interval_s: float = 2.0, commit_max_items: int = 256):
+                 commit_interval_s: float = 2.0, commit_max_items: int = 256,
+                 user_marks: Callable[[list[str]], dict] | None = None):
         self.catalog = catalog
+        # ids -> {id: UserMark} (core/userdata.py): ratings outlive the index, so every document
+        # written again gets them back.
+        self.user_marks = user_marks
         self.backend = backend
         self._models = models  # lazy: a re-scan of an unchanged library never loads them
         self.thumbs = thumbs
@@ -438,6 +442,11 @@ class _Run:
             doc.paths = final[h]
             docs.append(doc)
         rejected: dict[str, str] = {}
+        if docs and self.p.user_marks is not None:
+            marks = self.p.user_marks([d.id for d in docs])
+            for doc in docs:
+                if doc.id in marks:
+                    doc.rating, doc.favorite = marks[doc.id].rating, marks[doc.id].favorite
         if docs:
             try:
                 backend.upsert(docs)
