@@ -117,3 +117,92 @@ def _gps(gps: dict) -> tuple[float, float] | None:
     if lat == 0.0 and lon == 0.0:
         return None  # cameras without a fix write zeros; "null island" is not a place anyone shot
     return (round(lat, 7), round(lon, 7))
+
+
+# --- exposure ---------------------------------------------------------------------------------
+# Exposure settings are shown, never searched, so they are not copied into the index: the file
+# stays their one owner and the detail panel reads them on demand (``read_exposure_file``).
+_MAX_TEXT = 120  # camera firmware pads text tags; a panel line needs no more
+
+
+@dataclass(frozen=True)
+class Exposure:
+    iso: int | None = None
+    aperture: float | None = None  # f-number
+    shutter_s: float | None = None  # exposure time in seconds
+    focal_mm: float | None = None
+    focal_35mm: int | None = None  # 35 mm-equivalent focal length
+    lens: str | None = None
+
+    @property
+    def iso_text(self) -> str | None:
+        return f"ISO {self.iso}" if self.iso else None
+
+    @property
+    def aperture_text(self) -> str | None:
+        return f"f/{self.aperture:.1f}".replace(".0", "") if self.aperture else None
+
+    @property
+    def shutter_text(self) -> str | None:
+        t = self.shutter_s
+        if not t:
+            return None
+        if t < 1.0:  # photographers read 1/250 s, not 0.004 s
+            return f"1/{round(1.0 / t):d} s"
+        return f"{t:.1f} s".replace(".0 ", " ")
+
+    @property
+    def focal_text(self) -> str | None:
+        if not self.focal_mm:
+            return None
+        text = f"{self.focal_mm:.0f} mm"
+        if self.focal_35mm and abs(self.focal_35mm - self.focal_mm) >= 1:
+            text += f" ({self.focal_35mm} mm equiv.)"
+        return text
+
+
+def read_exposure(img: Image.Image) -> Exposure:
+    """Exposure settings of an opened image; missing or broken values become ``None``."""
+    try:
+        exif = img.getexif()
+    except Exception as e:  # noqa: BLE001 - an unreadable EXIF block just means "not known"
+        log.debug("unreadable EXIF: %s", e)
+        return Exposure()
+    if not exif:
+        return Exposure()
+    tags = {**dict(exif), **_ifd(exif, ExifTags.IFD.Exif)}
+    iso = tags.get(_T.ISOSpeedRatings)
+    if isinstance(iso, (tuple, list)):
+        iso = iso[0] if iso else None
+    lens = _text(tags.get(_T.LensModel)) or _text(tags.get(_T.LensMake))
+    return Exposure(
+        iso=_positive_int(iso),
+        aperture=_positive(tags.get(_T.FNumber)),
+        shutter_s=_positive(tags.get(_T.ExposureTime)),
+        focal_mm=_positive(tags.get(_T.FocalLength)),
+        focal_35mm=_positive_int(tags.get(_T.FocalLengthIn35mmFilm)),
+        lens=lens[:_MAX_TEXT] if lens else None,
+    )
+
+
+def read_exposure_file(path: str) -> Exposure:
+    """Exposure settings of the file at ``path``, opened read-only (header only, no pixels)."""
+    try:
+        with Image.open(path) as img:
+            return read_exposure(img)
+    except Exception as e:  # noqa: BLE001 - a file we cannot open has no exposure to show
+        log.debug("no exposure for %r: %s", path, e)
+        return Exposure()
+
+
+def _positive(value) -> float | None:
+    try:
+        v = float(value)  # IFDRational; a zero denominator gives nan
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    return v if math.isfinite(v) and v > 0 else None
+
+
+def _positive_int(value) -> int | None:
+    v = _positive(value)
+    return int(round(v)) if v is not None and v < 10_000_000 else None
