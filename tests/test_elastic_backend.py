@@ -58,7 +58,7 @@ def test_layout_is_a_versioned_index_behind_an_alias(index, es_settings):
     aliases = es.indices.get_alias(name=f"{prefix}-photos").body
     assert list(aliases) == [f"{prefix}-photos-v{m.SCHEMA_VERSION}"]
     assert es.indices.get_index_template(name=f"{prefix}-photos").body["index_templates"]
-    mapping = es.indices.get_mapping(index=f"{prefix}-photos").body[f"{prefix}-photos-v1"]["mappings"]
+    mapping = es.indices.get_mapping(index=f"{prefix}-photos").body[f"{prefix}-photos-v{m.SCHEMA_VERSION}"]["mappings"]
     props = mapping["properties"]
     assert props["tags"]["type"] == "nested"
     assert props["embedding"]["type"] == "dense_vector"
@@ -67,6 +67,8 @@ def test_layout_is_a_versioned_index_behind_an_alias(index, es_settings):
     assert props["embedding"]["index_options"]["type"] == (
         "int8_hnsw" if index.server.at_least(8, 12) else "hnsw")
     assert props["gps"]["type"] == "geo_point"
+    assert (props["colors"]["type"], props["rating"]["type"], props["favorite"]["type"]) == \
+        ("nested", "integer", "boolean")
     assert mapping["_meta"]["schema_version"] == m.SCHEMA_VERSION
     # the content hash is the document id
     assert es.get(index=f"{prefix}-photos", id=photo(1).id)["found"]
@@ -201,17 +203,52 @@ def test_schema_change_reindexes_without_losing_data(es_settings, monkeypatch):
     ix.upsert([photo(i, [("dog", 0.5)]) for i in range(7)])
     ix.flush()
     ix.close()
-    monkeypatch.setattr(m, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(m, "SCHEMA_VERSION", m.SCHEMA_VERSION + 1)
     try:
         ix2 = ElasticIndex(es_settings)
         es = raw(es_settings)
-        assert list(es.indices.get_alias(name=f"{prefix}-photos").body) == [f"{prefix}-photos-v2"]
-        assert es.indices.exists(index=f"{prefix}-photos-v1")  # the old index is kept
+        assert list(es.indices.get_alias(name=f"{prefix}-photos").body) == [f"{prefix}-photos-v{m.SCHEMA_VERSION}"]
+        assert es.indices.exists(index=f"{prefix}-photos-v{m.SCHEMA_VERSION - 1}")  # the old index is kept
         es.close()
         assert ix2.stats().documents == 7
         assert len(ix2.search(parse_query("dog"))) == 7
         ix2.close()
     finally:
+        drop(es_settings)
+
+
+def test_an_index_written_by_schema_v1_is_upgraded_with_its_documents(es_settings):
+    """A library indexed before colours/ratings existed: opening it reindexes into the current
+    layout (alias swap), keeps every document, and the new fields then work."""
+    prefix = es_settings.elasticsearch.index_prefix
+    es = raw(es_settings)
+    server = ElasticIndex(es_settings)
+    info = server.server
+    server.close()
+    v1 = m.mappings(info, DIM)
+    for field in ("colors", "color_names", "rating", "favorite"):
+        del v1["properties"][field]
+    v1["_meta"]["schema_version"] = 1
+    es.indices.create(index=f"{prefix}-photos-v1", mappings=v1, settings=m.index_settings(info),
+                      aliases={f"{prefix}-photos": {"is_write_index": True}})
+    for i in range(5):
+        src = m.to_source(photo(i, [("dog", 0.5)]))
+        for field in ("colors", "color_names", "rating", "favorite"):
+            src.pop(field, None)
+        es.index(index=f"{prefix}-photos", id=photo(i).id, document=src)
+    es.indices.refresh(index=f"{prefix}-photos")
+    try:
+        ix = ElasticIndex(es_settings)
+        assert list(es.indices.get_alias(name=f"{prefix}-photos").body) == [f"{prefix}-photos-v{m.SCHEMA_VERSION}"]
+        assert ix.stats().documents == 5
+        assert (ix.get(photo(2).id).rating, ix.get(photo(2).id).colors) == (0, [])
+        ix.update_fields(photo(2).id, {"rating": 5, "colors": [("red", 0.6)], "favorite": True})
+        ix.flush()
+        got = ix.get(photo(2).id)
+        assert (got.rating, got.colors, got.favorite, [t.label for t in got.tags]) == (5, [("red", 0.6)], True, ["dog"])
+        ix.close()
+    finally:
+        es.close()
         drop(es_settings)
 
 

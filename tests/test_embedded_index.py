@@ -185,3 +185,23 @@ def test_one_term_shortcut_ranks_exactly_like_the_full_sql(tmp_path):
             want = [(r[1], round(r[3], 9)) for r in conn.execute(sql + " LIMIT ? OFFSET ?", (*params, limit, offset))]
             assert got == want, text
     index.close()
+
+
+def test_an_index_from_schema_v1_gains_colors_rating_and_favorite(tmp_path):
+    from photoapp.core.index.embedded.schema import MIGRATIONS
+
+    conn = sqlite3.connect(tmp_path / "index.sqlite3", isolation_level=None)
+    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    for statement in MIGRATIONS[0][1]:
+        conn.execute(statement)
+    conn.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    conn.execute("INSERT INTO photos(pk, id) VALUES (1, 'x')")
+    conn.execute("INSERT INTO paths(path, photo_pk, folder) VALUES ('/lib/x.jpg', 1, '/lib')")
+    conn.close()
+    index = EmbeddedIndex(tmp_path)
+    old = index.get("x")
+    assert (old.paths, old.colors, old.rating, old.favorite) == (["/lib/x.jpg"], [], 0, False)
+    index.update_fields("x", {"colors": [("red", 0.5)], "rating": 4, "favorite": True})
+    new = index.get("x")
+    assert (new.colors, new.rating, new.favorite) == ([("red", 0.5)], 4, True)
+    index.close()

@@ -6,8 +6,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from photo_corpus import corpus
+from photo_corpus import corpus, unit
+from photoapp.core.errors import BackendError
 from photoapp.core.query import Query, parse_query
+from photoapp.core.records import DetectedObject, PhotoDocument, Tag
 
 
 def _load(backend, docs=None):
@@ -21,8 +23,10 @@ def _same(stored, original):
     assert stored is not None
     assert sorted(stored.paths) == sorted(original.paths)
     for f in ("id", "width", "height", "size_bytes", "format", "taken_at", "camera_make", "camera_model",
-              "lens", "gps", "orientation", "phash", "model_version"):
+              "lens", "gps", "orientation", "phash", "model_version", "rating", "favorite"):
         assert getattr(stored, f) == getattr(original, f), f
+    assert [c[0] for c in stored.colors] == [c[0] for c in original.colors]
+    assert [c[1] for c in stored.colors] == pytest.approx([c[1] for c in original.colors])
     assert [(t.label, t.source) for t in stored.tags] == [(t.label, t.source) for t in original.tags]
     assert [t.confidence for t in stored.tags] == pytest.approx([t.confidence for t in original.tags])
     assert [o.label for o in stored.objects] == [o.label for o in original.objects]
@@ -138,3 +142,121 @@ def test_everything_persists_across_reopen(opener):
     second.delete([docs["sign"].id])
     second.flush()
     assert second.get(docs["sign"].id) is None
+
+
+def _with_user_fields(docs):
+    """The corpus plus colours, ratings and favourites on some documents."""
+    docs["dog_high"] = dataclasses.replace(docs["dog_high"], colors=[("yellow", 0.55), ("blue", 0.25)],
+                                           rating=4, favorite=True)
+    docs["cat"] = dataclasses.replace(docs["cat"], colors=[("gray", 0.7)], rating=2)
+    docs["pizza"] = dataclasses.replace(docs["pizza"], favorite=True)
+    return docs
+
+
+def test_colors_rating_and_favorite_round_trip(backend):
+    docs = _load(backend, _with_user_fields(corpus()))
+    for doc in docs.values():
+        _same(backend.get(doc.id), doc)
+    listed = {d.id: d for d in backend.iter_documents()}
+    assert set(listed) == {d.id for d in docs.values()}
+    for doc in docs.values():
+        _same(listed[doc.id], doc)
+    assert backend.get(docs["sign"].id).colors == [] and backend.get(docs["sign"].id).rating == 0
+    assert backend.get(docs["sign"].id).favorite is False
+
+
+def test_update_fields_replaces_only_the_named_fields(backend):
+    docs = _load(backend)
+    cat = docs["cat"]
+    new_vec = unit(bird=1.0, street=0.2)
+    backend.update_fields(cat.id, {
+        "objects": [DetectedObject("bicycle", 0.81, (0.1, 0.1, 0.5, 0.5))],
+        "tags": [Tag("lynx", 0.66, "classifier")],
+        "colors": [("orange", 0.4), ("white", 0.35)],
+        "rating": 5, "favorite": True, "embedding": new_vec})
+    backend.flush()
+    expected = dataclasses.replace(cat, objects=[DetectedObject("bicycle", 0.81, (0.1, 0.1, 0.5, 0.5))],
+                                   tags=[Tag("lynx", 0.66, "classifier")],
+                                   colors=[("orange", 0.4), ("white", 0.35)], rating=5, favorite=True,
+                                   embedding=new_vec)
+    _same(backend.get(cat.id), expected)
+    for name, doc in docs.items():  # the others are untouched
+        if name != "cat":
+            _same(backend.get(doc.id), doc)
+    assert cat.id in {h.id for h in backend.search(parse_query("tag:bicycle"))}
+    assert cat.id in {h.id for h in backend.search(parse_query("tag:lynx"))}
+    assert cat.id not in {h.id for h in backend.search(parse_query("tag:couch"))}
+    assert cat.id not in {h.id for h in backend.search(parse_query("tag:tabby"))}
+    counts = dict(backend.tag_counts())
+    assert counts.get("lynx") == 1 and counts.get("tabby") == 1  # dog_low still has tabby
+    assert backend.similar(new_vec, limit=1)[0].id == cat.id
+    assert backend.stats().with_embedding == sum(d.embedding is not None for d in docs.values())
+    # Paths and names stay searchable.
+    assert cat.id in {h.id for h in backend.search(parse_query("sofa"))}
+
+
+def test_update_fields_can_remove_an_embedding_and_ignores_unknown_ids(backend):
+    docs = _load(backend)
+    backend.update_fields(docs["sign"].id, {"embedding": None})
+    backend.update_fields("no-such-id", {"rating": 3, "objects": []})
+    backend.update_fields(docs["pizza"].id, {"embedding": unit(food=1.0)})  # had none
+    backend.flush()
+    assert backend.get(docs["sign"].id).embedding is None
+    assert backend.get("no-such-id") is None
+    assert docs["sign"].id not in {h.id for h in backend.similar(unit(street=1.0), limit=10)}
+    assert backend.similar(unit(food=1.0), limit=1)[0].id == docs["pizza"].id
+    assert backend.stats().documents == len(docs)
+
+
+def test_update_fields_refuses_a_field_it_does_not_store(backend):
+    docs = _load(backend)
+    with pytest.raises(BackendError, match="paths"):
+        backend.update_fields(docs["cat"].id, {"paths": ["/elsewhere.jpg"]})
+    with pytest.raises(BackendError, match="no_such_field"):
+        backend.clear_fields(["no_such_field"])
+
+
+def test_update_then_upsert_replaces_everything_again(backend):
+    docs = _load(backend)
+    backend.update_fields(docs["dog_high"].id, {"objects": [], "colors": [("red", 0.9)]})
+    backend.flush()
+    backend.upsert([docs["dog_high"]])
+    backend.flush()
+    _same(backend.get(docs["dog_high"].id), docs["dog_high"])
+
+
+def test_clear_fields_empties_them_on_every_document(backend):
+    docs = _load(backend, _with_user_fields(corpus()))
+    backend.clear_fields(["objects", "colors", "favorite"])
+    backend.flush()
+    for doc in docs.values():
+        expected = dataclasses.replace(doc, objects=[], colors=[], favorite=False)
+        _same(backend.get(doc.id), expected)
+    assert docs["cat"].id not in {h.id for h in backend.search(parse_query("tag:couch"))}
+    assert docs["cat"].id in {h.id for h in backend.search(parse_query("tag:tabby"))}
+    backend.clear_fields(["tags", "embedding", "rating"])
+    backend.flush()
+    for doc in backend.iter_documents():
+        assert doc.tags == [] and doc.embedding is None and doc.rating == 0
+    assert backend.tag_counts() == []
+    assert backend.similar(unit(dog=1.0), limit=5) == []
+    stats = backend.stats()
+    assert (stats.documents, stats.with_embedding, stats.tags) == (len(docs), 0, 0)
+    # The index still takes the fields again afterwards.
+    backend.update_fields(docs["cat"].id, {"tags": [Tag("cat", 0.9)], "embedding": unit(cat=1.0)})
+    backend.flush()
+    assert backend.similar(unit(cat=1.0), limit=1)[0].id == docs["cat"].id
+    assert dict(backend.tag_counts()) == {"cat": 1}
+
+
+def test_updates_persist_across_reopen(opener):
+    if not opener.persistent:
+        pytest.skip(f"{opener.factory.name} does not persist")
+    first = opener.open()
+    docs = _load(first)
+    first.update_fields(docs["cat"].id, {"colors": [("black", 0.8)], "rating": 3, "favorite": True})
+    first.flush()
+    first.close()
+    second = opener.open()
+    stored = second.get(docs["cat"].id)
+    assert (stored.colors, stored.rating, stored.favorite) == ([("black", 0.8)], 3, True)

@@ -38,19 +38,19 @@ class IndexBackend(ABC):
     def remove_path(self, path: str) -> None:
         """Drop one path from whichever document has it; delete the document if none remain."""
 
-    # TODO(stages): make abstract once both backends implement it.
+    @abstractmethod
     def update_fields(self, doc_id: str, fields: dict) -> None:
         """Replace some fields of an existing document, leaving the others as they are.
 
         Keys are ``PhotoDocument`` attribute names filled by one analyzer or by the user:
         "objects", "tags", "embedding", "colors", "rating", "favorite" (later stages add
-        "faces", "text", "place"). Used by later analysis stages that backfill a document
-        stage 1 already wrote, and by user edits. An unknown ``doc_id`` is ignored."""
-        raise NotImplementedError(f"{self.name} backend cannot update fields yet")
+        "faces", "text", "place"); a value of ``None``/empty removes the field's content. Used
+        by later analysis stages that backfill a document stage 1 already wrote, and by user
+        edits. An unknown ``doc_id`` is ignored; an unknown key raises ``BackendError``."""
 
+    @abstractmethod
     def clear_fields(self, names: list[str]) -> None:
         """Empty the named fields on every document (an analyzer was turned off in settings)."""
-        raise NotImplementedError(f"{self.name} backend cannot clear fields yet")
 
     @abstractmethod
     def set_clusters(self, assignment: dict[str, int], names: dict[int, str]) -> None:

@@ -137,8 +137,8 @@ class ElasticIndex(IndexBackend):
                 raise MappingConflictError(
                     f"an index named {self.alias!r} already exists (not photoapp's alias); rename it "
                     f"or set elasticsearch.index_prefix to use other index names")
-            elif es.indices.exists(index=m.index_name(self.prefix)):
-                target = m.index_name(self.prefix)
+            else:  # no alias: the newest versioned index of ours, if one was left without it
+                target = self._newest_versioned_index()
             if target is None:
                 self._index_ready = False  # created on first write, when the vector size is known
                 return
@@ -150,18 +150,24 @@ class ElasticIndex(IndexBackend):
             return
         except Exception as exc:
             raise translate_error(exc, "checking the index") from None
-        problems = m.mapping_conflicts(existing, wanted)
+        version = (existing.get("_meta") or {}).get("schema_version", m.SCHEMA_VERSION)
+        # An older photoapp layout lacks the fields added since: the reindex below adds them.
+        problems = m.mapping_conflicts(existing, wanted, missing_ok=version < m.SCHEMA_VERSION)
         if problems:
             raise MappingConflictError(
                 f"index {target!r} has an incompatible mapping: " + "; ".join(problems[:6])
                 + ("; ..." if len(problems) > 6 else "")
                 + ". Delete it, or set elasticsearch.index_prefix to use other index names")
-        version = (existing.get("_meta") or {}).get("schema_version", m.SCHEMA_VERSION)
         if version < m.SCHEMA_VERSION:
             self._reindex(target)
         elif not alias_exists:
             self._call("adding the alias", lambda: es.indices.put_alias(index=target, name=self.alias))
         self._index_ready = True
+
+    def _newest_versioned_index(self) -> str | None:
+        found = self._client.indices.get(index=f"{self.alias}-v*", expand_wildcards="open").body
+        versions = {int(n.rsplit("-v", 1)[1]): n for n in found if n.rsplit("-v", 1)[1].isdigit()}
+        return versions[max(versions)] if versions else None
 
     def _reindex(self, old_index: str) -> None:
         """Schema upgrade: new versioned index, copy, atomic alias swap. The old index stays."""
@@ -229,6 +235,34 @@ class ElasticIndex(IndexBackend):
             fields = m.path_fields(paths)
             self._enqueue([("update", doc_id, {"doc": fields}, fields["paths"]),
                            ("claim", f"claim:{uuid.uuid4().hex}", {"paths": {p: doc_id for p in paths}})])
+
+    def update_fields(self, doc_id: str, fields: dict) -> None:
+        """One partial update (the fields' _source, see ``mapping.FIELD_SOURCES``), queued in order
+        after earlier writes; an unknown id is a 404, which counts as done."""
+        _check_field_names(fields)
+        if not fields:
+            return
+        synonyms = getattr(self.vocabulary, "synonyms", None)
+        body = {}
+        for name, value in fields.items():
+            body.update(m.field_source(name, value, synonyms))
+        self._enqueue([("update", doc_id, {"doc": body})])
+
+    def clear_fields(self, names: list[str]) -> None:
+        """Queue an update emptying the fields on every document that has one of them. Sends what
+        is queued first (the documents must be on the cluster to be found): raises
+        ``BackendUnavailable`` when it cannot, with nothing cleared."""
+        _check_field_names(names)
+        names = list(dict.fromkeys(names))
+        if not names:
+            return
+        self.flush()
+        empty: dict = {}
+        for name in names:
+            empty.update(m.field_source(name, m.FIELD_EMPTY[name]))
+        query = {"bool": {"should": [m.FIELD_PRESENT[n] for n in names], "minimum_should_match": 1}}
+        ids = [h["_id"] for h in self._scan("clearing fields", False, query)]
+        self._enqueue([("update", doc_id, {"doc": empty}) for doc_id in ids])
 
     def set_clusters(self, assignment: dict[str, int], names: dict[int, str]) -> None:
         ops = []
@@ -607,3 +641,10 @@ class ElasticIndex(IndexBackend):
                 log.warning("closing with %d changes queued: %s", self.outbox.pending(), exc)
         self.outbox.close()
         self._client.close()
+
+
+def _check_field_names(names) -> None:
+    unknown = sorted(set(names) - set(m.FIELD_SOURCES))
+    if unknown:
+        raise BackendError(f"cannot update {', '.join(unknown)}: the index stores "
+                           f"{', '.join(sorted(m.FIELD_SOURCES))}")

@@ -4,6 +4,17 @@ the PhotoDocument <-> _source translation.
 Why a versioned index behind an alias: a mapping cannot be changed in place, so a schema change
 creates ``photoapp-photos-v{N+1}``, reindexes into it and swaps the alias atomically; nothing
 is lost and readers never see a half-built index.
+
+Fields a query compiler uses (besides the text fields described in ``mappings``):
+    tags / objects     nested {label, confidence|score, words}; flat copies tag_labels / object_labels
+    colors             nested {name: keyword, share: double (fraction of the picture, 0..1)};
+                       flat copy color_names (keyword) for aggregations and cheap "has colour"
+                       (``color:red`` = nested query name = red AND share >= threshold)
+    rating             integer, 0 = unrated, 1..5 (``rating>=4`` = range query)
+    favorite           boolean (``favorite`` = term favorite: true)
+    paths / folders    storable text (core/pathtext.py): a non-UTF-8 byte is a private-use code point
+
+Schema history: v1 first layout; v2 adds colors, color_names, rating, favorite.
 """
 from __future__ import annotations
 
@@ -13,10 +24,11 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
+from ...pathtext import from_storable, to_storable
 from ...records import DetectedObject, PhotoDocument, Tag
 from .connection import ServerInfo
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def alias_name(prefix: str) -> str:
@@ -90,6 +102,14 @@ def mappings(server: ServerInfo, dims: int | None) -> dict:
             }},
             "tag_labels": {"type": "keyword"},  # flat copies: terms aggregations, cheap lookups
             "object_labels": {"type": "keyword"},
+            # Dominant colours: name and share match together (nested), like tags.
+            "colors": {"type": "nested", "properties": {
+                "name": {"type": "keyword"},
+                "share": {"type": "double"},
+            }},
+            "color_names": {"type": "keyword"},
+            "rating": {"type": "integer"},  # 0 = unrated, 1..5 stars
+            "favorite": {"type": "boolean"},
             "width": {"type": "integer"},
             "height": {"type": "integer"},
             "size_bytes": {"type": "long"},
@@ -141,8 +161,9 @@ def _folder(path: str) -> str:
 
 
 def path_fields(paths: list[str]) -> dict:
-    """The fields derived from the path list (also sent alone by set_paths)."""
-    paths = sorted(dict.fromkeys(paths))
+    """The fields derived from the path list (also sent alone by set_paths). Paths are stored
+    as storable text (a non-UTF-8 file name cannot be sent as JSON otherwise)."""
+    paths = sorted(dict.fromkeys(to_storable(p) for p in paths))
     folders = list(dict.fromkeys(_folder(p) for p in paths))
     return {"paths": paths, "folders": folders, "folders_lc": folders,
             "names": " ".join(os.path.basename(p.replace("\\", "/")) for p in paths),
@@ -158,23 +179,59 @@ def _iso(dt: datetime | None) -> str | None:
     return dt.isoformat() if dt else None
 
 
+def _words(label: str, synonyms) -> str:
+    extra = [w for w in (synonyms(label) if synonyms is not None else []) if w != label]
+    return " ".join([label, *extra])
+
+
+# The _source fields of each field ``update_fields`` / ``clear_fields`` accept: value -> fields,
+# (a cleared field is its empty value), and a query matching documents where it is not empty.
+# Adding a field (faces, text, place) = one entry here plus its mapping above.
+FIELD_SOURCES = {
+    "tags": lambda tags, syn: {
+        "tags": [{"label": t.label, "confidence": float(t.confidence), "source": t.source,
+                  "words": _words(t.label, syn)} for t in tags or []],
+        "tag_labels": list(dict.fromkeys(t.label for t in tags or []))},
+    "objects": lambda objects, syn: {
+        "objects": [{"label": o.label, "score": float(o.score), "box": [float(v) for v in o.box],
+                     "words": _words(o.label, syn)} for o in objects or []],
+        "object_labels": list(dict.fromkeys(o.label for o in objects or []))},
+    "colors": lambda colors, syn: {
+        "colors": [{"name": str(name), "share": float(share)} for name, share in colors or []],
+        "color_names": list(dict.fromkeys(str(name) for name, _ in colors or []))},
+    "rating": lambda rating, syn: {"rating": int(rating or 0)},
+    "favorite": lambda favorite, syn: {"favorite": bool(favorite)},
+    "embedding": lambda emb, syn: {
+        "embedding": [float(v) for v in np.asarray(emb, dtype=np.float32).ravel()] if emb is not None else None},
+}
+FIELD_PRESENT = {
+    "tags": {"exists": {"field": "tag_labels"}},
+    "objects": {"exists": {"field": "object_labels"}},
+    "colors": {"exists": {"field": "color_names"}},
+    "rating": {"range": {"rating": {"gt": 0}}},
+    "favorite": {"term": {"favorite": True}},
+    "embedding": {"exists": {"field": "embedding"}},
+}
+FIELD_EMPTY = {"tags": [], "objects": [], "colors": [], "rating": 0, "favorite": False, "embedding": None}
+
+
+def field_source(name: str, value, synonyms=None) -> dict:
+    """The partial _source that sets field ``name`` (a PhotoDocument attribute) to ``value``."""
+    return FIELD_SOURCES[name](value, synonyms)
+
+
 def to_source(doc: PhotoDocument, synonyms=None, with_embedding: bool = True) -> dict:
     """PhotoDocument -> _source. ``synonyms(label) -> list[str]`` feeds the free-text words."""
-    def words(label: str) -> str:
-        extra = [w for w in (synonyms(label) if synonyms is not None else []) if w != label]
-        return " ".join([label, *extra])
-
     camera = " ".join(x for x in (doc.camera_make, doc.camera_model) if x) or None
     camera_text = " ".join(x for x in (doc.camera_make, doc.camera_model, doc.lens) if x) or None
     src = {
         "doc_id": doc.id,
         **path_fields(doc.paths),
-        "tags": [{"label": t.label, "confidence": float(t.confidence), "source": t.source,
-                  "words": words(t.label)} for t in doc.tags],
-        "tag_labels": list(dict.fromkeys(t.label for t in doc.tags)),
-        "objects": [{"label": o.label, "score": float(o.score), "box": [float(v) for v in o.box],
-                     "words": words(o.label)} for o in doc.objects],
-        "object_labels": list(dict.fromkeys(o.label for o in doc.objects)),
+        **field_source("tags", doc.tags, synonyms),
+        **field_source("objects", doc.objects, synonyms),
+        **field_source("colors", doc.colors, synonyms),
+        **field_source("rating", doc.rating, synonyms),
+        **field_source("favorite", doc.favorite, synonyms),
         "width": doc.width, "height": doc.height, "size_bytes": doc.size_bytes, "format": doc.format,
         "taken_at": _iso(doc.taken_at.replace(tzinfo=None)) if doc.taken_at else None,
         "taken_utcoffset": _offset_seconds(doc.taken_at),
@@ -234,7 +291,7 @@ def from_source(doc_id: str, src: dict) -> PhotoDocument:
     emb = src.get("embedding")
     return PhotoDocument(
         id=doc_id,
-        paths=list(src.get("paths", [])),
+        paths=[from_storable(p) for p in src.get("paths", [])],
         width=int(src.get("width", 0) or 0),
         height=int(src.get("height", 0) or 0),
         size_bytes=int(src.get("size_bytes", 0) or 0),
@@ -254,6 +311,9 @@ def from_source(doc_id: str, src: dict) -> PhotoDocument:
         cluster_id=src.get("cluster_id"),
         indexed_at=_date(src.get("indexed_at")),
         model_version=src.get("model_version", "") or "",
+        colors=[(c["name"], float(c["share"])) for c in src.get("colors", [])],
+        rating=int(src.get("rating", 0) or 0),
+        favorite=bool(src.get("favorite", False)),
     )
 
 
@@ -268,14 +328,15 @@ def _flatten(props: dict, prefix: str = "") -> dict[str, str]:
     return out
 
 
-def mapping_conflicts(existing: dict, wanted: dict) -> list[str]:
+def mapping_conflicts(existing: dict, wanted: dict, missing_ok: bool = False) -> list[str]:
     """Field type differences between an existing index's mapping and ours (empty = fine).
 
-    A field we need that is missing from the existing mapping also counts: with
-    ``dynamic: strict`` every write carrying it would fail.
+    A field we need that is missing from the existing mapping also counts (with
+    ``dynamic: strict`` every write carrying it would fail), unless ``missing_ok``: an older
+    photoapp layout, which the reindex to the current one completes.
     """
     have = _flatten(existing.get("properties", {}))
     need = _flatten(wanted.get("properties", {}))
     wrong = [f"{f}: is {have[f]}, we need {t}" for f, t in need.items() if f in have and have[f] != t]
-    missing = [f"{f}: missing (we need {t})" for f, t in need.items() if f not in have]
+    missing = [] if missing_ok else [f"{f}: missing (we need {t})" for f, t in need.items() if f not in have]
     return wrong + missing  # wrong types first: they are the real conflicts

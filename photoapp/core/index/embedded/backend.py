@@ -23,8 +23,9 @@ import numpy as np
 from ...errors import BackendError
 from ...pathtext import from_storable, to_storable
 from ...query import Query
-from ...records import DetectedObject, IndexStats, PhotoDocument, SearchHit, Tag
+from ...records import IndexStats, PhotoDocument, SearchHit
 from . import ranking, sql_search
+from .fields import COLUMN_FIELDS, EMBEDDING, ROWS_FIELDS, UPDATABLE, RowsField
 from .ranking import chunks as _chunks
 from .ranking import folder_of as _folder
 from .ranking import name_of as _name
@@ -35,7 +36,7 @@ from .vectors import VectorStore
 _DB = "index.sqlite3"
 _PHOTO_COLS = ("pk, id, width, height, size_bytes, format, taken_at, taken_utcoffset, camera_make, "
                "camera_model, lens, gps_lat, gps_lon, orientation, phash, cluster_id, indexed_at, "
-               "model_version, vec_slot")
+               "model_version, vec_slot, " + ", ".join(c.column for c in COLUMN_FIELDS.values()))
 
 
 class EmbeddedIndex(IndexBackend):
@@ -145,23 +146,10 @@ class EmbeddedIndex(IndexBackend):
             slots = dict(zip((d.id for d in with_vec), (int(s) for s in self.vectors.append(matrix))))
         first = (conn.execute("SELECT max(pk) FROM photos").fetchone()[0] or 0) + 1
         pks = range(first, first + len(docs))  # we hold the write lock: nobody else assigns pks
-        conn.executemany(f"INSERT INTO photos({_PHOTO_COLS}) VALUES ({','.join('?' * 19)})",
+        conn.executemany(f"INSERT INTO photos({_PHOTO_COLS}) VALUES ({','.join('?' * (len(_PHOTO_COLS.split(','))))})",
                          [(pk, *_photo_row(d, slots.get(d.id))) for pk, d in zip(pks, docs)])
-        conn.executemany("INSERT INTO tags(photo_pk, ord, label, confidence, source) VALUES (?,?,?,?,?)",
-                         [(pk, i, t.label, float(t.confidence), t.source)
-                          for pk, d in zip(pks, docs) for i, t in enumerate(d.tags)])
-        conn.executemany("INSERT INTO objects(photo_pk, ord, label, score, x0, y0, x1, y1) VALUES (?,?,?,?,?,?,?,?)",
-                         [(pk, i, o.label, float(o.score), *map(float, o.box))
-                          for pk, d in zip(pks, docs) for i, o in enumerate(d.objects)])
-        counts: dict[str, int] = {}
-        all_labels: dict[str, None] = {}
-        for d in docs:
-            for label in dict.fromkeys(t.label for t in d.tags):
-                counts[label] = counts.get(label, 0) + 1
-            all_labels.update(dict.fromkeys([t.label for t in d.tags] + [o.label for o in d.objects]))
-        for chunk in _chunks(list(all_labels)):
-            self._ensure_labels(conn, chunk)
-        conn.executemany("UPDATE labels SET photos = photos + ? WHERE label = ?", [(n, l) for l, n in counts.items()])
+        for field in ROWS_FIELDS.values():
+            self._insert_rows(conn, field, [(pk, getattr(d, field.name)) for pk, d in zip(pks, docs)])
         conn.executemany("INSERT INTO paths(path, photo_pk, folder) VALUES (?,?,?)",
                          [(p, pk, _folder(p)) for pk, d in zip(pks, docs) for p in d.paths])
         conn.executemany("INSERT INTO text_fts(rowid, names, folders, camera) VALUES (?,?,?,?)",
@@ -196,22 +184,14 @@ class EmbeddedIndex(IndexBackend):
         return int(self.vectors.append(vec[None, :])[0])
 
     def _drop_children(self, conn: sqlite3.Connection, pk: int) -> None:
-        labels = [r[0] for r in conn.execute("SELECT DISTINCT label FROM tags WHERE photo_pk = ?", (pk,))]
-        conn.executemany("UPDATE labels SET photos = photos - 1 WHERE label = ?", [(l,) for l in labels])
-        conn.execute("DELETE FROM tags WHERE photo_pk = ?", (pk,))
-        conn.execute("DELETE FROM objects WHERE photo_pk = ?", (pk,))
+        for field in ROWS_FIELDS.values():
+            self._drop_rows(conn, field, pk)
         conn.execute("DELETE FROM paths WHERE photo_pk = ?", (pk,))
         conn.execute("DELETE FROM text_fts WHERE rowid = ?", (pk,))
 
     def _write_children(self, conn: sqlite3.Connection, pk: int, doc: PhotoDocument) -> None:
-        conn.executemany("INSERT INTO tags(photo_pk, ord, label, confidence, source) VALUES (?,?,?,?,?)",
-                         [(pk, i, t.label, float(t.confidence), t.source) for i, t in enumerate(doc.tags)])
-        conn.executemany("INSERT INTO objects(photo_pk, ord, label, score, x0, y0, x1, y1) VALUES (?,?,?,?,?,?,?,?)",
-                         [(pk, i, o.label, float(o.score), *map(float, o.box)) for i, o in enumerate(doc.objects)])
-        labels = list(dict.fromkeys([t.label for t in doc.tags] + [o.label for o in doc.objects]))
-        self._ensure_labels(conn, labels)
-        conn.executemany("UPDATE labels SET photos = photos + 1 WHERE label = ?",
-                         [(l,) for l in dict.fromkeys(t.label for t in doc.tags)])
+        for field in ROWS_FIELDS.values():
+            self._insert_rows(conn, field, [(pk, getattr(doc, field.name))])
         self._write_paths(conn, pk, doc.paths)
         conn.execute("UPDATE text_fts SET camera = ? WHERE rowid = ?", (_camera_text(doc), pk))
 
@@ -229,6 +209,29 @@ class EmbeddedIndex(IndexBackend):
             if not conn.execute("SELECT 1 FROM paths WHERE photo_pk = ?", (other,)).fetchone():
                 self._delete_pk(conn, other)
         self._refresh_text(conn, pk)
+
+    def _insert_rows(self, conn: sqlite3.Connection, field: RowsField, values: list[tuple[int, list]]) -> None:
+        """Write ``field`` for documents that have none stored: ``values`` = [(pk, items)]."""
+        conn.executemany(field.insert_sql, [row for pk, items in values for row in field.rows(pk, items)])
+        if field.label_of is None:
+            return
+        per_doc = [list(dict.fromkeys(field.label_of(item) for item in items or [])) for _, items in values]
+        for chunk in _chunks(list(dict.fromkeys(label for labels in per_doc for label in labels))):
+            self._ensure_labels(conn, chunk)
+        if field.counts_photos:
+            counts: dict[str, int] = {}
+            for labels in per_doc:
+                for label in labels:
+                    counts[label] = counts.get(label, 0) + 1
+            conn.executemany("UPDATE labels SET photos = photos + ? WHERE label = ?",
+                             [(n, label) for label, n in counts.items()])
+
+    def _drop_rows(self, conn: sqlite3.Connection, field: RowsField, pk: int) -> None:
+        if field.counts_photos:
+            labels = [r[0] for r in conn.execute(
+                f"SELECT DISTINCT label FROM {field.table} WHERE photo_pk = ?", (pk,))]
+            conn.executemany("UPDATE labels SET photos = photos - 1 WHERE label = ?", [(l,) for l in labels])
+        conn.execute(f"DELETE FROM {field.table} WHERE photo_pk = ?", (pk,))
 
     def _refresh_text(self, conn: sqlite3.Connection, pk: int) -> None:
         paths = [r[0] for r in conn.execute("SELECT path FROM paths WHERE photo_pk = ?", (pk,))]
@@ -301,6 +304,47 @@ class EmbeddedIndex(IndexBackend):
             else:
                 self._delete_pk(conn, row[0])
 
+    def update_fields(self, doc_id: str, fields: dict) -> None:
+        """Replace some fields of one document in one transaction (see base.py); unknown id: ignored."""
+        _check_field_names(fields)
+        with self._write() as conn:
+            row = conn.execute("SELECT pk, vec_slot FROM photos WHERE id = ?", (doc_id,)).fetchone()
+            if row is None:
+                return
+            pk, old_slot = row
+            for name, value in fields.items():
+                if name in ROWS_FIELDS:
+                    self._drop_rows(conn, ROWS_FIELDS[name], pk)
+                    self._insert_rows(conn, ROWS_FIELDS[name], [(pk, value)])
+                elif name in COLUMN_FIELDS:
+                    column = COLUMN_FIELDS[name]
+                    conn.execute(f"UPDATE photos SET {column.column} = ? WHERE pk = ?", (column.to_db(value), pk))
+                else:  # the embedding
+                    slot = self._vector_slot(value, old_slot)
+                    if old_slot is not None and old_slot != slot:
+                        self.vectors.release([old_slot])
+                    conn.execute("UPDATE photos SET vec_slot = ? WHERE pk = ?", (slot, pk))
+                    old_slot = slot
+
+    def clear_fields(self, names: list[str]) -> None:
+        """Empty the named fields on every document, in one transaction."""
+        _check_field_names(names)
+        with self._write() as conn:
+            for name in dict.fromkeys(names):
+                if name in ROWS_FIELDS:
+                    field = ROWS_FIELDS[name]
+                    conn.execute(f"DELETE FROM {field.table}")
+                    if field.counts_photos:
+                        conn.execute("UPDATE labels SET photos = 0 WHERE photos != 0")
+                elif name in COLUMN_FIELDS:
+                    column = COLUMN_FIELDS[name]
+                    default = column.to_db(column.default)
+                    conn.execute(f"UPDATE photos SET {column.column} = ? WHERE {column.column} IS NOT ?",
+                                 (default, default))
+                else:
+                    conn.execute("UPDATE photos SET vec_slot = NULL WHERE vec_slot IS NOT NULL")
+                    self.vectors.set_live(np.zeros(0, np.int64))
+
     def set_clusters(self, assignment: dict[str, int], names: dict[int, str]) -> None:
         """Replace every cluster assignment and name (documents not in ``assignment`` get none)."""
         with self._write() as conn:
@@ -347,17 +391,16 @@ class EmbeddedIndex(IndexBackend):
         conn = self._conn()
         pk = row[0]
         (_, doc_id, width, height, size_bytes, fmt, taken, offset, make, model, lens, lat, lon,
-         orientation, phash, cluster_id, indexed_at, model_version, slot) = row
+         orientation, phash, cluster_id, indexed_at, model_version, slot, *columns) = row
         return PhotoDocument(
             id=doc_id,
             paths=[from_storable(r[0]) for r in conn.execute("SELECT path FROM paths WHERE photo_pk = ? ORDER BY path", (pk,))],
             width=width, height=height, size_bytes=size_bytes, format=fmt,
             taken_at=_from_iso(taken, offset), camera_make=make, camera_model=model, lens=lens,
             gps=(lat, lon) if lat is not None and lon is not None else None, orientation=orientation,
-            tags=[Tag(l, c, s) for l, c, s in conn.execute(
-                "SELECT label, confidence, source FROM tags WHERE photo_pk = ? ORDER BY ord", (pk,))],
-            objects=[DetectedObject(l, s, (x0, y0, x1, y1)) for l, s, x0, y0, x1, y1 in conn.execute(
-                "SELECT label, score, x0, y0, x1, y1 FROM objects WHERE photo_pk = ? ORDER BY ord", (pk,))],
+            **{name: [field.from_row(r) for r in conn.execute(field.select_sql, (pk,))]
+               for name, field in ROWS_FIELDS.items()},
+            **{name: field.from_db(value) for (name, field), value in zip(COLUMN_FIELDS.items(), columns)},
             embedding=self.vectors.vectors([slot])[0] if slot is not None else None,
             phash=phash, cluster_id=cluster_id,
             indexed_at=datetime.fromisoformat(indexed_at) if indexed_at else None,
@@ -545,7 +588,15 @@ def _photo_row(doc: PhotoDocument, slot: int | None) -> tuple:
     lat, lon = doc.gps if doc.gps else (None, None)
     return (doc.id, int(doc.width), int(doc.height), int(doc.size_bytes), doc.format or "", taken, offset,
             doc.camera_make, doc.camera_model, doc.lens, lat, lon, doc.orientation, doc.phash, doc.cluster_id,
-            doc.indexed_at.isoformat() if doc.indexed_at else None, doc.model_version or "", slot)
+            doc.indexed_at.isoformat() if doc.indexed_at else None, doc.model_version or "", slot,
+            *(column.to_db(getattr(doc, name)) for name, column in COLUMN_FIELDS.items()))
+
+
+def _check_field_names(names) -> None:
+    unknown = sorted(set(names) - UPDATABLE)
+    if unknown:
+        raise BackendError(f"cannot update {', '.join(unknown)}: the index stores "
+                           f"{', '.join(sorted(UPDATABLE))}")
 
 
 def _from_iso(text: str | None, offset: float | None) -> datetime | None:

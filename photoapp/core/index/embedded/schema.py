@@ -2,6 +2,18 @@
 
 Adding a change = appending one (version, statements) pair to ``MIGRATIONS``; ``migrate`` applies
 every newer one in order, each in its own transaction, and records ``schema_version`` in ``meta``.
+
+Where each ``PhotoDocument`` field lives (what a query compiler joins):
+    photos            one row per document (pk, id = content hash); scalar fields as columns,
+                      including ``rating`` (INTEGER, 0 = unrated, 1..5) and ``favorite`` (0/1)
+    paths             path (storable text, see core/pathtext.py) -> photo_pk, folder
+    tags              (photo_pk, ord) -> label, confidence, source;    index (label, confidence, photo_pk)
+    objects           (photo_pk, ord) -> label, score, box;            index (label, score, photo_pk)
+    colors            (photo_pk, ord) -> name, share (fraction 0..1);  index (name, share, photo_pk)
+    labels/label_fts  the label dictionary (tag and object labels, synonyms, photos per tag)
+    text_fts          rowid = photos.pk: file names, folder names, camera
+    clusters          cluster id -> name
+The embedding lives in the vector store (vectors.py); ``photos.vec_slot`` is its row there.
 """
 from __future__ import annotations
 
@@ -85,6 +97,27 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         # Per-photo free text other than tags: file names, folder names, camera. rowid = photos.pk.
         """CREATE VIRTUAL TABLE text_fts USING fts5(names, folders, camera, tokenize='porter unicode61')""",
         "CREATE TABLE clusters (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '')",
+    ]),
+    (2, [
+        # Dominant colours (colour analyzer): one row per colour of the palette present in the
+        # photo, ``share`` = fraction of the picture in [0, 1]; ord keeps the document's order
+        # (largest first). ``color:red`` compiles to "a row with name = 'red' and share >= t",
+        # which (name, share, photo_pk) answers from the index alone.
+        """CREATE TABLE colors (
+            photo_pk INTEGER NOT NULL REFERENCES photos(pk) ON DELETE CASCADE,
+            ord INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            share REAL NOT NULL,
+            PRIMARY KEY (photo_pk, ord)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX colors_by_name ON colors(name, share, photo_pk)",
+        # User data mirrored from the catalog so queries can filter on it: ``rating`` 0 = unrated,
+        # 1..5 stars (``rating>=4`` -> photos.rating >= 4); ``favorite`` 0/1 (``favorite`` ->
+        # photos.favorite = 1).
+        "ALTER TABLE photos ADD COLUMN rating INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE photos ADD COLUMN favorite INTEGER NOT NULL DEFAULT 0",
+        "CREATE INDEX photos_by_rating ON photos(rating, pk)",
+        "CREATE INDEX photos_by_favorite ON photos(favorite, pk)",
     ]),
 ]
 

@@ -1,0 +1,70 @@
+"""How each analyzer-filled or user field of a ``PhotoDocument`` is stored in the embedded index.
+
+``upsert``, ``update_fields``, ``clear_fields`` and ``get`` all go through this table, so adding
+a field (faces, text, place) is one entry here plus its migration in schema.py. Two shapes:
+
+* ``RowsField``: a list stored as ordered rows of a child table ``(photo_pk, ord, columns...)``;
+* ``ColumnField``: a scalar stored as a column of ``photos``.
+
+The embedding is not here: it lives in the vector store and the backend handles it itself.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ...records import DetectedObject, Tag
+
+
+@dataclass(frozen=True)
+class RowsField:
+    name: str  # PhotoDocument attribute
+    table: str
+    columns: tuple[str, ...]  # stored after (photo_pk, ord)
+    to_row: Callable[[Any], tuple]
+    from_row: Callable[[tuple], Any]
+    # Items whose label goes into the label dictionary (so free text resolves to it).
+    label_of: Callable[[Any], str] | None = None
+    # labels.photos counts the photos carrying the label (tag_counts, label resolution order).
+    counts_photos: bool = False
+
+    @property
+    def insert_sql(self) -> str:
+        cols = ("photo_pk", "ord", *self.columns)
+        return f"INSERT INTO {self.table}({', '.join(cols)}) VALUES ({','.join('?' * len(cols))})"
+
+    @property
+    def select_sql(self) -> str:
+        return f"SELECT {', '.join(self.columns)} FROM {self.table} WHERE photo_pk = ? ORDER BY ord"
+
+    def rows(self, pk: int, value) -> list[tuple]:
+        return [(pk, i, *self.to_row(item)) for i, item in enumerate(value or [])]
+
+
+@dataclass(frozen=True)
+class ColumnField:
+    name: str  # PhotoDocument attribute
+    column: str  # in photos
+    default: Any  # the value when cleared (and for documents written before the field existed)
+    to_db: Callable[[Any], Any]
+    from_db: Callable[[Any], Any]
+
+
+TAGS = RowsField("tags", "tags", ("label", "confidence", "source"),
+                 lambda t: (t.label, float(t.confidence), t.source), lambda r: Tag(r[0], r[1], r[2]),
+                 label_of=lambda t: t.label, counts_photos=True)
+OBJECTS = RowsField("objects", "objects", ("label", "score", "x0", "y0", "x1", "y1"),
+                    lambda o: (o.label, float(o.score), *map(float, o.box)),
+                    lambda r: DetectedObject(r[0], r[1], (r[2], r[3], r[4], r[5])),
+                    label_of=lambda o: o.label)
+COLORS = RowsField("colors", "colors", ("name", "share"),
+                   lambda c: (str(c[0]), float(c[1])), lambda r: (r[0], r[1]))
+RATING = ColumnField("rating", "rating", 0, lambda v: int(v or 0), lambda v: int(v or 0))
+FAVORITE = ColumnField("favorite", "favorite", False, lambda v: 1 if v else 0, bool)
+
+ROWS_FIELDS: dict[str, RowsField] = {f.name: f for f in (TAGS, OBJECTS, COLORS)}
+COLUMN_FIELDS: dict[str, ColumnField] = {f.name: f for f in (RATING, FAVORITE)}
+EMBEDDING = "embedding"
+# Every field update_fields / clear_fields accept.
+UPDATABLE = frozenset(ROWS_FIELDS) | frozenset(COLUMN_FIELDS) | {EMBEDDING}
