@@ -15,7 +15,8 @@ from pathlib import Path
 from photoapp.core.errors import PhotoAppError
 from photoapp.core.settings import Settings
 
-from .output import document_to_json, hit_to_json, print_document, print_hits, print_json
+from .output import (configure_streams, document_to_json, hit_to_json, print_document, print_hits,
+                     print_json, purge_summary, quiet_broken_pipe)
 from .progress import TerminalProgress
 
 log = logging.getLogger("photoapp.cli")
@@ -266,7 +267,10 @@ def dispatch(args, settings) -> int:
                 print_json([data])
             else:
                 for k, v in data.items():
-                    print(f"{k:>16}: {v}")
+                    if k != "warnings":
+                        print(f"{k:>16}: {v}")
+                for w in data.get("warnings", []):
+                    print(f"warning: {w}")
             return 0
         if c == "folders":
             folders = lib.folders()
@@ -274,7 +278,7 @@ def dispatch(args, settings) -> int:
             return 0
         if c == "remove":
             report = lib.remove_folder(args.path.resolve())
-            print(report.summary() if hasattr(report, "summary") else report)
+            print(purge_summary(report))
             return 0
         if c == "tags":
             rows = lib.tag_counts(limit=args.limit, prefix=args.prefix)
@@ -319,6 +323,7 @@ def dispatch(args, settings) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    configure_streams()
     parser = build_parser()
     # `photoapp search dog -cat`: an exclusion looks like an option to argparse, so unknown
     # dash-words after `search` are query terms (quote the query, or use `--`, to be safe).
@@ -338,7 +343,11 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("elastic_transport").setLevel(logging.ERROR)
     try:
         settings = settings_from_args(args)
-        return dispatch(args, settings)
+        code = dispatch(args, settings)
+        sys.stdout.flush()  # a closed pipe shows up here, inside the handler below
+        return code
+    except BrokenPipeError:  # `photoapp search dog | head`: the reader has all it wanted
+        return quiet_broken_pipe()
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -1,13 +1,94 @@
-"""Turning core records into JSON objects and terminal text. No logic beyond formatting."""
+"""Turning core records into JSON objects and terminal text. No logic beyond formatting.
+
+File names need not be valid UTF-8 (Linux names are bytes; Python hands undecodable bytes over as
+surrogates \\udc80-\\udcff). Two rules keep every name printable and lossless:
+
+- Plain output writes each undecodable byte as ``\\xNN`` (like ``ls -b``); nothing else changes.
+- JSON output writes the same readable text, and beside every field holding such a name adds
+  ``<field>_bytes``: the exact name as base64 of its raw bytes (for a list field, a list of base64
+  strings aligned with it). Fields whose names are all valid UTF-8 get no ``_bytes`` twin, so the
+  JSON of an ordinary library is unchanged.
+"""
 from __future__ import annotations
 
+import base64
+import codecs
 import json
+import os
 import sys
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+
+_ERROR_HANDLER = "photoapp-escape"
+
+
+def _escape_unencodable(err: UnicodeError):
+    """Codec error handler: undecodable file-name bytes become ``\\xNN``, any other character the
+    stream cannot encode becomes ``\\uXXXX``; so printing a name never raises."""
+    if not isinstance(err, UnicodeEncodeError):
+        raise err
+    out = []
+    for ch in err.object[err.start:err.end]:
+        code = ord(ch)
+        out.append(f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF
+                   else ch.encode("ascii", "backslashreplace").decode("ascii"))
+    return "".join(out), err.end
+
+
+codecs.register_error(_ERROR_HANDLER, _escape_unencodable)
+
+
+def configure_streams() -> None:
+    """Make stdout/stderr unable to crash on a file name, whatever $PYTHONIOENCODING says."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors=_ERROR_HANDLER)
+            except (ValueError, OSError):  # a closed or detached stream: nothing to protect
+                pass
+
+
+def is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def path_text(path: str) -> str:
+    """A name as readable text: valid UTF-8 unchanged, each undecodable byte as ``\\xNN``."""
+    if is_utf8(path):
+        return path
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def path_bytes(path: str) -> str:
+    """The exact name as base64 of its bytes (what ``os.fsencode`` gives back)."""
+    return base64.b64encode(os.fsencode(path)).decode("ascii")
+
+
+def json_safe(data):
+    """``data`` with every non-UTF-8 string made readable and given a lossless ``_bytes`` twin."""
+    if isinstance(data, dict):
+        out = {}
+        for key, value in data.items():
+            out[key] = json_safe(value)
+            if isinstance(value, str) and not is_utf8(value):
+                out[f"{key}_bytes"] = path_bytes(value)
+            elif (isinstance(value, (list, tuple)) and value
+                  and all(isinstance(v, str) for v in value) and not all(map(is_utf8, value))):
+                out[f"{key}_bytes"] = [path_bytes(v) for v in value]
+        return out
+    if isinstance(data, (list, tuple)):
+        return [json_safe(v) for v in data]
+    if isinstance(data, str):
+        return path_text(data)
+    return data
 
 
 def _default(o):
@@ -20,13 +101,23 @@ def _default(o):
     if isinstance(o, (np.floating, np.integer)):
         return o.item()
     if is_dataclass(o):
-        return asdict(o)
-    return str(o)
+        return json_safe(asdict(o))
+    return path_text(str(o))
 
 
 def print_json(data) -> None:
-    json.dump(data, sys.stdout, default=_default, indent=2, ensure_ascii=False)
+    json.dump(json_safe(data), sys.stdout, default=_default, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
+
+
+def purge_summary(report) -> str:
+    """One readable line for ``Library.remove_folder``'s PurgeReport."""
+    line = (f"removed {path_text(report.folder)} from the library: {report.files_removed} files "
+            f"forgotten, {report.documents_deleted} photos deleted from the index")
+    if report.documents_kept:
+        line += f", {report.documents_kept} kept (they also live in other folders)"
+    line += f", {report.thumbnails_deleted} thumbnails deleted; the photos themselves are untouched"
+    return line
 
 
 def hit_to_json(hit) -> dict:
@@ -97,3 +188,16 @@ def print_document(doc) -> None:
     ancestors = [t for t in d["tags"] if t["source"] == "ancestor"][:8]
     if ancestors:
         print("  kinds:    " + ", ".join(f"{t['label']} {t['confidence']:.2f}" for t in ancestors))
+
+
+def quiet_broken_pipe() -> int:
+    """The reader of our stdout went away (``| head``): stop without a word.
+
+    Python would report the failed flush again at exit; pointing stdout at /dev/null first keeps
+    it quiet. The exit status is the shell's for a process ended by SIGPIPE (128 + 13)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (a test's StringIO)
+        pass
+    return 141

@@ -63,6 +63,7 @@ from .errors import BackendError, DecodeError, LibraryError, ModelError
 from .hashing import looks_like_hash
 from .jobs import Cancelled, JobControl, ProgressCallback, ProgressEvent
 from .pipeline import IndexPipeline, IndexReport, model_version_of
+from .privacy import exposure_warnings
 from .reconcile import plan_changes
 from .records import ClusterInfo, DuplicateGroup, PhotoDocument, SearchHit
 from .settings import Settings
@@ -171,7 +172,9 @@ class Library:
                     self.catalog.forget_index_state()
             except BackendError as e:  # unreachable now: check again next time
                 log.info("backend check skipped: %s", e)
-        self.catalog.set_meta("backend", _backend_identity(self.settings))
+        if self.catalog.get_meta("backend") != _backend_identity(self.settings):
+            # Only when it changed: opening must not write (read-only commands on a full disk).
+            self.catalog.set_meta("backend", _backend_identity(self.settings))
 
     def close(self) -> None:
         if self._closed:
@@ -386,6 +389,7 @@ class Library:
         st.watch_mode = watchers[0].mode if watchers else None
         st.pending = self._pending + sum(w.pending for w in watchers)
         st.warnings = list(self._warnings) + [m for w in watchers for m in w.warnings]
+        st.warnings += exposure_warnings(self.settings.data_dir)  # privacy.py
         return st
 
     def thumbnail_path(self, doc_id: str, size: int | None = None) -> Path | None:

@@ -72,7 +72,9 @@ class Settings:
         return self.data_dir / "settings.json"
 
     def ensure_dirs(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        from .privacy import make_private_dir  # owner-only data folder and files (privacy.py)
+
+        make_private_dir(self.data_dir)
 
     # Persisted settings: everything but the paths that were resolved at start-up.
     def save(self) -> None:
