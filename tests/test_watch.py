@@ -53,6 +53,8 @@ def test_created_modified_moved_deleted_reach_the_index(library, counting_bundle
         save(gradient(320, 240, seed=101), folder / "img_000.jpg", "JPEG")
         assert wait_for(lambda: (d := library.info(folder / "img_000.jpg")) and d.id != old_id)
 
+        # New content gets stage 1 at once and the later stages (objects) in the background.
+        assert w.wait_idle(backfill=True)
         calls = counting_bundle.calls
         (folder / "sub").mkdir()
         os.rename(folder / "img_001.jpg", folder / "sub" / "moved.jpg")

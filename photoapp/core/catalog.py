@@ -18,7 +18,6 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from .errors import PhotoAppError
@@ -58,6 +57,21 @@ MIGRATIONS: list[str] = [
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
     );
+    """,
+    # v3: which analyzer versions ran on each document (photoapp.core.analyzers). A row is
+    # written after the analyzer's fields reached the backend; a missing row, or one with
+    # another version, is pending work. ``error`` is set when the analyzer could not run on
+    # that content (its file unreadable): counted as done so it is not retried in a loop.
+    """
+    CREATE TABLE analyses (
+        content_hash TEXT NOT NULL,
+        analyzer TEXT NOT NULL,
+        version TEXT NOT NULL,
+        error TEXT,
+        analysed_at REAL NOT NULL,
+        PRIMARY KEY (content_hash, analyzer)
+    ) WITHOUT ROWID;
+    CREATE INDEX analyses_by_analyzer ON analyses(analyzer, version);
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -125,10 +139,6 @@ class CatalogWriter:
     def delete_file(self, path: str) -> None:
         self._c.execute("DELETE FROM files WHERE path = ?", (encode_path(path),))
 
-    def rename_file(self, old: str, new: str) -> None:
-        self._c.execute("UPDATE OR REPLACE files SET path = ? WHERE path = ?",
-                        (encode_path(new), encode_path(old)))
-
     def put_document(self, doc: DocumentRow) -> None:
         self._c.execute(
             "INSERT OR REPLACE INTO documents(content_hash, sort_time, width, height, size_bytes,"
@@ -138,6 +148,16 @@ class CatalogWriter:
 
     def delete_document(self, content_hash: str) -> None:
         self._c.execute("DELETE FROM documents WHERE content_hash = ?", (content_hash,))
+        self._c.execute("DELETE FROM analyses WHERE content_hash = ?", (content_hash,))
+
+    def put_analyses(self, content_hash: str, versions: dict[str, str],
+                     error: str | None = None) -> None:
+        """Record that these analyzers (name -> version) ran on the document."""
+        now = time.time()
+        self._c.executemany(
+            "INSERT OR REPLACE INTO analyses(content_hash, analyzer, version, error, analysed_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(content_hash, name, version, error, now) for name, version in versions.items()])
 
     def paths_of(self, content_hash: str) -> list[str]:
         return _paths_of(self._c, content_hash)
@@ -233,6 +253,7 @@ class Catalog:
         with self.write():
             self._conn.execute("DELETE FROM files")
             self._conn.execute("DELETE FROM documents")
+            self._conn.execute("DELETE FROM analyses")
 
     # --- files --------------------------------------------------------------------------------
     def file(self, path: str) -> FileRow | None:
@@ -243,9 +264,6 @@ class Catalog:
         lo, hi = folder_range(folder)
         rows = self._query("SELECT * FROM files WHERE path >= ? AND path < ?", (lo, hi))
         return {r.path: r for r in map(_file_row, rows)}
-
-    def iter_files(self) -> list[FileRow]:
-        return [_file_row(r) for r in self._query("SELECT * FROM files ORDER BY path")]
 
     def paths_of(self, content_hash: str) -> list[str]:
         with self._lock:
@@ -258,9 +276,6 @@ class Catalog:
     # --- documents ----------------------------------------------------------------------------
     def known_hashes(self) -> set[str]:
         return {r[0] for r in self._query("SELECT content_hash FROM documents")}
-
-    def has_document(self, content_hash: str) -> bool:
-        return bool(self._query("SELECT 1 FROM documents WHERE content_hash = ?", (content_hash,)))
 
     def hash_of_path(self, path: str) -> str | None:
         row = self.file(path)
@@ -288,12 +303,76 @@ class Catalog:
         return dict(zip(("documents", "files", "errors", "roots"), row))
 
 
+    # --- analyses (which analyzer versions ran on each document) -------------------------------
+    def pending_analyses(self, versions: dict[str, str], under: Iterable[str] | None = None,
+                         limit: int | None = None) -> dict[str, list[str]]:
+        """content hash -> names of the analyzers (of ``versions``: name -> current version) that
+        have not run at that version on it; newest photos first. ``under``: only documents with
+        a file at or inside one of these paths (None: the whole library)."""
+        if not versions:
+            return {}
+        where, args = _under_clause(under)
+        pending: dict[str, list[str]] = {}
+        for name, version in versions.items():
+            sql = ("SELECT d.content_hash FROM documents d WHERE NOT EXISTS (SELECT 1 FROM analyses a"
+                   " WHERE a.content_hash = d.content_hash AND a.analyzer = ? AND a.version = ?)")
+            if where:
+                sql += (" AND EXISTS (SELECT 1 FROM files f WHERE f.content_hash = d.content_hash"
+                        f" AND f.status = 'indexed' AND ({where}))")
+            sql += " ORDER BY d.sort_time IS NULL, d.sort_time DESC"
+            if limit:
+                sql += f" LIMIT {int(limit)}"
+            for (h,) in self._query(sql, (name, version, *args)):
+                pending.setdefault(h, []).append(name)
+        return pending
+
+    def analysis_counts(self, versions: dict[str, str]) -> dict[str, int]:
+        """name -> documents on which that analyzer ran at its current version."""
+        out = {}
+        for name, version in versions.items():
+            out[name] = self._query(
+                "SELECT COUNT(*) FROM analyses a JOIN documents d USING (content_hash)"
+                " WHERE a.analyzer = ? AND a.version = ?", (name, version))[0][0]
+        return out
+
+    def analysed_by(self, analyzer: str) -> list[str]:
+        """Documents with a record of ``analyzer`` (any version)."""
+        return [r[0] for r in self._query(
+            "SELECT content_hash FROM analyses WHERE analyzer = ? AND error IS NULL", (analyzer,))]
+
+    def has_analyses_of(self, analyzer: str) -> bool:
+        return bool(self._query("SELECT 1 FROM analyses WHERE analyzer = ? LIMIT 1", (analyzer,)))
+
+    def forget_analyzer(self, analyzer: str) -> None:
+        with self.write():
+            self._conn.execute("DELETE FROM analyses WHERE analyzer = ?", (analyzer,))
+
+    def adopt_legacy_documents(self, model_version: str, versions: dict[str, str]) -> int:
+        """Documents indexed before analyses were recorded (catalog v2) carry only the bundle's
+        ``model_version``: where that equals today's, those analyzers ran at today's versions."""
+        with self.write() as w:
+            rows = w._c.execute(
+                "SELECT content_hash FROM documents d WHERE model_version = ? AND NOT EXISTS"
+                " (SELECT 1 FROM analyses a WHERE a.content_hash = d.content_hash)",
+                (model_version,)).fetchall()
+            for (h,) in rows:
+                w.put_analyses(h, versions)
+        return len(rows)
+
+
+def _under_clause(under: Iterable[str] | None) -> tuple[str, list]:
+    if under is None:
+        return "", []
+    parts, args = [], []
+    for folder in under:
+        lo, hi = folder_range(folder)
+        parts.append("f.path = ? OR (f.path >= ? AND f.path < ?)")
+        args += [encode_path(folder), lo, hi]
+    return " OR ".join(parts) or "0", args
+
+
 def _file_row(r: tuple) -> FileRow:
     return FileRow(decode_path(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7])
-
-
-def error_time(row: FileRow) -> datetime:
-    return datetime.fromtimestamp(row.updated_at)
 
 
 def unique_roots(roots: Iterable[str]) -> list[str]:

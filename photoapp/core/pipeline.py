@@ -1,18 +1,43 @@
-"""The indexing pipeline: files in, documents out.
+"""The indexing pipeline: files in, documents out, analysed in stages.
 
-    work items ──> decode pool (threads) ──> batched inference ──> commit (backend, then catalog)
-                   read, hash, decode,        tagger + detector      every ~2 s / N docs
-                   metadata, thumbnail,
-                   model preprocessing
+    work items ──> decode pool (threads) ──> batched analyzers ──> commit (backend, then catalog)
+                   read, hash, decode once,    tags+embedding,        every ~2 s / N docs
+                   metadata, thumbnail,        colours, objects...
+                   each analyzer's input
+
+Which analyzers run (photoapp.core.analyzers) is the caller's choice per run: a full run gives
+new photos every enabled analyzer from one decode; a quick run gives them stage 1 only (tags,
+embedding, colours: browsable, searchable, similar-findable). :meth:`IndexPipeline.backfill`
+later brings existing documents up to date: the analyzers they lack (a later stage, a new
+analyzer, a model whose version changed), decoding each photo once for all of them and writing
+only their fields (``backend.update_fields``).
 
 A bounded look-ahead window of decode futures keeps memory flat and the models busy. Content
 that the catalog already knows (a moved, renamed, touched or copied photo) skips decoding and the
 models: its new path is attached to the existing document. Scans and the watcher both hand their
 changes to :meth:`IndexPipeline.run`, so there is one reconcile path.
 
-Crash safety: a batch is written to the backend and flushed *before* the catalog transaction that
-records its files. A kill in between makes the next run redo that batch; upserts are idempotent
-by content hash, so nothing is duplicated and nothing is lost.
+Write order (every write boundary; a kill between any two steps is safe):
+
+  run(), per commit (``_Run._commit``, every ``commit_interval_s`` or ``commit_max_items``):
+    W1  thumbnails          decode workers write ``thumbs/`` as photos decode (a cache: a
+                            thumbnail without a document is harmless and reused next time)
+    W2  backend upsert      new documents (with paths), ``set_paths`` for moved/copied ones,
+                            ``delete`` for documents that lost their last path
+    W3  backend flush
+    W4  catalog transaction documents rows, their ``analyses`` rows (analyzer versions that
+                            ran), files rows (indexed / error), deleted files and documents
+    W5  thumbnails deleted  for the documents deleted in W4
+  backfill(), per commit (``_Backfill._commit``):
+    B1  backend update_fields  the fields each pending analyzer filled, per document
+    B2  backend flush
+    B3  catalog transaction    ``analyses`` rows of those analyzers (error rows for photos
+                               whose file could not be read)
+
+The backend is always written and flushed *before* the catalog transaction that records it.
+A kill in between makes the next run redo that batch: upserts and field updates are idempotent
+by content hash, so nothing is duplicated and nothing is lost (the catalog's rows are the
+resume record: files without rows are re-read, analyses without rows are re-run).
 """
 from __future__ import annotations
 
@@ -26,8 +51,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import numpy as np
-
+from .analyzers import ANALYZERS, Analyzer, versions_of
 from .catalog import Catalog, DocumentRow
 from .decode import DecodedImage, decode_bytes, read_file
 from .errors import DecodeError
@@ -64,6 +88,7 @@ class IndexReport:
     removed: int = 0  # paths gone from disk
     errors: int = 0  # files recorded as bad and skipped
     documents_deleted: int = 0  # documents whose last path went
+    analysed: int = 0  # documents already indexed that got analyzers they lacked (backfill)
     thumbnails_deleted: int = 0
     cancelled: bool = False
     elapsed_s: float = 0.0
@@ -81,10 +106,9 @@ class IndexReport:
 class _Prepared:
     item: WorkItem
     content_hash: str
-    decoded: DecodedImage  # .image dropped once preprocessed: only sizes and metadata stay
+    decoded: DecodedImage  # .image dropped once prepared: only sizes and metadata stay
     phash: str | None
-    tagger_input: np.ndarray
-    detector_input: np.ndarray | None  # None when the bundle has no detector
+    inputs: dict[str, object]  # analyzer name -> what its prepare() made of the image
 
 
 @dataclass
@@ -105,6 +129,7 @@ class _Failed:
 class _CommitBuffer:
     def __init__(self) -> None:
         self.new_docs: dict[str, tuple[PhotoDocument, list[WorkItem]]] = {}
+        self.versions: dict[str, dict[str, str]] = {}  # hash -> analyzers that ran -> version
         self.attached: list[tuple[WorkItem, str]] = []  # (item, hash of an existing document)
         self.failed: list[_Failed] = []
         self.removed: list[tuple[str, str | None]] = []  # (path, hash it had)
@@ -125,12 +150,16 @@ def model_version_of(bundle) -> str:
     return "+".join(f"{m.name}@{m.version}" for m in parts)
 
 
-def decode_size_for(bundle, thumbnail_size: int) -> int:
-    """The smallest side worth decoding: the largest model input or thumbnail (JPEG draft)."""
-    sizes = [*bundle.tagger.input_size, thumbnail_size]
-    if bundle.detector is not None:
-        sizes += list(bundle.detector.input_size)
-    return max(sizes)
+def decode_size_for(bundle, analyzers: Iterable[Analyzer], thumbnail_size: int = 0) -> int:
+    """The smallest side worth decoding (JPEG draft): the largest input any analyzer of the run
+    needs, or the thumbnail."""
+    return max([thumbnail_size, *(a.input_side(bundle) for a in analyzers)])
+
+
+def all_analyzers(bundle, max_stage: int | None = None) -> list[Analyzer]:
+    """Default selection when the caller gives none: every analyzer the bundle can run."""
+    return [a for a in ANALYZERS if a.available(bundle)
+            and (max_stage is None or a.stage <= max_stage)]
 
 
 def _phash_fn() -> Callable | None:
@@ -147,8 +176,11 @@ class IndexPipeline:
     def __init__(self, catalog: Catalog, backend: IndexBackend, models: Callable[[], object],
                  thumbs: ThumbnailCache, *, decode_workers: int = 0, batch_size: int = 16,
                  commit_interval_s: float = 2.0, commit_max_items: int = 256,
-                 user_marks: Callable[[list[str]], dict] | None = None):
+                 user_marks: Callable[[list[str]], dict] | None = None,
+                 analyzers: Callable[[object, int | None], list[Analyzer]] = all_analyzers):
         self.catalog = catalog
+        # (bundle, max stage or None) -> analyzers to run, in registry order (settings applied)
+        self.select_analyzers = analyzers
         # ids -> {id: UserMark} (core/userdata.py): ratings outlive the index, so every document
         # written again gets them back.
         self.user_marks = user_marks
@@ -164,19 +196,34 @@ class IndexPipeline:
     # --- public -------------------------------------------------------------------------------
     def run(self, work: Iterable[WorkItem], removed: Iterable[tuple[str, str | None]] = (),
             attach: Iterable[tuple[WorkItem, str]] = (),
-            progress: ProgressCallback | None = None, control: JobControl | None = None) -> IndexReport:
+            progress: ProgressCallback | None = None, control: JobControl | None = None,
+            max_stage: int | None = None) -> IndexReport:
         """Process new/changed files (``work``), paths gone from disk (``removed``: path and the
         hash it had) and paths known to hold already-indexed content (``attach``: moves the
-        watcher saw, with the hash the old path had; no file read at all)."""
-        run = _Run(self, progress, control or JobControl())
+        watcher saw, with the hash the old path had; no file read at all). New content gets the
+        analyzers up to ``max_stage`` (None: all)."""
+        run = _Run(self, progress, control or JobControl(), max_stage)
         return run.execute(list(work), list(removed), list(attach))
+
+    def backfill(self, pending: dict[str, list[str]], progress: ProgressCallback | None = None,
+                 control: JobControl | None = None,
+                 should_yield: Callable[[], bool] | None = None) -> "BackfillReport":
+        """Run the named analyzers on documents the library already has (content hash -> names
+        of its pending analyzers), decoding each photo once for all of them. Stops early (what
+        is done is committed) when ``should_yield()`` turns true: stage-1 work is waiting."""
+        return _Backfill(self, progress, control or JobControl(), should_yield).execute(pending)
 
 
 class _Run:
     """State of one pipeline run (kept apart so the pipeline object stays reusable)."""
 
-    def __init__(self, p: IndexPipeline, progress: ProgressCallback | None, control: JobControl):
+    def __init__(self, p: IndexPipeline, progress: ProgressCallback | None, control: JobControl,
+                 max_stage: int | None = None):
         self.p = p
+        self.max_stage = max_stage
+        self.analyzers: list[Analyzer] = []  # chosen once the models are loaded
+        self.versions: dict[str, str] = {}
+        self.decode_size = 0
         self.progress = progress
         self.control = control
         self.report = IndexReport()
@@ -257,7 +304,11 @@ class _Run:
     def _models(self):
         with self.bundle_lock:
             if self.bundle is None:
-                self.bundle = self.p._models()
+                bundle = self.p._models()
+                self.analyzers = self.p.select_analyzers(bundle, self.max_stage)
+                self.versions = versions_of(self.analyzers, bundle)
+                self.decode_size = decode_size_for(bundle, self.analyzers, self.p.thumbs.default_size)
+                self.bundle = bundle
             return self.bundle
 
     def _prepare(self, item: WorkItem) -> _Prepared | _Known | _Failed:
@@ -274,17 +325,15 @@ class _Run:
         # instead of marking every photo as bad.
         bundle = self._models()
         try:
-            min_size = decode_size_for(bundle, self.p.thumbs.default_size)
-            decoded = decode_bytes(data, item.path, min_size)
+            decoded = decode_bytes(data, item.path, self.decode_size)
             del data
             image = decoded.image
             self._write_thumbnail(h, image)
             phash = self.p._compute_phash(image) if self.p._compute_phash else None
-            tagger_input = bundle.tagger.preprocess(image)
-            detector_input = (bundle.detector.preprocess(image)
-                              if bundle.detector is not None else None)
+            # One decode feeds every analyzer of the run.
+            inputs = {a.name: a.prepare(bundle, image) for a in self.analyzers}
             decoded.image = None  # the look-ahead window holds model inputs, not pixels
-            return _Prepared(item, h, decoded, phash, tagger_input, detector_input)
+            return _Prepared(item, h, decoded, phash, inputs)
         except DecodeError as e:
             return self._failed(item, e.reason, e.detail, h)
         except Exception as e:  # noqa: BLE001 - one odd file must not stop the library
@@ -344,22 +393,22 @@ class _Run:
     def _infer(self) -> None:
         batch, self.ready = self.ready, []
         bundle = self._models()
-        results = bundle.tagger.run(np.stack([p.tagger_input for p in batch]))
-        objects = (bundle.detector.run([p.detector_input for p in batch])
-                   if bundle.detector is not None else [[] for _ in batch])
+        results = {a.name: a.run(bundle, [p.inputs[a.name] for p in batch])
+                   for a in self.analyzers}
         version = model_version_of(bundle)
         now = datetime.now()
-        for p, result, objs in zip(batch, results, objects):
+        for i, p in enumerate(batch):
             d, meta = p.decoded, p.decoded.metadata
             doc = PhotoDocument(
                 id=p.content_hash, paths=[], width=d.width, height=d.height,
                 size_bytes=p.item.size, format=d.format, taken_at=meta.taken_at,
                 camera_make=meta.camera_make, camera_model=meta.camera_model, lens=meta.lens,
-                gps=meta.gps, orientation=meta.orientation,
-                tags=bundle.vocabulary.expand(result.top_classes, objs), objects=list(objs),
-                embedding=np.asarray(result.embedding, dtype=np.float32), phash=p.phash,
+                gps=meta.gps, orientation=meta.orientation, phash=p.phash,
                 indexed_at=now, model_version=version)
+            for a in self.analyzers:
+                a.apply(doc, results[a.name][i], bundle)
             self.buffer.new_docs[p.content_hash] = (doc, [p.item])
+            self.buffer.versions[p.content_hash] = self.versions
             self.report.indexed += 1
             self._tick(p.item.path)
         self.control.checkpoint()
@@ -407,6 +456,7 @@ class _Run:
                 w.put_document(DocumentRow(
                     h, (doc.taken_at or _mtime(items[0])).isoformat(), doc.width, doc.height,
                     doc.size_bytes, doc.format, doc.model_version))
+                w.put_analyses(h, buf.versions[h])
             for path, _ in buf.removed:
                 w.delete_file(path)
             for h, (_, items) in buf.new_docs.items():
@@ -490,6 +540,198 @@ class _Run:
     def _tick(self, path: str, phase: str = "index") -> None:
         self.done += 1
         self._emit(path, phase)
+
+    def _emit(self, path: str, phase: str) -> None:
+        if self.progress is None:
+            return
+        total = max(self.total, self.done)
+        rate, eta = self.meter.update(self.done, total)
+        self.progress(ProgressEvent(self.done, total, rate, 0.0 if phase == "done" else eta,
+                                    path, phase))
+
+
+@dataclass
+class BackfillReport:
+    analysed: int = 0  # documents brought up to date
+    failed: int = 0  # documents whose file could not be read or decoded (recorded, not retried)
+    skipped: int = 0  # documents gone or changed meanwhile (the next scan handles them)
+    remaining: int = 0  # not reached: cancelled, or yielded to stage-1 work
+    cancelled: bool = False
+    yielded: bool = False
+    elapsed_s: float = 0.0
+
+
+@dataclass
+class _Pending:
+    content_hash: str
+    analyzers: list[Analyzer]
+
+
+@dataclass
+class _Analysed:
+    pending: _Pending
+    path: str
+    inputs: dict[str, object]
+
+
+class _Backfill:
+    """One backfill pass: pending analyzers on documents already in the library.
+
+    Same shape as a run (decode pool, look-ahead window, batched models, timed commits), but
+    the document exists: a photo is decoded once at the size its pending analyzers need, and
+    only their fields are written (``update_fields``); nothing else of the document changes."""
+
+    def __init__(self, p: IndexPipeline, progress: ProgressCallback | None, control: JobControl,
+                 should_yield: Callable[[], bool] | None):
+        self.p = p
+        self.progress = progress
+        self.control = control
+        self.should_yield = should_yield or (lambda: False)
+        self.report = BackfillReport()
+        self.bundle = None
+        self.ready: list[_Analysed] = []
+        self.updates: dict[str, tuple[dict, dict[str, str]]] = {}  # hash -> (fields, versions)
+        self.errors: dict[str, tuple[dict[str, str], str]] = {}  # hash -> (versions, why)
+        self.done = 0
+        self.total = 0
+        self.meter = RateMeter()
+        self.last_commit = time.monotonic()
+
+    def execute(self, pending: dict[str, list[str]]) -> BackfillReport:
+        start = time.monotonic()
+        if not pending:
+            return self.report
+        self.bundle = self.p._models()
+        by_name = {a.name: a for a in self.p.select_analyzers(self.bundle, None)}
+        work = [_Pending(h, [by_name[n] for n in names if n in by_name])
+                for h, names in pending.items()]
+        work = [w for w in work if w.analyzers]
+        self.versions = versions_of(by_name.values(), self.bundle)
+        self.total = len(work)
+        submitted = 0
+        pool = ThreadPoolExecutor(self.p.decode_workers, thread_name_prefix="photoapp-backfill")
+        inflight: deque[Future] = deque()
+        window = self.p.batch_size * 2 + self.p.decode_workers
+        try:
+            for w in work:
+                self.control.checkpoint()
+                if self.should_yield():
+                    self.report.yielded = True
+                    break
+                while len(inflight) >= window:
+                    self._collect(inflight, block=True)
+                inflight.append(pool.submit(self._prepare, w))
+                submitted += 1
+                self._collect(inflight, block=False)
+            while inflight:
+                self._collect(inflight, block=True, draining=True)
+            if self.ready:
+                self._infer()
+        except Cancelled:
+            self.report.cancelled = True
+        finally:
+            for f in inflight:
+                f.cancel()
+            pool.shutdown(wait=True)
+        self._commit()  # keep everything finished before a cancel or a yield
+        self.report.remaining = self.total - self.done
+        self.report.elapsed_s = time.monotonic() - start
+        self._emit("", "done")
+        return self.report
+
+    def _collect(self, inflight: deque[Future], block: bool, draining: bool = False) -> None:
+        if block:
+            wait(inflight, return_when=FIRST_COMPLETED)
+        for f in [f for f in inflight if f.done()]:
+            inflight.remove(f)
+            if not f.cancelled():
+                self._accept(f.result())
+        if len(self.ready) >= self.p.batch_size or (draining and self.ready and not inflight):
+            self._infer()
+        if time.monotonic() - self.last_commit >= self.p.commit_interval_s or (
+                len(self.updates) + len(self.errors) >= self.p.commit_max_items):
+            self._commit()
+
+    # --- decode workers -----------------------------------------------------------------------
+    def _prepare(self, w: _Pending) -> _Analysed | tuple[_Pending, str]:
+        """Decode one of the document's files (any path whose bytes still hash to it)."""
+        why = "no file of this photo is left"
+        for path in self.p.catalog.paths_of(w.content_hash):
+            try:
+                data = read_file(path)
+                if hash_bytes(data) != w.content_hash:
+                    why = "changed on disk"  # the next scan re-indexes it as new content
+                    continue
+                size = decode_size_for(self.bundle, w.analyzers)
+                image = decode_bytes(data, path, size).image
+                del data
+                return _Analysed(w, path, {a.name: a.prepare(self.bundle, image)
+                                           for a in w.analyzers})
+            except DecodeError as e:
+                why = f"{e.reason}: {e.detail}"
+            except Exception as e:  # noqa: BLE001 - one odd file must not stop the backfill
+                log.exception("unexpected failure preparing %r for analysis", path)
+                why = f"unsupported: {type(e).__name__}: {e}"
+        return (w, why)
+
+    # --- coordinator --------------------------------------------------------------------------
+    def _accept(self, result) -> None:
+        if isinstance(result, _Analysed):
+            self.ready.append(result)
+            return
+        w, why = result
+        if why == "changed on disk" or why.startswith("no file"):
+            self.report.skipped += 1
+        else:
+            log.info("cannot analyse %s: %s", w.content_hash, why)
+            self.errors[w.content_hash] = ({a.name: self.versions[a.name] for a in w.analyzers}, why)
+            self.report.failed += 1
+        self._tick("")
+
+    def _infer(self) -> None:
+        batch, self.ready = self.ready, []
+        names = [a for a in self.p.select_analyzers(self.bundle, None)
+                 if any(a in b.pending.analyzers for b in batch)]
+        results: dict[tuple[str, str], object] = {}
+        for a in names:
+            members = [b for b in batch if a in b.pending.analyzers]
+            for b, r in zip(members, a.run(self.bundle, [b.inputs[a.name] for b in members])):
+                results[(b.pending.content_hash, a.name)] = r
+        for b in batch:
+            h = b.pending.content_hash
+            doc = self.p.backend.get(h)
+            if doc is None:  # deleted meanwhile
+                self.report.skipped += 1
+                self._tick(b.path)
+                continue
+            changed: dict[str, object] = {}
+            for a in b.pending.analyzers:  # registry order, like a full run
+                changed.update(a.apply(doc, results[(h, a.name)], self.bundle))
+            self.updates[h] = (changed, {a.name: self.versions[a.name] for a in b.pending.analyzers})
+            self.report.analysed += 1
+            self._tick(b.path)
+        self.control.checkpoint()
+
+    def _commit(self) -> None:
+        updates, errors = self.updates, self.errors
+        self.updates, self.errors = {}, {}
+        self.last_commit = time.monotonic()
+        if not updates and not errors:
+            return
+        backend = self.p.backend
+        for h, (changed, _) in updates.items():
+            backend.update_fields(h, changed)
+        backend.flush()
+        with self.p.catalog.write() as w:
+            for h, (_, versions) in updates.items():
+                w.put_analyses(h, versions)
+            for h, (versions, why) in errors.items():
+                w.put_analyses(h, versions, error=why)
+
+    # --- progress -----------------------------------------------------------------------------
+    def _tick(self, path: str) -> None:
+        self.done += 1
+        self._emit(path, "analyze")
 
     def _emit(self, path: str, phase: str) -> None:
         if self.progress is None:

@@ -66,6 +66,9 @@ class Settings:
     # Minimum picture similarity (photoapp.core.perceptual) for two photos to be near-duplicates.
     duplicate_threshold: float = 0.85
     thumbnail_size: int = 256
+    # Analyzers switched on or off by name (photoapp.core.analyzers), e.g. {"objects": false};
+    # absent = on. Turning one off purges what it stored at the next index or watch.
+    analyzers: dict[str, bool] = field(default_factory=dict)
 
     @property
     def config_path(self) -> Path:

@@ -5,6 +5,11 @@ Filesystem events only mark paths dirty. A debounce thread waits until a path ha
 cameras and network copies write slowly), then hands the batch to the same reconcile + pipeline
 path a scan uses. Moves and renames carry their known content hash, so nothing is re-read.
 
+Stage 1 first: a batch gives new photos the stage-1 analyzers only (browsable and searchable
+at once); when no change is waiting, the watcher backfills the later stages (and any analyzer
+whose model changed) over the whole library, in chunks that stop as soon as a new change is
+ready, so new photos never queue behind the backfill.
+
 When the OS refuses more inotify watches (ENOSPC) or instances (EMFILE), we fall back to
 watchdog's PollingObserver and say so in ``warnings`` (shown by ``Library.status()``).
 """
@@ -21,6 +26,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
+from .analyzers import LATER_STAGE
 from .catalog import is_under
 from .jobs import Cancelled, JobControl, ProgressCallback
 
@@ -67,6 +73,8 @@ class LibraryWatcher:
         self._stat_seen: dict[str, tuple[int, int] | None] = {}
         self._moves: list[tuple[str, str]] = []
         self._busy = False
+        self._backfill_due = True  # pending analyses may exist: check when idle
+        self.backfill_reports: list = []  # BackfillReport of each backfill pass, for status/tests
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._observer = None
@@ -121,15 +129,23 @@ class LibraryWatcher:
             for p in [p for p in self._dirty if is_under(p, folder)]:
                 del self._dirty[p]
 
-    def wait_idle(self, timeout: float = 30.0) -> bool:
-        """Block until no change is queued or being indexed (for tests and the CLI)."""
+    def wait_idle(self, timeout: float = 30.0, backfill: bool = False) -> bool:
+        """Block until no change is queued or being indexed (for tests and the CLI); with
+        ``backfill``, also until the background analyses are done."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._lock:
-                if not self._dirty and not self._moves and not self._busy:
+                if (not self._dirty and not self._moves and not self._busy
+                        and not (backfill and self._backfill_due)):
                     return True
             time.sleep(0.05)
         return False
+
+    def _ready_work_waiting(self) -> bool:
+        """A change is ready for stage 1: the backfill yields to it."""
+        now = time.monotonic()
+        with self._lock:
+            return any(now - t >= self.quiet_s for t in self._dirty.values())
 
     def _start_observer(self):
         observer = self._observer_factory()
@@ -231,12 +247,16 @@ class LibraryWatcher:
                 continue  # events keep accumulating and are handled on resume
             ready, moves = self._take_ready()
             if not ready:
+                if self._backfill_due:
+                    self._backfill()
                 continue
             try:
                 targets = [p for p in ready if any(is_under(p, r) for r in self.roots)]
                 report = self.library._reconcile(targets, moves=moves, progress=self.progress,
-                                                 control=self.control)
+                                                 control=self.control,
+                                                 max_stage=LATER_STAGE - 1)
                 self.batches += 1
+                self._backfill_due = True
                 log.info("watch: %d path(s): %d indexed, %d reused, %d removed, %d errors",
                          len(targets), report.indexed, report.reused, report.removed, report.errors)
             except Cancelled:
@@ -250,6 +270,27 @@ class LibraryWatcher:
             finally:
                 with self._lock:
                     self._busy = False
+
+
+    def _backfill(self) -> None:
+        """Later stages over the whole library, until done or a change is ready."""
+        with self._lock:
+            self._busy = True
+        try:
+            report = self.library.backfill(None, progress=self.progress, control=self.control,
+                                           should_yield=self._ready_work_waiting)
+            self.backfill_reports.append(report)
+            if not report.yielded and not report.cancelled:
+                self._backfill_due = False
+        except Cancelled:
+            pass
+        except Exception as e:  # noqa: BLE001 - keep watching; try again after the next batch
+            log.exception("watch: backfill failed")
+            self.last_error = f"{type(e).__name__}: {e}"
+            self._backfill_due = False
+        finally:
+            with self._lock:
+                self._busy = False
 
 
 def _stat_key(path: str) -> tuple[int, int] | None:

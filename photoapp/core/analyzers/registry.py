@@ -1,0 +1,10 @@
+"""Every analyzer photoapp knows, in the order their results are applied. A new analyzer is one
+module beside this file plus its line here (and its fields in records.PhotoDocument)."""
+from __future__ import annotations
+
+from .base import Analyzer
+from .colors import ColorsAnalyzer
+from .objects import ObjectsAnalyzer
+from .tags import TagsAnalyzer
+
+ANALYZERS: tuple[Analyzer, ...] = (TagsAnalyzer(), ColorsAnalyzer(), ObjectsAnalyzer())
