@@ -1,19 +1,14 @@
-"""Query AST -> Elasticsearch query DSL (pure functions: no client, easy to assert on).
+"""Compile the query plan (core/query/plan.py) to Elasticsearch query DSL (pure functions: no
+client, easy to assert on). The rules are the plan's; here is only how the DSL expresses them:
 
-The matching rules are the embedded index's (photoapp/core/index/sql_search.py), so that both
-backends pass the same contract suite. A term matches a photo through a tag or an object, or,
-unless the term is tag-only, through its file names, folder names or camera:
-
-* the tag/object part is a ``nested`` query over ``tags`` (and ``objects``): label among the
+* a term's tag/object part is a ``nested`` query over ``tags`` (and ``objects``): label among the
   term's labels, with a ``range`` on the confidence when the query asks for one, scored by the
-  confidence through ``function_score`` / ``field_value_factor`` and ``score_mode: max``; so
-  "pizza>=0.9" finds photos with a pizza tag of at least 0.9 and ranks the surest first;
-* which labels: the vocabulary's (``TermClause.labels``) plus the text; else exactly the text
-  when some photo has that label ("dog" is the tag dog, not "hot dog"); else every label whose
-  words (label and synonyms) contain the term as a phrase;
-* the text part is a phrase match over file names, folder names and camera, weighted below a
-  confident tag. A query's score is the sum over its terms; every term must match;
-* an excluded term removes photos it matches the same way (tags at the floor the parser set).
+  confidence through ``function_score`` / ``field_value_factor`` and ``score_mode: max``;
+* its text part is a phrase match over file names, folder names and camera, each field adding
+  the plan's fixed TEXT_WEIGHTS through ``constant_score``; terms are ``must`` clauses, so the
+  scores add up as the plan's formula says;
+* filters are non-scoring ``filter`` clauses; colours read the ``color_names`` keyword copy;
+* the number of clauses is bounded by the parser's MAX_TERMS (ES refuses more than 1024).
 """
 from __future__ import annotations
 
@@ -21,12 +16,14 @@ import math
 import re
 from dataclasses import dataclass
 
+from ...query import TEXT_WEIGHTS as PLAN_TEXT_WEIGHTS
+from ...pathtext import from_storable
 from ...query import Query, TermClause
+from ...query.explain import ExplainTerm, Stored, explain as explain_stored
 
-# A text match adds a fixed amount per field (at most 0.5 together), never more than a
-# confident tag: raw BM25 is unbounded (a name repeated in two paths would outrank a 0.95 tag).
-TEXT_WEIGHTS = {"names": 0.25, "camera_text": 0.15, "folder_words": 0.1}
-EXPLAIN_PER_KIND = 3
+# The plan's text fields -> the fields of the mapping that hold them as words.
+TEXT_FIELDS = {"names": "names", "camera": "camera_text", "folders": "folder_words"}
+TEXT_WEIGHTS = {TEXT_FIELDS[f]: w for f, w in PLAN_TEXT_WEIGHTS.items()}
 
 
 @dataclass(frozen=True)
@@ -105,7 +102,7 @@ def _contains(value: str) -> str:
 
 
 def filter_clauses(query: Query) -> list[dict]:
-    """Non-scoring restrictions: camera, folder, dates."""
+    """Non-scoring restrictions: camera, folder, dates, colours, rating, favourite."""
     out: list[dict] = []
     for cam in query.camera:
         out.append({"wildcard": {"camera": {"value": _contains(cam.lower()), "case_insensitive": True}}})
@@ -118,6 +115,17 @@ def filter_clauses(query: Query) -> list[dict]:
         if query.before:
             rng["lt"] = query.before.isoformat()
         out.append({"range": {"taken_at": rng}})
+    for color in query.colors:
+        out.append({"term": {"color_names": color}})
+    if query.min_rating is not None or query.max_rating is not None:
+        stars: dict = {}
+        if query.min_rating is not None:
+            stars["gte"] = int(query.min_rating)
+        if query.max_rating is not None:
+            stars["lte"] = int(query.max_rating)
+        out.append({"range": {"rating": stars}})
+    if query.favorite is not None:
+        out.append({"term": {"favorite": bool(query.favorite)}})
     return out
 
 
@@ -168,45 +176,14 @@ def knn_clause(vector: list[float], k: int, query: Query | None = None, terms: l
     return clause
 
 
-def _words(text: str) -> list[str]:
-    return [t for w in re.findall(r"\w+", text.lower()) for t in w.split("_") if t]
-
-
-def _contains_phrase(haystack: str, text: str) -> bool:
-    """Loose client-side phrase check (prefix of each word, like a stemmer would allow)."""
-    hay, needle = _words(haystack), _words(text)
-    if not needle:
-        return False
-    for i in range(len(hay) - len(needle) + 1):
-        if all(h.startswith(n[:4]) for h, n in zip(hay[i:i + len(needle)], needle)):
-            return True
-    return False
-
-
-def explain(terms: list[Term], src: dict) -> list[tuple[str, str, float]]:
-    """Why a hit matched, computed from its _source with the same rules as the query."""
-    out: list[tuple[str, str, float]] = []
-    for term in terms:
-        minimum = term.clause.min_confidence or 0.0
-        for kind, path, conf in (("tag", "tags", "confidence"), ("object", "objects", "score")):
-            best: dict[str, float] = {}
-            for item in src.get(path, []):
-                hit = (item["label"] in term.labels if term.labels is not None
-                       else _contains_phrase(item.get("words", item["label"]), term.clause.text))
-                if hit and item[conf] >= minimum:
-                    best[item["label"]] = max(best.get(item["label"], 0.0), float(item[conf]))
-            ranked = sorted(best.items(), key=lambda kv: -kv[1])[:EXPLAIN_PER_KIND]
-            out.extend((kind, label, round(c, 4)) for label, c in ranked)
-        if term.clause.tag_only:
-            continue
-        for path in src.get("paths", []):
-            if _contains_phrase(path.rsplit("/", 1)[-1], term.clause.text):
-                out.append(("name", path.rsplit("/", 1)[-1], 1.0))
-                break
-        for folder in src.get("folders", []):
-            if _contains_phrase(folder, term.clause.text):
-                out.append(("folder", folder, 1.0))
-                break
-        if src.get("camera_text") and _contains_phrase(src["camera_text"], term.clause.text):
-            out.append(("camera", src["camera_text"], 1.0))
-    return out
+def explain(terms: list[Term], src: dict, query: Query | None = None) -> list[tuple[str, str, float]]:
+    """Why a hit matched: the shared explainer (core/query/explain.py) over its _source."""
+    words = {item["label"]: item.get("words", item["label"])
+             for path in ("tags", "objects") for item in src.get(path, [])}
+    stored = Stored(tags=[(t["label"], float(t["confidence"])) for t in src.get("tags", [])],
+                    objects=[(o["label"], float(o["score"])) for o in src.get("objects", [])],
+                    paths=[from_storable(p) for p in src.get("paths", [])], camera=src.get("camera_text", ""),
+                    colors=[(c["name"], float(c["share"])) for c in src.get("colors", [])])
+    plan_terms = [ExplainTerm(t.clause.text, t.clause.min_confidence, t.clause.tag_only,
+                              frozenset(t.labels) if t.labels is not None else None) for t in terms]
+    return explain_stored(plan_terms, stored, query.colors if query is not None else (), words.get)

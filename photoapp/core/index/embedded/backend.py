@@ -413,18 +413,18 @@ class EmbeddedIndex(IndexBackend):
         excluded = [sql_search.resolve_term(conn, t) for t in query.excluded]
         if limit <= 0:
             return []
-        if len(terms) == 1 and terms[0].labels:
-            top = ranking.top_for_one_term(conn, query, terms[0], excluded, limit + max(int(offset), 0))
+        if terms:  # the plan's ranking without scoring every match (ranking.py), when it pays
+            top = ranking.top_hits(conn, query, terms, excluded, limit + max(int(offset), 0))
             if top is not None:
-                return self._hits(top[max(int(offset), 0):], terms)
+                return self._hits(top[max(int(offset), 0):], terms, query)
         built = sql_search.build_match(query, terms, excluded)
         if built is None:
             return []
         sql, params = built
         rows = conn.execute(sql + " LIMIT ? OFFSET ?", (*params, int(limit), max(int(offset), 0))).fetchall()
-        return self._hits([(pk, doc_id, score) for pk, doc_id, _, score in rows], terms)
+        return self._hits([(pk, doc_id, score) for pk, doc_id, _, score in rows], terms, query)
 
-    def _hits(self, rows: list[tuple[int, str, float]], terms) -> list[SearchHit]:
+    def _hits(self, rows: list[tuple[int, str, float]], terms, query: Query | None = None) -> list[SearchHit]:
         if not rows:
             return []
         conn = self._conn()
@@ -433,7 +433,7 @@ class EmbeddedIndex(IndexBackend):
         paths: dict[int, list[str]] = {}
         for pk, path in conn.execute(f"SELECT photo_pk, path FROM paths WHERE photo_pk IN ({marks}) ORDER BY path", pks):
             paths.setdefault(pk, []).append(from_storable(path))
-        explanations = ranking.explain(conn, pks, terms) if terms else {}
+        explanations = ranking.explain(conn, pks, paths, query, terms) if query is not None else {}
         return [SearchHit(id=doc_id, path=(paths.get(pk) or [""])[0], score=float(score),
                           paths=paths.get(pk, []), explanation=explanations.get(pk, []))
                 for pk, doc_id, score in rows]
@@ -481,8 +481,8 @@ class EmbeddedIndex(IndexBackend):
         if not len(slots):
             return np.zeros(0, np.int64)
         marks = ",".join("?" * len(slots))
-        built = sql_search.build_match(query, terms, excluded, (f"p.vec_slot IN ({marks})",),
-                                       tuple(int(s) for s in slots), ordered=False)
+        built = sql_search.passing_sql(query, terms, excluded, "vec_slot", f"p.vec_slot IN ({marks})",
+                                       tuple(int(s) for s in slots))
         if built is None:
             return None
         return np.fromiter((r[0] for r in conn.execute(*built)), dtype=np.int64)

@@ -1,14 +1,30 @@
-"""Ranking helpers of the embedded index: the one-term shortcut and hit explanations."""
+"""Best hits of a keyword query without scoring every photo that matches it, and explanations.
+
+``top_hits`` evaluates the plan's ranking (core/query/plan.py) with the threshold algorithm:
+each term's tag and object rows are read in descending confidence from the (label, confidence)
+indexes, a few hundred at a time and term by term; every photo met is scored exactly (its own
+rows, looked up by primary key, for every term, plus the filters); reading stops once ``n``
+photos that pass score at least what any unread photo could still reach (the sum of each
+term's current confidence; photos matched by name are few and scored up front). A broad term
+such as "animal", or two of them, on a million photos thus reads a few hundred or thousand
+rows instead of millions. Two guards send a query to the plain SQL of sql_search instead: a
+term whose words match too many file names, and a query (very selective filters, terms that
+rarely meet) that would read more than MAX_SORTED_ROWS rows this way.
+
+Among photos with exactly the same score, the order is newest first within what was read.
+"""
 from __future__ import annotations
 
 import heapq
 import os
 
 from ...query import Query
+from ...query.explain import ExplainTerm, Stored, explain as explain_stored
 from . import sql_search
 
-MAX_TEXT_MATCHES = 5_000  # above this many name matches a one-term query takes the plain SQL path
-MAX_EXPLANATIONS_PER_TERM = 3
+MAX_TEXT_MATCHES = 5_000  # above this many name matches for a term, the plain SQL path
+MAX_SORTED_ROWS = 60_000  # rows read in confidence order before giving up for the SQL path
+STEP = 256  # rows read per term per round
 
 
 def chunks(items: list, size: int = 500):
@@ -25,109 +41,144 @@ def name_of(path: str) -> str:
     return os.path.basename(path)
 
 
-def top_for_one_term(conn, query: Query, term, excluded, n: int) -> list[tuple[int, str, float]] | None:
-    """Best ``n`` hits of a one-term query without scoring every photo that matches it.
+class _Cursor:
+    """One term's tag and object rows, best confidence first, as (confidence, photo)."""
 
-    Same ranking as the SQL of sql_search (score = best tag/object confidence + text score),
-    but tag and object rows are read in descending confidence from the (label, confidence)
-    indexes, and reading stops once ``n`` photos that pass the filters score above anything
-    still unread. Photos matched by name are few and scored separately. A broad term such
-    as "animal" on 100k photos thus reads a few hundred rows instead of tens of thousands.
-    Returns None when the text part matches too many photos for this to pay.
-    """
-    text: dict[int, float] = {}
-    if not term.clause.tag_only and term.fts is not None:
-        rows = conn.execute(f"SELECT rowid, -bm25(text_fts, {sql_search.BM25_WEIGHTS}) FROM text_fts "
-                            "WHERE text_fts MATCH ? LIMIT ?", (term.fts, MAX_TEXT_MATCHES + 1)).fetchall()
-        if len(rows) > MAX_TEXT_MATCHES:
-            return None
-        text = {pk: sql_search.TEXT_WEIGHT * r / (1.0 + r) for pk, r in rows}
+    def __init__(self, conn, term: sql_search.ResolvedTerm):
+        self.statements = [conn.execute(f"SELECT {col}, photo_pk FROM {from_where} ORDER BY {col} DESC", params)
+                           for from_where, col, params in sql_search.label_rows(term)]
+        self.rows = heapq.merge(*self.statements, key=lambda row: -row[0])
+        self.frontier = 1.0  # no unread row has a higher confidence
+        self.done = not self.statements
+
+    def read(self, count: int) -> list[int]:
+        out = []
+        for conf, pk in self.rows:
+            self.frontier = conf
+            out.append(pk)
+            if len(out) >= count:
+                return out
+        self.done = True
+        self.close()
+        return out
+
+    def close(self) -> None:
+        for statement in self.statements:
+            statement.close()  # an unfinished statement would pin the WAL read snapshot
+
+
+def _text_scores(conn, term: sql_search.ResolvedTerm) -> dict[int, float] | None:
+    if not term.matches_text:
+        return {}
+    rows = conn.execute(f"SELECT rowid, {sql_search.text_score_sql()} FROM text_fts WHERE text_fts MATCH ? "
+                        "LIMIT ?", (term.fts, MAX_TEXT_MATCHES + 1)).fetchall()
+    if len(rows) > MAX_TEXT_MATCHES:
+        return None
+    return dict(rows)
+
+
+def _best_confidence(conn, term: sql_search.ResolvedTerm, pks: list[int]) -> dict[int, float]:
+    """Best matching tag/object confidence of each photo of ``pks`` for ``term`` (by primary key)."""
+    best: dict[int, float] = {}
+    if not term.labels or not pks:
+        return best
+    lmarks = ",".join("?" * len(term.labels))
+    minimum = term.clause.min_confidence
+    for table, col in (("tags", "confidence"), ("objects", "score")):
+        floor = f" AND {col} >= ?" if minimum is not None else ""
+        for chunk in chunks(pks, 400):
+            for pk, conf in conn.execute(
+                    f"SELECT photo_pk, max({col}) FROM {table} WHERE photo_pk IN ({','.join('?' * len(chunk))}) "
+                    f"AND +label IN ({lmarks}){floor} GROUP BY photo_pk",
+                    (*chunk, *term.labels, *([minimum] if minimum is not None else []))):
+                best[pk] = max(best.get(pk, 0.0), conf)
+    return best
+
+
+def top_hits(conn, query: Query, terms: list[sql_search.ResolvedTerm], excluded: list[sql_search.ResolvedTerm],
+             n: int) -> list[tuple[int, str, float]] | None:
+    """Best ``n`` (pk, id, score) of a query with terms, ranked as the plan says; None when this
+    query is better answered by the plain SQL (see the module docstring)."""
+    if any(not t.can_match for t in terms):
+        return []
+    texts = [_text_scores(conn, t) for t in terms]
+    if any(t is None for t in texts):
+        return None
     conds, cond_params = sql_search.filter_conditions(query, excluded)
     where = "".join(f" AND {c}" for c in conds)
-    minimum = term.clause.min_confidence
-    floor = f" AND {{col}} >= {float(minimum)!r}" if minimum is not None else ""
-    cursors = [conn.execute(f"SELECT {col}, photo_pk FROM {table} WHERE label = ?{floor.format(col=col)} "
-                            f"ORDER BY {col} DESC", (label,))
-               for table, col in (("tags", "confidence"), ("objects", "score")) for label in term.labels]
-    best: dict[int, float] = {}  # photo -> best confidence (the first row seen: rows descend)
-    passing: dict[int, tuple[float, str, int, str]] = {}  # photo -> (score, taken, pk, id)
+    seen: set[int] = set()
+    passing: dict[int, tuple[float, str, int, str]] = {}  # pk -> (score, taken, pk, id)
 
-    def admit(pks: list[int]) -> None:
-        for chunk in chunks(pks):
+    def score(pks: list[int]) -> None:
+        admitted: dict[int, tuple[str, str]] = {}
+        for chunk in chunks(pks, 400):
             for pk, doc_id, taken in conn.execute(
                     f"SELECT p.pk, p.id, p.taken_at FROM photos p WHERE p.pk IN ({','.join('?' * len(chunk))})"
                     f"{where}", (*chunk, *cond_params)):
-                passing[pk] = (best.get(pk, 0.0) + text.get(pk, 0.0), taken or "", pk, doc_id)
+                admitted[pk] = (doc_id, taken or "")
+        totals = dict.fromkeys(admitted, 0.0)
+        for term, text in zip(terms, texts):
+            best = _best_confidence(conn, term, list(totals))
+            for pk in list(totals):
+                if pk in best or pk in text:
+                    totals[pk] += best.get(pk, 0.0) + text.get(pk, 0.0)
+                else:
+                    del totals[pk]  # every term must match
+        for pk, total in totals.items():
+            doc_id, taken = admitted[pk]
+            passing[pk] = (total, taken, pk, doc_id)
 
+    named = [pk for text in texts for pk in text]
+    fresh = list(dict.fromkeys(named))
+    seen.update(fresh)
+    score(fresh)
+    cursors = [_Cursor(conn, t) for t in terms]
+    read = 0
     try:
-        pending: list[int] = []
-        for conf, pk in heapq.merge(*cursors, key=lambda row: -row[0]):
-            if pk in best:
-                continue
-            best[pk] = conf
-            pending.append(pk)
-            if len(pending) >= 256:
-                admit(pending)
-                pending = []
-                if len(passing) >= n and conf < heapq.nlargest(n, (v[0] for v in passing.values()))[-1]:
-                    break  # every unread photo scores at most conf (+ text, handled below)
-        admit(pending)
+        while True:
+            # Unread photos match no term by name (those are all scored), so an exhausted term
+            # means no unread photo can match the query at all.
+            if any(c.done for c in cursors):
+                break
+            threshold = sum(c.frontier for c in cursors)
+            if len(passing) >= n and heapq.nlargest(n, (v[0] for v in passing.values()))[-1] >= threshold:
+                break
+            if read > MAX_SORTED_ROWS:
+                return None
+            fresh = []
+            for cursor in cursors:
+                rows = cursor.read(STEP)
+                read += len(rows)
+                fresh += [pk for pk in rows if pk not in seen]
+                seen.update(rows)
+            score(list(dict.fromkeys(fresh)))
     finally:
         for cursor in cursors:
-            cursor.close()  # an unfinished statement would pin the WAL read snapshot
-    unseen = [pk for pk in text if pk not in best]
-    if unseen:  # matched by name: look up their best confidence directly
-        lmarks = ",".join("?" * len(term.labels))
-        for chunk in chunks(unseen):
-            marks = ",".join("?" * len(chunk))
-            for table, col in (("tags", "confidence"), ("objects", "score")):
-                for pk, conf in conn.execute(
-                        f"SELECT photo_pk, max({col}) FROM {table} WHERE photo_pk IN ({marks}) AND +label IN "
-                        f"({lmarks}){floor.format(col=col)} GROUP BY photo_pk", (*chunk, *term.labels)):
-                    best[pk] = max(best.get(pk, 0.0), conf)
-        admit(unseen)
+            cursor.close()
     ranked = sorted(passing.values(), reverse=True)[:n]  # score, then newest, then pk: as the SQL
-    return [(pk, doc_id, score) for score, _, pk, doc_id in ranked]
+    return [(pk, doc_id, total) for total, _, pk, doc_id in ranked]
 
 
-def explain(conn, pks: list[int], terms) -> dict[int, list[tuple[str, str, float]]]:
-    """Which tags, objects and names made each hit match (shown on hover in the GUI)."""
-    out: dict[int, list[tuple[str, str, float]]] = {pk: [] for pk in pks}
+def explain(conn, pks: list[int], paths: dict[int, list[str]], query: Query,
+            terms: list[sql_search.ResolvedTerm]) -> dict[int, list[tuple[str, str, float]]]:
+    """Why each hit matched (shown on hover in the GUI): the shared explainer over the stored
+    tags, objects, paths, camera and colours of the hits."""
+    if not pks or not (terms or query.colors):
+        return {}
     marks = ",".join("?" * len(pks))
-    for term in terms:
-        minimum = term.clause.min_confidence or 0.0
-        if term.labels:
-            lmarks = ",".join("?" * len(term.labels))
-            for kind, table, col in (("tag", "tags", "confidence"), ("object", "objects", "score")):
-                seen: dict[int, int] = {}
-                for pk, label, conf in conn.execute(
-                        # "+label": look rows up by photo (primary key), not by label,
-                        # whose index range can hold most of the library for "animal".
-                        f"SELECT photo_pk, label, max({col}) FROM {table} WHERE photo_pk IN ({marks}) "
-                        f"AND +label IN ({lmarks}) AND {col} >= ? GROUP BY photo_pk, label "
-                        f"ORDER BY max({col}) DESC", (*pks, *term.labels, minimum)):
-                    if seen.get(pk, 0) < MAX_EXPLANATIONS_PER_TERM:
-                        out[pk].append((kind, label, round(float(conf), 4)))
-                        seen[pk] = seen.get(pk, 0) + 1
-        if term.clause.tag_only or term.fts is None:
-            continue
-        for column, kind in (("names", "name"), ("folders", "folder"), ("camera", "camera")):
-            for pk, text in conn.execute(
-                    f"SELECT rowid, {column} FROM text_fts WHERE rowid IN ({marks}) AND text_fts MATCH ?",
-                    (*pks, f"{column} : {term.fts}")):
-                out[pk].append((kind, _matching_part(text, kind, conn, pk, term.clause.text), 1.0))
-    # Two terms can name the same tag ("tag:dog dog>=0.9"): say it once.
-    return {pk: list(dict.fromkeys(entries)) for pk, entries in out.items()}
-
-
-def _matching_part(text: str, kind: str, conn, pk: int, term_text: str) -> str:
-    """The single file name / folder that matched, for the explanation (FTS tells us the column)."""
-    if kind == "camera":
-        return text
-    rows = [r[0] for r in conn.execute("SELECT path FROM paths WHERE photo_pk = ? ORDER BY path", (pk,))]
-    parts = [name_of(p) if kind == "name" else folder_of(p) for p in rows]
-    words = [w for w in term_text.lower().split() if w]
-    for part in parts:
-        if all(w[:4] in part.lower() for w in words):  # stemmed match: compare word stems loosely
-            return part
-    return parts[0] if parts else text
+    stored = {pk: Stored(tags=[], objects=[], paths=paths.get(pk, []), colors=[]) for pk in pks}
+    for pk, label, conf in conn.execute(
+            f"SELECT photo_pk, label, confidence FROM tags WHERE photo_pk IN ({marks})", pks):
+        stored[pk].tags.append((label, conf))
+    for pk, label, conf in conn.execute(
+            f"SELECT photo_pk, label, score FROM objects WHERE photo_pk IN ({marks})", pks):
+        stored[pk].objects.append((label, conf))
+    for pk, name, share in conn.execute(
+            f"SELECT photo_pk, name, share FROM colors WHERE photo_pk IN ({marks}) ORDER BY photo_pk, ord", pks):
+        stored[pk].colors.append((name, share))
+    for pk, make, model, lens in conn.execute(
+            f"SELECT pk, camera_make, camera_model, lens FROM photos WHERE pk IN ({marks})", pks):
+        stored[pk].camera = " ".join(x for x in (make, model, lens) if x)
+    plan_terms = [ExplainTerm(t.clause.text, t.clause.min_confidence, t.clause.tag_only, frozenset(t.labels))
+                  for t in terms]
+    return {pk: explain_stored(plan_terms, s, query.colors) for pk, s in stored.items()}

@@ -1,16 +1,18 @@
-"""Translate a ``Query`` into SQL over the embedded index's tables (see schema.py).
+"""Compile the query plan (core/query/plan.py) to SQL over the embedded index's tables (schema.py).
 
-Matching rules (the contract suite checks the same rules against every backend):
-- A term matches a photo through a *tag* or *object* whose label is one of the term's labels
-  (``TermClause.labels`` from the vocabulary; otherwise the labels whose name or synonyms contain
-  the words, or exactly the label when one is spelled like the term), at ``min_confidence`` or
-  more; or, unless ``tag_only``, through its file names, folder names or camera (FTS5, bm25 with
-  column weights).
-- A term's score = best tag/object confidence + TEXT_WEIGHT * squashed bm25 of the text match,
-  so a photo whose "dog" tag is 0.95 outranks one at 0.4, and a mere file name counts for less
-  than a confident tag. A query's score is the sum over its terms; every term must match (AND).
-- Excluded terms remove photos where they match (tags/objects at ``min_confidence`` or more).
-- No terms: every photo passing the filters, newest first (undated last).
+The matching and ranking rules are the plan's; this module only says how SQLite evaluates them:
+
+- a term's tag/object part reads the (label, confidence) indexes; its text part is one FTS5
+  phrase over (names, folders, camera), and which columns matched comes from ``bm25`` with one
+  column weighted at a time (a column's bm25 is non-zero exactly when the phrase occurs in it),
+  so the text score is the plan's fixed TEXT_WEIGHTS, not an engine-specific BM25;
+- the SQL of a query has a fixed shape whatever its length: every term's rows go into one
+  ``UNION ALL`` tagged with the term's number, grouped per photo, and a photo matches when it
+  has rows for all terms. No join per term (SQLite allows 64 tables in a join and 500 compound
+  members; MAX_TERMS keeps us far below both);
+- filters and exclusions are conditions on ``photos p`` that look up the photo's own rows
+  (``EXISTS`` over the (photo_pk, ord) primary keys), so checking a few hundred candidates, or
+  walking the date index until a page is full, never reads whole label ranges.
 """
 from __future__ import annotations
 
@@ -18,11 +20,11 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
-from ...query import Query, TermClause
+from ...query import TEXT_WEIGHTS, Query, TermClause
 
-TEXT_WEIGHT = 0.5
-BM25_WEIGHTS = "1.0, 0.6, 0.8"  # names, folders, camera: a file name says more than a folder
 MAX_LABELS_PER_TERM = 500
+# (FTS5 column, plan field) in text_fts column order.
+_TEXT_COLUMNS = (("names", "names"), ("folders", "folders"), ("camera", "camera"))
 
 
 @dataclass
@@ -30,6 +32,14 @@ class ResolvedTerm:
     clause: TermClause
     labels: list[str]  # labels that exist in the index
     fts: str | None  # FTS5 phrase for the text columns, or None when the text has no words
+
+    @property
+    def matches_text(self) -> bool:
+        return not self.clause.tag_only and self.fts is not None
+
+    @property
+    def can_match(self) -> bool:
+        return bool(self.labels) or self.matches_text
 
 
 def fts_phrase(text: str) -> str | None:
@@ -39,9 +49,10 @@ def fts_phrase(text: str) -> str | None:
 
 
 def resolve_term(conn: sqlite3.Connection, clause: TermClause) -> ResolvedTerm:
+    """The plan's label rule against this index's label dictionary."""
     phrase = fts_phrase(clause.text)
     if clause.labels:
-        wanted = list(dict.fromkeys([*clause.labels, clause.text]))
+        wanted = list(dict.fromkeys([*clause.labels, clause.text]))[:MAX_LABELS_PER_TERM]
         marks = ",".join("?" * len(wanted))
         labels = [r[0] for r in conn.execute(f"SELECT label FROM labels WHERE label IN ({marks})", wanted)]
     elif conn.execute("SELECT 1 FROM labels WHERE label = ?", (clause.text,)).fetchone():
@@ -55,31 +66,52 @@ def resolve_term(conn: sqlite3.Connection, clause: TermClause) -> ResolvedTerm:
     return ResolvedTerm(clause, labels, phrase)
 
 
-def _concept_parts(term: ResolvedTerm, score_cols: bool, text_cte: str = "") -> tuple[list[str], list]:
-    """SELECTs of (pk[, tag score, text score]) rows through which ``term`` matches."""
-    parts, params = [], []
+def text_score_sql() -> str:
+    """The plan's text score of an FTS5 row of text_fts (use where text_fts MATCH applies)."""
+    weights = []
+    for i, (_, field) in enumerate(_TEXT_COLUMNS):
+        cols = ", ".join("1.0" if j == i else "0.0" for j in range(len(_TEXT_COLUMNS)))
+        weights.append(f"{TEXT_WEIGHTS[field]!r} * (bm25(text_fts, {cols}) < 0)")
+    return "(" + " + ".join(weights) + ")"
+
+
+def label_rows(term: ResolvedTerm, pk_col: str = "photo_pk") -> list[tuple[str, str, list]]:
+    """(table, confidence column, SQL condition, params) pieces selecting the tag and object rows
+    through which ``term`` matches: ``[(from_where_sql, conf_col, params)]``."""
+    if not term.labels:
+        return []
+    marks = ",".join("?" * len(term.labels))
+    out = []
     minimum = term.clause.min_confidence
+    for table, col in (("tags", "confidence"), ("objects", "score")):
+        cond = f" AND {col} >= ?" if minimum is not None else ""
+        out.append((f"{table} WHERE label IN ({marks}){cond}", col,
+                    [*term.labels, *([minimum] if minimum is not None else [])]))
+    return out
+
+
+def term_condition(term: ResolvedTerm) -> tuple[str, list]:
+    """``p`` (a photos row) matches ``term``: looked up through the photo's own rows."""
+    parts, params = [], []
     if term.labels:
         marks = ",".join("?" * len(term.labels))
+        minimum = term.clause.min_confidence
         for table, col in (("tags", "confidence"), ("objects", "score")):
-            cols = f"photo_pk AS pk, {col} AS c, 0.0 AS x" if score_cols else "photo_pk"
-            cond = f" AND {col} >= ?" if minimum is not None else ""
-            parts.append(f"SELECT {cols} FROM {table} WHERE label IN ({marks}){cond}")
+            cond = f" AND r.{col} >= ?" if minimum is not None else ""
+            # "+r.label": look rows up by photo (primary key), not through the label index,
+            # whose range can hold most of the library for "animal".
+            parts.append(f"EXISTS (SELECT 1 FROM {table} r WHERE r.photo_pk = p.pk AND +r.label IN ({marks}){cond})")
             params += [*term.labels, *([minimum] if minimum is not None else [])]
-    if not term.clause.tag_only and term.fts is not None:
-        if score_cols:  # reads the term's materialised FTS CTE (see build_match)
-            parts.append(f"SELECT pk, 0.0 AS c, {TEXT_WEIGHT} * r / (1.0 + r) AS x FROM {text_cte}")
-        else:
-            parts.append("SELECT rowid FROM text_fts WHERE text_fts MATCH ?")
-            params.append(term.fts)
-    return parts, params
-
-
-def _like(value: str) -> str:
-    return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    if term.matches_text:
+        parts.append("p.pk IN (SELECT rowid FROM text_fts WHERE text_fts MATCH ?)")
+        params.append(term.fts)
+    if not parts:
+        return "0", []
+    return "(" + " OR ".join(parts) + ")", params
 
 
 def filter_conditions(query: Query, excluded: list[ResolvedTerm]) -> tuple[list[str], list]:
+    """Conditions on ``photos p`` for the plan's filters and exclusions."""
     conds, params = [], []
     for camera in query.camera:
         conds.append("(coalesce(p.camera_make, '') || ' ' || coalesce(p.camera_model, '')) LIKE ? ESCAPE '\\'")
@@ -93,12 +125,28 @@ def filter_conditions(query: Query, excluded: list[ResolvedTerm]) -> tuple[list[
     if query.before is not None:
         conds.append("p.taken_at < ?")
         params.append(iso_key(query.before))
+    for color in query.colors:
+        conds.append("EXISTS (SELECT 1 FROM colors c WHERE c.photo_pk = p.pk AND c.name = ?)")
+        params.append(color)
+    if query.min_rating is not None:
+        conds.append("p.rating >= ?")
+        params.append(int(query.min_rating))
+    if query.max_rating is not None:
+        conds.append("p.rating <= ?")
+        params.append(int(query.max_rating))
+    if query.favorite is not None:
+        conds.append("p.favorite = ?")
+        params.append(1 if query.favorite else 0)
     for term in excluded:
-        parts, part_params = _concept_parts(term, score_cols=False)
-        if parts:
-            conds.append(f"p.pk NOT IN ({' UNION '.join(parts)})")
-            params += part_params
+        if term.can_match:
+            cond, cond_params = term_condition(term)
+            conds.append(f"NOT {cond}")
+            params += cond_params
     return conds, params
+
+
+def _like(value: str) -> str:
+    return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def iso_key(when) -> str:
@@ -106,38 +154,64 @@ def iso_key(when) -> str:
     return when.replace(tzinfo=None).isoformat()
 
 
+NEWEST_FIRST = "p.taken_at DESC, p.pk DESC"  # DESC puts undated (NULL) photos last
+
+
 def build_match(query: Query, terms: list[ResolvedTerm], excluded: list[ResolvedTerm],
                 extra_conditions: tuple[str, ...] = (), extra_params: tuple = (),
                 ordered: bool = True) -> tuple[str, list] | None:
-    """SQL selecting (pk, id, vec_slot, score) of every matching photo, best first; None when
-    some term cannot match anything (AND semantics). ``ordered=False``: just (vec_slot) of the
-    matching photos, in no order (for filtering vector search)."""
-    ctes, params, names = [], [], []
-    for i, term in enumerate(terms):
-        if not term.clause.tag_only and term.fts is not None:
-            # bm25() only works where SQLite does not flatten the FTS query into the outer
-            # UNION/GROUP BY, hence a MATERIALIZED CTE of its own.
-            ctes.append(f"x{i}(pk, r) AS MATERIALIZED (SELECT rowid, -bm25(text_fts, {BM25_WEIGHTS}) "
-                        "FROM text_fts WHERE text_fts MATCH ?)")
-            params.append(term.fts)
-        parts, part_params = _concept_parts(term, score_cols=True, text_cte=f"x{i}")
-        if not parts:
-            return None
-        ctes.append(f"t{i}(pk, s) AS (SELECT pk, max(c) + max(x) FROM ({' UNION ALL '.join(parts)}) GROUP BY pk)")
-        params += part_params
-        names.append(f"t{i}")
-    conds, cond_params = filter_conditions(query, excluded)
+    """SQL selecting (pk, id, vec_slot, score) of every matching photo, best first (the plan's
+    ranking); None when some term cannot match anything (AND semantics). ``ordered=False``:
+    just (vec_slot) of the matching photos, in no order (for filtering vector search).
+
+    This scores every photo any term matches: the fall-back of ranking.top_hits, which usually
+    finds the best few without it."""
+    if any(not t.can_match for t in terms):
+        return None
+    conds, params = filter_conditions(query, excluded)
     conds += list(extra_conditions)
     columns = "p.pk, p.id, p.vec_slot, " if ordered else "p.vec_slot"
-    if names:
-        sql = "WITH " + ", ".join(ctes) + " SELECT " + columns
-        sql += (" + ".join(f"{n}.s" for n in names) + " AS score" if ordered else "") + f" FROM {names[0]}"
-        sql += "".join(f" JOIN {n} ON {n}.pk = {names[0]}.pk" for n in names[1:])
-        sql += f" JOIN photos p ON p.pk = {names[0]}.pk"
-        order = " ORDER BY score DESC, p.taken_at DESC, p.pk DESC"
-    else:
+    if not terms:
         sql = "SELECT " + columns + ("0.0 AS score" if ordered else "") + " FROM photos p"
-        order = " ORDER BY p.taken_at DESC, p.pk DESC"  # DESC puts undated (NULL) photos last
+        if conds:
+            sql += " WHERE " + " AND ".join(conds)
+        return sql + (f" ORDER BY {NEWEST_FIRST}" if ordered else ""), params + list(extra_params)
+    ctes, cte_params, members, member_params = [], [], [], []
+    for i, term in enumerate(terms):
+        if term.matches_text:
+            # bm25() only works where SQLite does not flatten the FTS query into the outer
+            # UNION/GROUP BY, hence a MATERIALIZED CTE of its own.
+            ctes.append(f"x{i}(pk, x) AS MATERIALIZED (SELECT rowid, {text_score_sql()} "
+                        "FROM text_fts WHERE text_fts MATCH ?)")
+            cte_params.append(term.fts)
+            members.append(f"SELECT pk, {i} AS term, 0.0 AS c, x FROM x{i}")
+        for from_where, col, piece_params in label_rows(term):
+            members.append(f"SELECT photo_pk, {i}, {col}, 0.0 FROM {from_where}")
+            member_params += piece_params
+    ctes.append(f"m(pk, term, c, x) AS ({' UNION ALL '.join(members)})")
+    ctes.append("s(pk, term, score) AS (SELECT pk, term, max(c) + max(x) FROM m GROUP BY pk, term)")
+    ctes.append(f"hits(pk, score) AS (SELECT pk, sum(score) FROM s GROUP BY pk HAVING count(*) = {len(terms)})")
+    sql = ("WITH " + ", ".join(ctes) + " SELECT " + columns + ("hits.score" if ordered else "")
+           + " FROM hits JOIN photos p ON p.pk = hits.pk")
     if conds:
         sql += " WHERE " + " AND ".join(conds)
-    return sql + (order if ordered else ""), params + cond_params + list(extra_params)
+    if ordered:
+        sql += f" ORDER BY hits.score DESC, {NEWEST_FIRST}"
+    return sql, cte_params + member_params + params + list(extra_params)
+
+
+def passing_sql(query: Query, terms: list[ResolvedTerm], excluded: list[ResolvedTerm], column: str,
+                within: str, within_params: tuple) -> tuple[str, list] | None:
+    """SQL selecting ``p.<column>`` of the photos among ``within`` (a condition on ``p`` that
+    names few photos, e.g. ``p.vec_slot IN (...)``) that match the whole query. Every check
+    looks up the photo's own rows, so its cost follows the candidates, not the library."""
+    if any(not t.can_match for t in terms):
+        return None
+    conds, params = [within], list(within_params)
+    for term in terms:
+        cond, cond_params = term_condition(term)
+        conds.append(cond)
+        params += cond_params
+    filter_conds, filter_params = filter_conditions(query, excluded)
+    return (f"SELECT p.{column} FROM photos p WHERE " + " AND ".join(conds + filter_conds),
+            params + filter_params)
