@@ -6,7 +6,7 @@ kNN filters, aggregations, mapping conflicts, reindexing, refused documents and 
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 import numpy as np
 import pytest
@@ -171,9 +171,21 @@ def test_refused_document_is_set_aside_not_blocking(index):
     index.upsert([bad, photo(3)])
     index.flush()
     assert index.pending_changes() == 0
-    ((op, doc_id, status, error),) = index.rejected_changes()
-    assert (op, doc_id, status) == ("index", bad.id, 400) and "dimension" in error
+    ((doc_id, reason, when),) = index.rejected_changes()
+    assert doc_id == bad.id and "HTTP 400" in reason and "dimension" in reason
+    assert abs((datetime.now(timezone.utc) - when).total_seconds()) < 60
     assert index.get(photo(3).id) is not None
+    # Durable: a new session still lists it...
+    settings = index.settings
+    index.close()
+    again = ElasticIndex(settings)
+    assert [r[0] for r in again.rejected_changes()] == [bad.id]
+    # ...until the document is written whole again (fixed) or deleted.
+    fixed = photo(2)
+    again.upsert([fixed])
+    again.flush()
+    assert again.rejected_changes() == [] and again.get(fixed.id) is not None
+    again.close()
 
 
 def test_mapping_conflict_with_an_existing_index(es_settings):

@@ -44,28 +44,20 @@ def test_a_newer_schema_is_refused(tmp_path):
         EmbeddedIndex(tmp_path)
 
 
-def test_a_path_given_to_a_new_document_leaves_the_old_one(tmp_path):
+def test_a_path_given_to_a_new_document_moves_but_the_catalog_decides_the_rest(tmp_path):
     index = EmbeddedIndex(tmp_path)
     old = doc(1, paths=["/lib/a.jpg"])
     shared = doc(2, paths=["/lib/b.jpg", "/lib/c.jpg"])
     index.upsert([old, shared])
     # /lib/a.jpg and /lib/b.jpg were edited: their bytes now hash to a new document.
     index.upsert([doc(3, paths=["/lib/a.jpg", "/lib/b.jpg"])])
-    assert index.get(old.id) is None  # no path left
-    assert index.get(shared.id).paths == ["/lib/c.jpg"]
     assert index.get_by_path("/lib/b.jpg").id == doc(3).id
-    index.close()
-
-
-def test_remove_path(tmp_path):
-    index = EmbeddedIndex(tmp_path)
-    index.upsert([doc(1, paths=["/x/one.jpg", "/x/two.jpg"])])
-    index.remove_path("/x/one.jpg")
-    assert index.get(doc(1).id).paths == ["/x/two.jpg"]
-    assert [h.id for h in index.search(parse_query("one"))] == []
-    index.remove_path("/x/two.jpg")
-    assert index.get(doc(1).id) is None
-    index.remove_path("/x/never.jpg")  # unknown: ignored
+    assert index.get(shared.id).paths == ["/lib/c.jpg"]
+    assert {h.id for h in index.search(parse_query("photo_1"))} == set()  # its name went with the path
+    # The old document is not deleted behind the catalog's back: the catalog says so.
+    assert index.get(old.id).paths == []
+    index.delete([old.id])
+    assert index.get(old.id) is None
     index.close()
 
 

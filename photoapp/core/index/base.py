@@ -2,7 +2,8 @@
 
 Contract (tests/contract/ runs the same suite against every backend):
 - ``upsert`` is idempotent by ``PhotoDocument.id`` (content hash); re-upserting replaces.
-- ``remove_path`` drops one path from a document and deletes the document when none remain.
+- The catalog alone owns which paths show which document: ``set_paths`` / ``delete`` say so, and
+  a backend never moves a path between documents or deletes a document on its own.
 - ``search`` ranks by relevance and tag confidence; ``similar`` returns cosine scores in [-1, 1],
   best first, honouring the same filters; neither returns documents matching ``Query.excluded``.
 - Writes are visible to reads after ``flush``.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 
 import numpy as np
 
@@ -33,10 +35,6 @@ class IndexBackend(ABC):
     @abstractmethod
     def set_paths(self, doc_id: str, paths: list[str]) -> None:
         """Replace the path list of one document (moves/renames/copies); empty list deletes it."""
-
-    @abstractmethod
-    def remove_path(self, path: str) -> None:
-        """Drop one path from whichever document has it; delete the document if none remain."""
 
     @abstractmethod
     def update_fields(self, doc_id: str, fields: dict) -> None:
@@ -91,6 +89,19 @@ class IndexBackend(ABC):
 
     @abstractmethod
     def stats(self) -> IndexStats: ...
+
+    # --- changes not (yet) on the index ------------------------------------------------------
+    def pending_ids(self) -> set[str]:
+        """Documents written durably but not yet applied to the index (a remote backend's queue
+        while its server is away). They count as indexed: the pipeline must not analyse them
+        again. Default: none (writes apply at once)."""
+        return set()
+
+    def rejected_changes(self) -> list[tuple[str, str, datetime]]:
+        """(doc id, reason, when (UTC)) of changes the index refused for good (a remote server's
+        mapping error, HTTP 400), oldest first, for ``photoapp errors``, ``status`` and the GUI.
+        An entry goes when its document is written whole again or deleted. Default: none."""
+        return []
 
     def close(self) -> None:  # pragma: no cover - default no-op
         pass

@@ -6,10 +6,11 @@ replace the whole document, update = set fields, delete), so an op re-sent becau
 acknowledgement was lost does no harm. An op the server refuses for good (a document that can
 never be indexed) moves to ``rejected`` instead of blocking the queue forever.
 
-A ``claim`` op says "these paths now show these documents": when it is sent, every other
-document holding one of the paths loses it (and is deleted when it has none left). It is
-resolved against the cluster at send time, so it works for changes queued while offline; the
-claims of one batch are merged (the latest owner of a path wins) and applied after its writes.
+``claim`` ops ("these paths now show these documents") were queued by older versions, before
+the catalog became the one owner of path <-> content; the writer drops any it still finds.
+
+The ``rejected`` table is the dead letter: kept until the document is written whole again or
+deleted (``ack(..., settled=...)``), so the user sees only refusals that still matter.
 """
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ CREATE TABLE IF NOT EXISTS rejected (
     error   TEXT,
     at      REAL NOT NULL
 );
+CREATE INDEX IF NOT EXISTS outbox_by_doc ON outbox(doc_id, seq);
+CREATE INDEX IF NOT EXISTS rejected_by_doc ON rejected(doc_id);
 """
 
 
@@ -105,13 +108,15 @@ class Outbox:
             batch.append(OutboxOp(seq, op, doc_id, body, json.loads(paths) if paths is not None else None))
         return batch
 
-    def ack(self, seqs: list[int]) -> None:
-        """The server acknowledged these ops: they leave the queue."""
+    def ack(self, seqs: list[int], settled: list[str] = ()) -> None:
+        """The server acknowledged these ops: they leave the queue. ``settled``: documents whose
+        earlier refusals no longer apply (written whole again, or deleted)."""
         if not seqs:
             return
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             self._conn.executemany("DELETE FROM outbox WHERE seq = ?", [(s,) for s in seqs])
+            self._conn.executemany("DELETE FROM rejected WHERE doc_id = ?", [(d,) for d in settled])
             self._conn.execute("COMMIT")
 
     def reject(self, op: OutboxOp, status: int | None, error: str) -> None:
@@ -130,11 +135,19 @@ class Outbox:
         with self._lock:
             return self._conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
 
-    def rejected(self) -> list[tuple[str, str, int | None, str]]:
-        """(op, doc_id, HTTP status, error) of ops the server refused."""
+    def pending_ids(self) -> set[str]:
+        """Documents written (``index``) here and not sent yet, unless a later queued op deletes
+        them: the cluster will have them, so their analysis need not run again."""
+        with self._lock:
+            return {r[0] for r in self._conn.execute(
+                "SELECT doc_id FROM outbox o WHERE op = 'index' AND NOT EXISTS (SELECT 1 FROM outbox d "
+                "WHERE d.doc_id = o.doc_id AND d.op = 'delete' AND d.seq > o.seq)")}
+
+    def rejected(self) -> list[tuple[str, str, int | None, str, float]]:
+        """(op, doc_id, HTTP status, error, when (epoch s)) of ops the server refused."""
         with self._lock:
             return self._conn.execute(
-                "SELECT op, doc_id, status, error FROM rejected ORDER BY seq").fetchall()
+                "SELECT op, doc_id, status, error, at FROM rejected ORDER BY seq").fetchall()
 
     def first_embedding_dims(self) -> int | None:
         """Dimensions of the first queued vector (to create the index with the right dims)."""

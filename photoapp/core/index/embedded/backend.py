@@ -197,7 +197,9 @@ class EmbeddedIndex(IndexBackend):
 
     def _write_paths(self, conn: sqlite3.Connection, pk: int, paths: list[str]) -> None:
         paths = list(dict.fromkeys(paths))
-        # A path shows one picture: if another document had it, that file changed content.
+        # A path row shows one picture. The catalog sends the new owner of a path before it tells
+        # the old one (set_paths / delete), so the row moves now and the old document's name
+        # text follows; whether the old document still exists is the catalog's call, not ours.
         losers = {r[0] for r in conn.execute(
             f"SELECT photo_pk FROM paths WHERE path IN ({','.join('?' * len(paths))}) AND photo_pk != ?",
             (*paths, pk))} if paths else set()
@@ -206,8 +208,6 @@ class EmbeddedIndex(IndexBackend):
                          [(p, pk, _folder(p)) for p in paths])
         for other in losers:
             self._refresh_text(conn, other)
-            if not conn.execute("SELECT 1 FROM paths WHERE photo_pk = ?", (other,)).fetchone():
-                self._delete_pk(conn, other)
         self._refresh_text(conn, pk)
 
     def _insert_rows(self, conn: sqlite3.Connection, field: RowsField, values: list[tuple[int, list]]) -> None:
@@ -290,19 +290,6 @@ class EmbeddedIndex(IndexBackend):
                 self._delete_pk(conn, row[0])
             else:
                 self._write_paths(conn, row[0], [to_storable(p) for p in paths])
-
-    def remove_path(self, path: str) -> None:
-        """Drop one path; the document goes when it has no path left (base.py's contract)."""
-        path = to_storable(path)
-        with self._write() as conn:
-            row = conn.execute("SELECT photo_pk FROM paths WHERE path = ?", (path,)).fetchone()
-            if row is None:
-                return
-            conn.execute("DELETE FROM paths WHERE path = ?", (path,))
-            if conn.execute("SELECT 1 FROM paths WHERE photo_pk = ?", (row[0],)).fetchone():
-                self._refresh_text(conn, row[0])
-            else:
-                self._delete_pk(conn, row[0])
 
     def update_fields(self, doc_id: str, fields: dict) -> None:
         """Replace some fields of one document in one transaction (see base.py); unknown id: ignored."""
