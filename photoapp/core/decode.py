@@ -8,13 +8,16 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from .errors import DecodeError
 from .metadata import PhotoMetadata, read_metadata
+from .pixel_budget import DecodeLimits
+from .truncation import truncation
 
 try:  # HEIC/HEIF (Pillow itself reads AVIF since 11.3)
     import pillow_heif
@@ -28,6 +31,10 @@ except ImportError:  # pragma: no cover - pillow-heif is a hard dependency, but 
 ALPHA_BACKGROUND = (255, 255, 255)
 _ALPHA_MODES = {"RGBA", "LA", "PA", "RGBa", "La"}
 _SWAPS_SIDES = {5, 6, 7, 8}
+_T = Image.Transpose
+_TRANSPOSE = {2: _T.FLIP_LEFT_RIGHT, 3: _T.ROTATE_180, 4: _T.FLIP_TOP_BOTTOM, 5: _T.TRANSPOSE,
+              6: _T.ROTATE_270, 7: _T.TRANSVERSE, 8: _T.ROTATE_90}  # as ImageOps.exif_transpose
+_REDUCIBLE_MODES = {"L", "LA", "RGB", "RGBA", "RGBa", "La", "I", "F", "CMYK", "YCbCr"}
 
 
 @dataclass
@@ -47,13 +54,22 @@ def read_file(path: str) -> bytes:
         raise DecodeError(path, "unreadable", e.strerror or str(e)) from e
 
 
-def decode_file(path: str, min_size: int | None = None) -> DecodedImage:
-    return decode_bytes(read_file(path), path, min_size)
+def decode_file(path: str, min_size: int | None = None,
+                limits: DecodeLimits | None = None) -> DecodedImage:
+    return decode_bytes(read_file(path), path, min_size, limits)
 
 
-def decode_bytes(data: bytes, path: str = "<bytes>", min_size: int | None = None) -> DecodedImage:
-    """Decode ``data``; with ``min_size``, JPEGs are decoded at the smallest DCT scale (1/2, 1/4,
-    1/8) that keeps both sides >= ``min_size`` — several times faster on camera-sized photos."""
+def decode_bytes(data: bytes, path: str = "<bytes>", min_size: int | None = None,
+                 limits: DecodeLimits | None = None) -> DecodedImage:
+    """Decode ``data``; with ``min_size``, the picture comes back no smaller than needed for that
+    size but not much larger: JPEGs are decoded at the smallest DCT scale (1/2, 1/4, 1/8) that
+    keeps both sides >= ``min_size``, other formats are decoded whole and reduced at once.
+
+    With ``limits``, decoding waits for room in the shared pixel budget, and a picture over the
+    maximum size is refused as ``too-large`` before a single pixel is decoded."""
+    cut = truncation(data)
+    if cut:
+        raise DecodeError(path, "truncated", cut)
     try:
         img = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as e:
@@ -62,25 +78,33 @@ def decode_bytes(data: bytes, path: str = "<bytes>", min_size: int | None = None
         raise DecodeError(path, "not-an-image", "no decoder recognises the content") from e
     except (OSError, SyntaxError, EOFError, struct.error, ValueError, zlib.error) as e:
         raise DecodeError(path, "truncated", str(e)) from e
-    return decode_image(img, path, min_size)
+    return decode_image(img, path, min_size, limits)
 
 
-def decode_image(img: Image.Image, path: str = "<image>", min_size: int | None = None) -> DecodedImage:
+def decode_image(img: Image.Image, path: str = "<image>", min_size: int | None = None,
+                 limits: DecodeLimits | None = None) -> DecodedImage:
     fmt = img.format or ""
     metadata = read_metadata(img)
     width, height = img.size
+    if limits is not None and width * height > limits.max_pixels:
+        raise DecodeError(path, "too-large", f"{width}x{height} pixels "
+                          f"({width * height / 1e6:.0f} megapixels) is over the "
+                          f"{limits.max_pixels / 1e6:.0f}-megapixel limit (setting max_megapixels)")
     if metadata.orientation in _SWAPS_SIDES:
         width, height = height, width
     try:
         if min_size and fmt == "JPEG":
             img.draft("RGB" if img.mode in ("RGB", "L", "YCbCr") else None, (min_size, min_size))
-        img.load()
-        img = ImageOps.exif_transpose(img) or img
+        # img.size is now the size the decoder will produce (draft scaling included).
+        with limits.budget.reserve(img.width * img.height) if limits else nullcontext():
+            img.load()
+            img = _reduce(img, min_size)
+        img = _upright(img, metadata.orientation)
         rgb = to_rgb(img)
     except Image.DecompressionBombError as e:
         raise DecodeError(path, "too-large", str(e)) from e
     except MemoryError as e:
-        raise DecodeError(path, "too-large", "out of memory while decoding") from e
+        raise DecodeError(path, "too-large", f"out of memory decoding {width}x{height}") from e
     except (OSError, SyntaxError, EOFError, struct.error, zlib.error, IndexError) as e:
         msg = str(e)
         reason = "unsupported" if ("decoder" in msg and "not available" in msg) else "truncated"
@@ -88,6 +112,24 @@ def decode_image(img: Image.Image, path: str = "<image>", min_size: int | None =
     except (ValueError, KeyError, NotImplementedError) as e:
         raise DecodeError(path, "unsupported", f"{img.mode} {fmt}: {e}") from e
     return DecodedImage(rgb, width, height, fmt, metadata)
+
+
+def _reduce(img: Image.Image, min_size: int | None) -> Image.Image:
+    """Shrink by a whole factor while both sides stay >= ``min_size`` (what JPEG draft does)."""
+    if not min_size:
+        return img
+    factor = min(img.size) // min_size
+    if factor < 2:
+        return img
+    if img.mode not in _REDUCIBLE_MODES:
+        img = to_rgb(img)
+    return img.reduce(factor)
+
+
+def _upright(img: Image.Image, orientation: int | None) -> Image.Image:
+    # From the metadata read before decoding: a reduced image no longer carries its EXIF.
+    method = _TRANSPOSE.get(orientation or 1)
+    return img.transpose(method) if method is not None else img
 
 
 def to_rgb(img: Image.Image) -> Image.Image:

@@ -73,6 +73,8 @@ from .jobs import Cancelled, JobControl, ProgressCallback, ProgressEvent
 from .analyzers import LATER_STAGE, analyzer_named, enabled_analyzers
 from .pipeline import BackfillReport, IndexPipeline, IndexReport, model_version_of
 from .privacy import exposure_warnings
+from .safeguards import fault_point, folder_removal, heal_on_open
+from .safeguards import install as install_safeguards
 from .reconcile import plan_changes
 from .records import ClusterInfo, DuplicateGroup, PhotoDocument, SearchHit
 from .settings import Settings
@@ -147,6 +149,7 @@ class Library:
                                       batch_size=settings.batch_size,
                                       user_marks=self.userdata.get_many,
                                       analyzers=self._analyzers)
+        install_safeguards(self)  # writer lock, decode limits, commit journal (safeguards.py)
         self._adopted = False  # legacy documents adopted (once per library, stages.adopt_legacy)
         self._stage1_waiting = 0  # stage-1 runs waiting for the write lock
         self._waiting_lock = threading.Lock()
@@ -175,6 +178,7 @@ class Library:
                 raise
         lib = cls(settings, catalog, backend, bundle)
         lib._check_backend_sync()
+        heal_on_open(lib)  # safeguards.py: finish a commit a killed writer left half done
         return lib
 
     def _check_backend_sync(self) -> None:
@@ -247,8 +251,9 @@ class Library:
         folder = _abs(path)
         if folder not in self.catalog.roots():
             raise LibraryError(f"not a library folder: {folder}")
-        with self._write_lock:
+        with self._write_lock, self.writer.hold(), folder_removal(self, folder):
             self.catalog.remove_root(folder)
+            fault_point("after-remove-root")
             for w in list(self._watchers):
                 w.forget_root(folder)
             if any(is_under(folder, r) for r in self.catalog.roots()):
@@ -306,7 +311,7 @@ class Library:
         def yield_now() -> bool:
             return self._stage1_waiting > 0 or bool(should_yield and should_yield())
 
-        with self._write_lock:
+        with self._write_lock, self.writer.hold():
             bundle = self._bundle_if_loadable()
             if bundle is None:
                 return BackfillReport()
@@ -369,7 +374,7 @@ class Library:
                 progress(ProgressEvent(n, 0, 0.0, None, path, "scan"))
 
         self._waiting(+1)  # a running backfill yields the write lock at its next batch
-        with self._write_lock:
+        with self._write_lock, self.writer.hold():
             self._waiting(-1)
             roots = self.catalog.roots()
             # A watcher may still report events in a folder removed a moment ago.
@@ -534,7 +539,7 @@ class Library:
     def clusters(self, k: int | None = None, seed: int = 0, recompute: bool = False) -> list[ClusterInfo]:
         from .clusters import clusters_from_backend
 
-        with self._write_lock:  # it writes cluster ids back into the index
+        with self._write_lock, self.writer.hold():  # it writes cluster ids back into the index
             # k=None falls back to the user's setting, where 0 means "choose by silhouette".
             k = k if k is not None else (self.settings.cluster_count or None)
             result = clusters_from_backend(self.backend, k=k, seed=seed, recompute=recompute,

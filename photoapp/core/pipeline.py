@@ -53,11 +53,14 @@ from datetime import datetime
 
 from .analyzers import ANALYZERS, Analyzer, versions_of
 from .catalog import Catalog, DocumentRow
+from .consistency import NoJournal
 from .decode import DecodedImage, decode_bytes, read_file
 from .errors import DecodeError
+from .faults import fault_point
 from .hashing import hash_bytes
 from .index.base import IndexBackend
 from .jobs import Cancelled, JobControl, ProgressCallback, ProgressEvent, RateMeter
+from .pixel_budget import DecodeLimits
 from .records import PhotoDocument
 from .scan import ScannedFile
 from .thumbnails import ThumbnailCache
@@ -192,6 +195,10 @@ class IndexPipeline:
         self.commit_interval_s = commit_interval_s
         self.commit_max_items = commit_max_items
         self._compute_phash = _phash_fn()
+        # Set by the Library (safeguards.py): pixel budget and largest photo for decoding
+        # (pixel_budget.py), intent journal of each commit (consistency.py).
+        self.decode_limits = DecodeLimits()
+        self.journal = NoJournal()
 
     # --- public -------------------------------------------------------------------------------
     def run(self, work: Iterable[WorkItem], removed: Iterable[tuple[str, str | None]] = (),
@@ -325,7 +332,7 @@ class _Run:
         # instead of marking every photo as bad.
         bundle = self._models()
         try:
-            decoded = decode_bytes(data, item.path, self.decode_size)
+            decoded = decode_bytes(data, item.path, self.decode_size, self.p.decode_limits)
             del data
             image = decoded.image
             self._write_thumbnail(h, image)
@@ -449,7 +456,9 @@ class _Run:
             keep = set(cat.paths_of(h)) - dropped.get(h, set())
             final[h] = sorted(keep | set(added.get(h, [])))
 
+        self.p.journal.begin(final)  # consistency.py: heal() completes this commit after a kill
         emptied = self._write_backend(buf, final)
+        fault_point("after-backend-flush")
 
         with cat.write() as w:
             for h, (doc, items) in buf.new_docs.items():
@@ -468,9 +477,11 @@ class _Run:
                 w.put_error(f.item.path, f.item.size, f.item.mtime_ns, f.reason, f.detail)
             for h in emptied:
                 w.delete_document(h)
+        fault_point("after-catalog-commit")
         self.report.documents_deleted += len(emptied)
         for h in emptied:
             self.report.thumbnails_deleted += self.p.thumbs.delete(h)
+        self.p.journal.end()
         with self.claims_lock:
             self.known.update(buf.new_docs)
             self.known.difference_update(emptied)
@@ -519,6 +530,7 @@ class _Run:
                 rejected[h] = f"{type(e).__name__}: {e}"
         if emptied:
             backend.delete(emptied)
+        fault_point("after-backend-write")
         backend.flush()
         if rejected:
             self._reject(buf, rejected)
@@ -663,7 +675,7 @@ class _Backfill:
                     why = "changed on disk"  # the next scan re-indexes it as new content
                     continue
                 size = decode_size_for(self.bundle, w.analyzers)
-                image = decode_bytes(data, path, size).image
+                image = decode_bytes(data, path, size, self.p.decode_limits).image
                 del data
                 return _Analysed(w, path, {a.name: a.prepare(self.bundle, image)
                                            for a in w.analyzers})
@@ -722,6 +734,7 @@ class _Backfill:
         for h, (changed, _) in updates.items():
             backend.update_fields(h, changed)
         backend.flush()
+        fault_point("after-backfill-flush")
         with self.p.catalog.write() as w:
             for h, (_, versions) in updates.items():
                 w.put_analyses(h, versions)

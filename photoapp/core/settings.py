@@ -66,6 +66,10 @@ class Settings:
     # Minimum picture similarity (photoapp.core.perceptual) for two photos to be near-duplicates.
     duplicate_threshold: float = 0.85
     thumbnail_size: int = 256
+    # Memory (core/pixel_budget.py): megapixels being decoded at once, and the largest photo
+    # accepted; a larger one is recorded as too-large with its size.
+    decode_budget_megapixels: int = 160
+    max_megapixels: int = 250
     # Analyzers switched on or off by name (photoapp.core.analyzers), e.g. {"objects": false};
     # absent = on. Turning one off purges what it stored at the next index or watch.
     analyzers: dict[str, bool] = field(default_factory=dict)
