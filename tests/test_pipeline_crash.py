@@ -85,7 +85,78 @@ def test_sigkill_mid_run_then_resume(tmp_path, settings, counting_bundle):
         assert lib.backend.stats().documents == TOTAL
         paths = [p for doc in lib.backend.iter_documents() for p in doc.paths]
         assert sorted(paths) == sorted(str(p) for p in photos.glob("*.jpg"))  # each exactly once
-        assert len({i for i, _ in lib.backend.iter_embeddings()}) == TOTAL
+        assert len({d.id for d in lib.backend.iter_documents() if d.embedding is not None}) == TOTAL
         assert lib.index().unchanged == TOTAL
     finally:
         lib.close()
+
+
+BACKFILL_CHILD = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from photoapp.core.library import Library
+    from photoapp.core.settings import Settings
+
+    data, photos, models = map(Path, sys.argv[1:4])
+    settings = Settings(data_dir=data, models_dir=models, batch_size=4, decode_workers=2)
+    lib = Library.open(settings)
+    lib.pipeline.commit_interval_s = 0.0  # commit after every batch
+
+    def progress(e):
+        print(e.phase, e.done, flush=True)
+        time.sleep(0.05)
+
+    lib.index(progress=progress)  # stage 1 is done: this is the objects backfill
+    print("finished", flush=True)
+""")
+
+
+def catalog_analyses(data: Path, analyzer: str) -> int:
+    conn = sqlite3.connect(data / "catalog.sqlite3", timeout=10)
+    try:
+        return conn.execute("SELECT COUNT(*) FROM analyses WHERE analyzer = ?",
+                            (analyzer,)).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_sigkill_during_backfill_then_resume(tmp_path, settings, counting_bundle):
+    photos = tmp_path / "photos"
+    make_photos(photos, TOTAL)
+    with Library.open(settings, bundle=counting_bundle) as lib:
+        lib.add_folder(photos)
+        assert lib.index(quick=True).indexed == TOTAL
+    assert catalog_analyses(settings.data_dir, "objects") == 0
+
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    child = subprocess.Popen([sys.executable, "-c", BACKFILL_CHILD, str(settings.data_dir),
+                              str(photos), str(settings.models_dir)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=env, text=True)
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and child.poll() is None:
+            if catalog_analyses(settings.data_dir, "objects") >= 4:
+                break
+            time.sleep(0.05)
+        assert child.poll() is None, child.stderr.read()
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    survived = catalog_analyses(settings.data_dir, "objects")
+    assert 4 <= survived < TOTAL, "the kill must land mid-backfill"
+
+    with Library.open(settings, bundle=counting_bundle) as lib:
+        tagger_calls = counting_bundle.tagger.calls
+        report = lib.index()
+        assert (report.unchanged, report.indexed) == (TOTAL, 0)
+        assert report.analysed == TOTAL - survived  # only what the kill left undone
+        assert counting_bundle.tagger.calls == tagger_calls
+        st = lib.status()
+        assert (st.documents, st.files) == (TOTAL, TOTAL)
+        assert {s.name: s.done for s in st.stages} == {"tags": TOTAL, "colors": TOTAL,
+                                                        "objects": TOTAL}
+        assert all(d.tags and d.embedding is not None for d in lib.backend.iter_documents())
+        assert lib.index().analysed == 0

@@ -44,8 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("--json", action="store_true", help="print a JSON array")
         return sp
 
-    sp = cmd("index", "add folders to the library and index them")
+    sp = cmd("index", "add folders to the library and index them (returns when every analysis has run)")
     sp.add_argument("paths", nargs="+", type=Path)
+    sp.add_argument("--quick", action="store_true", help="return once photos are browsable and searchable "
+                    "(stage 1); objects and other later stages continue on the next index, watch or in the app")
     sp = cmd("watch", "index folders, then keep the index up to date as files change (Ctrl+C stops)")
     sp.add_argument("paths", nargs="*", type=Path, help="folders (default: every library folder)")
     sp = cmd("search", "keyword search, e.g. 'dog', 'pizza>=0.9', 'tag:cat camera:canon after:2020'", json_=True)
@@ -132,15 +134,20 @@ def _path_of(lib, doc_id: str) -> str:
     return doc.path if doc else doc_id
 
 
-def run_index(lib, paths, progress):
+def run_index(lib, paths, progress, quick=False):
     for p in paths:
         p = _existing(p, "folder")
         if not p.is_dir():
             raise CliError(f"not a folder: {p}")
         lib.add_folder(p)
-    report = lib.index([_existing(p) for p in paths], progress=progress)
+    report = lib.index([_existing(p) for p in paths], progress=progress, quick=quick)
     progress.close()
     print(index_summary(report))
+    if quick:
+        left = [s for s in lib.stage_progress() if not s.complete]
+        if left:
+            print(f"{lib.status().summary}: continues on the next `photoapp index`, "
+                  "`photoapp watch` or in the app")
     return 1 if report.cancelled else 0
 
 
@@ -148,6 +155,8 @@ def index_summary(report) -> str:
     parts = [f"{report.scanned} files scanned", f"{report.indexed} indexed",
              f"{report.reused} reused (moved or copied)", f"{report.unchanged} unchanged",
              f"{report.removed} removed", f"{report.errors} errors"]
+    if getattr(report, "analysed", 0):
+        parts.append(f"{report.analysed} analysed further")
     line = ", ".join(parts) + f" in {report.elapsed_s:.1f} s"
     if report.errors:
         line += " (see `photoapp errors`)"
@@ -195,12 +204,16 @@ def dispatch(args, settings) -> int:
         as_json = getattr(args, "json", False)
         progress = TerminalProgress()
         if c == "index":
-            return run_index(lib, args.paths, progress)
+            return run_index(lib, args.paths, progress, quick=args.quick)
         if c == "watch":
             return run_watch(lib, args.paths, progress)
         if c == "search":
             hits = lib.search(" ".join(args.query), limit=args.limit)
-            print_json([hit_to_json(h) for h in hits]) if as_json else print_hits(hits)
+            notes = getattr(hits, "notes", [])  # fields still being filled, e.g. objects 81%
+            for note in notes:
+                print(f"note: {note}", file=sys.stderr)
+            rows = [dict(hit_to_json(h), **({"notes": notes} if notes else {})) for h in hits]
+            print_json(rows) if as_json else print_hits(hits)
             return 0
         if c == "similar":
             image = _existing(args.image, "image")
@@ -264,10 +277,15 @@ def dispatch(args, settings) -> int:
             st = lib.status()
             data = st.as_dict() if hasattr(st, "as_dict") else vars(st)
             if as_json:
-                print_json([data])
+                print_json([dict(data, summary=st.summary)])
             else:
+                print(st.summary)  # "12,400 photos · objects 81%"
                 for k, v in data.items():
-                    if k != "warnings":
+                    if k == "stages":
+                        for sp in v:
+                            print(f"{'stage ' + str(sp.stage) + ' ' + sp.name:>16}: {sp.percent}% "
+                                  f"({sp.done:,} / {sp.total:,})")
+                    elif k != "warnings":
                         print(f"{k:>16}: {v}")
                 for w in data.get("warnings", []):
                     print(f"warning: {w}")
