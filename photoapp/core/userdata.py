@@ -13,6 +13,7 @@ Every change records the values it replaced in an undo journal (kept in the same
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -158,9 +159,10 @@ class UserData:
         with self._lock, self._db:
             self._db.execute("BEGIN IMMEDIATE")
             row = self._db.execute("SELECT path FROM keepers WHERE group_key = ?", (group_key,)).fetchone()
-            self._journal("keeper", {"marks": {}, "keepers": {group_key: row[0] if row else None}})
+            description = f"keep {os.path.basename(path)}" if path else "keeper back to the suggestion"
+            self._journal(description, {"marks": {}, "keepers": {group_key: row[0] if row else None}})
             self._write_keeper(group_key, path)
-        return Change("keeper", {}, {group_key: path})
+        return Change(description, {}, {group_key: path})
 
     def undo(self) -> Change:
         """Put back the values the last change replaced; raises UserDataError when there is none."""

@@ -1,5 +1,10 @@
 """The detail panel: a larger preview (with detector boxes on request), tags with confidence
-bars, detected objects and the photo's metadata. Loading happens in a worker."""
+bars, detected objects, the user's rating and favourite, and the photo's metadata with its
+exposure settings. Loading happens in a worker.
+
+Exposure (ISO, aperture, shutter, focal length) is read from the file when a photo is shown
+(``core.metadata.read_exposure_file``, read-only, header only): the file is the one owner of
+those facts; the index keeps only what search filters on (date, camera, lens)."""
 from __future__ import annotations
 
 import os
@@ -10,10 +15,12 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from . import formatting, style
+from .marks import MarkBadge
 from .thumbnails import read_scaled
 from .workers import TaskRunner
 
 if TYPE_CHECKING:  # records import numpy; keep it off the start-up path
+    from ..core.metadata import Exposure
     from ..core.records import DetectedObject, PhotoDocument, SearchHit, Tag
 
 PREVIEW_SIDE = 720
@@ -169,6 +176,12 @@ def breakable_path(path: str) -> str:
     return path
 
 
+def _key_label(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setProperty("role", "key")
+    return label
+
+
 def _section_title(text: str) -> QLabel:
     label = QLabel(text)
     label.setObjectName("SectionTitle")
@@ -210,14 +223,15 @@ class DetailPanel(QScrollArea):
         self.form.setVerticalSpacing(6)
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
         self.fields: dict[str, QLabel] = {}
-        for key in ("Date", "Camera", "Lens", "Size", "Resolution", "GPS", "Path"):
+        self.mark_badge = MarkBadge()
+        self.form.addRow(_key_label("Rating"), self.mark_badge)
+        for key in ("Date", "Camera", "Lens", "Aperture", "Shutter", "ISO", "Focal length",
+                    "Size", "Resolution", "GPS", "Path"):
             value = QLabel("—")
             value.setWordWrap(True)
             value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            key_label = QLabel(key)
-            key_label.setProperty("role", "key")
-            self.form.addRow(key_label, value)
+            self.form.addRow(_key_label(key), value)
             self.fields[key] = value
         layout.addWidget(self.title)
         layout.addWidget(self.preview)
@@ -231,7 +245,23 @@ class DetailPanel(QScrollArea):
         layout.addStretch(1)
         self.setWidget(body)
         self._body = body
+        self.marks = None
         self.set_empty()
+
+    def set_marks(self, marks) -> None:
+        """Show and edit ratings through a ``gui.marks.MarksController``."""
+        self.marks = marks
+        marks.changed.connect(lambda ids: self._show_mark() if self.current_id in ids else None)
+        self.mark_badge.rate_clicked.connect(
+            lambda n: marks.rate([self.current_id], n) if self.current_id else None)
+        self.mark_badge.favorite_clicked.connect(
+            lambda: marks.toggle_favorite([self.current_id]) if self.current_id else None)
+
+    def _show_mark(self) -> None:
+        if self.marks is not None and self.current_id:
+            self.mark_badge.set_mark(self.marks.mark(self.current_id))
+        else:
+            self.mark_badge.set_mark(None)
 
     def set_empty(self) -> None:
         self._generation += 1
@@ -243,6 +273,7 @@ class DetailPanel(QScrollArea):
         self.objects.set_rows([])
         for value in self.fields.values():
             value.setText("—")
+        self._show_mark()
 
     def show_hit(self, hit: SearchHit | None) -> None:
         if hit is None or self.library is None:
@@ -252,16 +283,20 @@ class DetailPanel(QScrollArea):
         generation, library = self._generation, self.library
         self.current_id = hit.id
         self.title.setText(os.path.basename(hit.path))
+        self._show_mark()
 
         def load():
+            from ..core.metadata import read_exposure_file  # Pillow: off the start-up path
+
             doc = library.info(hit.id)
             path = hit.path if os.path.exists(hit.path) else (doc.path if doc else hit.path)
-            return doc, read_scaled(path, PREVIEW_SIDE)
+            return doc, read_scaled(path, PREVIEW_SIDE), read_exposure_file(path)
 
         self._runner.submit(load, lambda result: self._show(generation, hit, *result),
                             lambda exc: self._show_error(generation, exc))
 
-    def _show(self, generation: int, hit: SearchHit, doc: PhotoDocument | None, image: QImage) -> None:
+    def _show(self, generation: int, hit: SearchHit, doc: PhotoDocument | None, image: QImage,
+              exposure: Exposure | None = None) -> None:
         if generation != self._generation:
             return
         self.document = doc
@@ -285,7 +320,14 @@ class DetailPanel(QScrollArea):
         others = len(doc.paths) - 1
         self.fields["Date"].setText(formatting.date_time(doc.taken_at))
         self.fields["Camera"].setText(formatting.camera(doc.camera_make, doc.camera_model))
-        self.fields["Lens"].setText(doc.lens or "—")
+        if exposure is None:
+            from ..core.metadata import Exposure
+            exposure = Exposure()
+        self.fields["Lens"].setText(doc.lens or exposure.lens or "—")
+        self.fields["Aperture"].setText(exposure.aperture_text or "—")
+        self.fields["Shutter"].setText(exposure.shutter_text or "—")
+        self.fields["ISO"].setText(str(exposure.iso) if exposure.iso else "—")
+        self.fields["Focal length"].setText(exposure.focal_text or "—")
         self.fields["Size"].setText(formatting.file_size(doc.size_bytes))
         self.fields["Resolution"].setText(f"{doc.width} × {doc.height}" + (f"  {doc.format}" if doc.format else ""))
         self.fields["GPS"].setText(formatting.gps(doc.gps))
