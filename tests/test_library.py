@@ -166,7 +166,7 @@ def test_remove_folder_purges_rows_vectors_thumbnails_but_keeps_other_paths(libr
     assert purge.thumbnails_deleted == 2
     assert library.folders() == [str(b)]
     assert library.info(only_a) is None and not library.thumbs.exists(only_a)
-    assert only_a not in {i for i, _ in library.backend.iter_embeddings()}
+    assert only_a not in {d.id for d in library.backend.iter_documents()}
     assert library.info(shared).paths == [str(b / "shared.jpg")]
     assert indexed_paths(library) == sorted([str(b / "img_050.jpg"), str(b / "shared.jpg")])
     with pytest.raises(LibraryError):

@@ -61,9 +61,9 @@ def test_stats(backend):
     assert stats.size_bytes >= 0
 
 
-def test_iter_embeddings_and_documents(backend):
+def test_iter_documents_carries_the_embeddings(backend):
     docs = _load(backend)
-    embeddings = dict(backend.iter_embeddings())
+    embeddings = {d.id: d.embedding for d in backend.iter_documents() if d.embedding is not None}
     expected = {d.id: d.embedding for d in docs.values() if d.embedding is not None}
     assert set(embeddings) == set(expected)
     for doc_id, vec in embeddings.items():
@@ -77,5 +77,5 @@ def test_empty_index(backend):
     assert (stats.documents, stats.files, stats.tags, stats.with_embedding) == (0, 0, 0, 0)
     assert backend.tag_counts() == []
     assert backend.cluster_counts() == []
-    assert list(backend.iter_embeddings()) == []
+    assert list(backend.iter_documents()) == []
     assert backend.search(__import__("photoapp.core.query", fromlist=["Query"]).Query()) == []

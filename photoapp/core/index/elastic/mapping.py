@@ -139,7 +139,7 @@ def index_settings(server: ServerInfo) -> dict:
     settings: dict = {"number_of_shards": 1, "analysis": ANALYSIS}
     if server.at_least(9, 2):
         # 9.2 stops returning dense vectors in _source by default; we read them back
-        # (iter_embeddings, export, exact cosine), so keep them.
+        # (iter_documents, export, exact cosine), so keep them.
         settings["index.mapping.exclude_source_vectors"] = False
     return settings
 

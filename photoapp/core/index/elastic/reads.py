@@ -23,7 +23,7 @@ from . import mapping as m
 
 log = logging.getLogger(__name__)
 
-PAGE_SIZE = 500  # search_after page for iter_documents / iter_embeddings
+PAGE_SIZE = 500  # search_after page for iter_documents and other scans
 
 
 class ElasticReads:
@@ -138,13 +138,6 @@ class ElasticReads:
             if len(hits) < PAGE_SIZE:
                 return
             after = hits[-1]["sort"]
-
-    def iter_embeddings(self) -> Iterator[tuple[str, np.ndarray]]:
-        for h in self._scan("iter_embeddings", {"includes": ["embedding"]},
-                            {"exists": {"field": "embedding"}}):
-            emb = h["_source"].get("embedding")
-            if emb is not None:
-                yield h["_id"], np.asarray(emb, dtype=np.float32)
 
     def iter_documents(self) -> Iterator[PhotoDocument]:
         for h in self._scan("iter_documents", True):

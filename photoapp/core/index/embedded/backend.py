@@ -484,19 +484,6 @@ class EmbeddedIndex(IndexBackend):
                 if int(s) in by_slot]  # a row deleted since the vector search started is skipped
         return self._hits(rows, [])
 
-    def iter_embeddings(self) -> Iterator[tuple[str, np.ndarray]]:
-        last = 0
-        while True:
-            rows = self._conn().execute(
-                "SELECT pk, id, vec_slot FROM photos WHERE pk > ? AND vec_slot IS NOT NULL ORDER BY pk LIMIT 2000",
-                (last,)).fetchall()
-            if not rows:
-                return
-            vecs = self.vectors.vectors([r[2] for r in rows])
-            for (_, doc_id, _), vec in zip(rows, vecs):
-                yield doc_id, vec
-            last = rows[-1][0]
-
     def iter_documents(self) -> Iterator[PhotoDocument]:
         last = 0
         while True:
@@ -519,6 +506,14 @@ class EmbeddedIndex(IndexBackend):
             params += [prefix, prefix + "\U0010ffff"]
         sql += " ORDER BY photos DESC, label LIMIT ?"
         return [(l, n) for l, n in self._conn().execute(sql, (*params, int(limit)))]
+
+    def list_photos(self, listing, sort: str = "date", limit: int = 100, offset: int = 0) -> list[SearchHit]:
+        """A typed listing (core/query/listing.py); see base.py."""
+        sql, params = sql_search.listing_sql(listing, sort)
+        if limit <= 0:
+            return []
+        rows = self._conn().execute(sql + " LIMIT ? OFFSET ?", (*params, int(limit), max(int(offset), 0))).fetchall()
+        return self._hits(rows, [])
 
     def cluster_counts(self) -> list[tuple[int, str, int]]:
         return [(cid, name or "", n) for cid, name, n in self._conn().execute(
