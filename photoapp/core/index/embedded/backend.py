@@ -507,14 +507,6 @@ class EmbeddedIndex(IndexBackend):
         sql += " ORDER BY photos DESC, label LIMIT ?"
         return [(l, n) for l, n in self._conn().execute(sql, (*params, int(limit)))]
 
-    def list_photos(self, listing, sort: str = "date", limit: int = 100, offset: int = 0) -> list[SearchHit]:
-        """A typed listing (core/query/listing.py); see base.py."""
-        sql, params = sql_search.listing_sql(listing, sort)
-        if limit <= 0:
-            return []
-        rows = self._conn().execute(sql + " LIMIT ? OFFSET ?", (*params, int(limit), max(int(offset), 0))).fetchall()
-        return self._hits(rows, [])
-
     def cluster_counts(self) -> list[tuple[int, str, int]]:
         return [(cid, name or "", n) for cid, name, n in self._conn().execute(
             "SELECT p.cluster_id, c.name, count(*) FROM photos p LEFT JOIN clusters c ON c.id = p.cluster_id "
