@@ -7,13 +7,15 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import sqlite3
 import sys
 import threading
 from dataclasses import replace
 from pathlib import Path
 
 from photoapp.core.errors import PhotoAppError
-from photoapp.core.settings import Settings
+from photoapp.core.settings import Settings, default_data_dir
+from photoapp.core.sqlite_files import storage_problem
 
 from .output import (configure_streams, document_to_json, hit_to_json, print_document, print_hits,
                      print_json, purge_summary, quiet_broken_pipe)
@@ -369,10 +371,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except (CliError, PhotoAppError, OSError) as e:
+    except (CliError, PhotoAppError, OSError, sqlite3.Error) as e:
         if args.verbose:
             log.exception("failed")
-        print(f"photoapp: error: {e}", file=sys.stderr)
+        # A full or read-only disk: say which folder and what to do (core/sqlite_files.py).
+        problem = storage_problem(e, args.data_dir or default_data_dir())
+        print(f"photoapp: error: {problem or e}", file=sys.stderr)
         return 1
 
 

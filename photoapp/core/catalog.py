@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import PhotoAppError
+from .sqlite_files import connect_wal
 
 CATALOG_FILENAME = "catalog.sqlite3"
 
@@ -175,10 +176,10 @@ class Catalog:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # One connection shared by the GUI thread and the indexing thread, serialised by a lock;
         # every write is a short transaction, so readers never wait long.
-        self._conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None,
-                                     timeout=30)
+        # WAL, or read-only when the disk is full (sqlite_files.py): reads must still work.
+        self._conn = connect_wal(self.path, check_same_thread=False, isolation_level=None,
+                                 timeout=30)
         self._lock = threading.RLock()
-        self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")  # WAL+NORMAL survives a killed process
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._migrate()

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import PhotoAppError
+from .sqlite_files import connect_wal
 
 USERDATA_FILENAME = "userdata.sqlite3"
 MAX_RATING = 5
@@ -91,8 +92,8 @@ class UserData:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        # WAL, or read-only when the disk is full (sqlite_files.py): reads still work.
+        self._db = connect_wal(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA busy_timeout=5000")  # the CLI and the app may share the file
         self._db.executescript(_SCHEMA)
 

@@ -24,6 +24,7 @@ from ...errors import BackendError
 from ...pathtext import from_storable, to_storable
 from ...query import Query
 from ...records import IndexStats, PhotoDocument, SearchHit
+from ...sqlite_files import connect_wal
 from . import ranking, sql_search
 from .fields import COLUMN_FIELDS, EMBEDDING, ROWS_FIELDS, UPDATABLE, RowsField
 from .ranking import chunks as _chunks
@@ -73,9 +74,9 @@ class EmbeddedIndex(IndexBackend):
         if self._closed:
             raise BackendError("the index is closed")
         try:
-            conn = sqlite3.connect(self.folder / _DB, isolation_level=None, check_same_thread=False,
-                                   timeout=30.0)
-            conn.execute("PRAGMA journal_mode=WAL")
+            # WAL, or read-only when the disk is full (core/sqlite_files.py): reads still work.
+            conn = connect_wal(self.folder / _DB, isolation_level=None, check_same_thread=False,
+                               timeout=30.0)
             conn.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; safe with WAL
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA cache_size=-16000")  # 16 MB per connection
