@@ -12,7 +12,8 @@ API (the CLI and the GUI are written against exactly this):
     lib.watch(paths=None, progress=cb, control=ctl) -> LibraryWatcher (start()/stop(), polling fallback)
     lib.search(text, limit=50, offset=0) -> list[SearchHit]           # raises QueryError
     lib.similar(target, limit=50, filter_text="") -> list[SearchHit]  # target: library path, doc id,
-                                                                        # outside file path, or PIL.Image
+                                                                        # outside file path, or PIL.Image,
+                                                                        # or a list of ids/paths (their mean)
     lib.clusters(k=None, seed=0, recompute=False) -> list[ClusterInfo]
     lib.duplicates(threshold=None) -> list[DuplicateGroup]
     lib.info(path_or_id) -> PhotoDocument | None
@@ -334,6 +335,8 @@ class Library:
         exclude: list[str] = []
         if isinstance(target, Image.Image):
             vector = self._embed(decode_image(target, "<image>").image)
+        elif isinstance(target, (list, tuple)):  # several photos: what they have in common
+            vector, exclude = self._mean_embedding(target)
         else:
             doc = self.info(target)
             if doc is not None:
@@ -348,6 +351,16 @@ class Library:
                 vector = self._embed(decode_file(path, size).image)
         return self.backend.similar(np.asarray(vector, dtype=np.float32), limit=limit,
                                     query=query, exclude_ids=exclude)
+
+    def _mean_embedding(self, targets) -> tuple[np.ndarray, list[str]]:
+        """The normalised mean of the stored embeddings of several library photos, and their ids
+        (excluded from the results: the user has those already)."""
+        docs = [d for d in (self.info(t) for t in targets) if d is not None]
+        vectors = [np.asarray(d.embedding, dtype=np.float32) for d in docs if d.embedding is not None]
+        if not vectors:
+            raise LibraryError("none of these photos is analysed yet: nothing to compare with")
+        mean = np.mean(vectors, axis=0)
+        return mean / max(float(np.linalg.norm(mean)), 1e-12), [d.id for d in docs]
 
     def _embed(self, image: Image.Image) -> np.ndarray:
         return self.models().tagger.analyze([image])[0].embedding

@@ -223,8 +223,9 @@ class DetailPanel(QScrollArea):
         self.form.setVerticalSpacing(6)
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
         self.fields: dict[str, QLabel] = {}
+        # Stars and heart under the picture, where a photographer looks for them; a row of
+        # their own (in the form they would widen the key column's neighbour past narrow panels).
         self.mark_badge = MarkBadge()
-        self.form.addRow(_key_label("Rating"), self.mark_badge)
         for key in ("Date", "Camera", "Lens", "Aperture", "Shutter", "ISO", "Focal length",
                     "Size", "Resolution", "GPS", "Path"):
             value = QLabel("—")
@@ -235,6 +236,7 @@ class DetailPanel(QScrollArea):
             self.fields[key] = value
         layout.addWidget(self.title)
         layout.addWidget(self.preview)
+        layout.addWidget(self.mark_badge)
         layout.addWidget(self.boxes_checkbox)
         layout.addWidget(_section_title("Tags"))
         layout.addWidget(self.tags)

@@ -34,6 +34,7 @@ from .duplicates_view import DuplicatesView
 from .errors_view import ErrorsView
 from .icons import app_icon, icon
 from .indexing import IndexingController
+from .organise import PhotoOrganiser
 from .pages import EmptyState, GridPage, SimilarPage
 from .photo_grid import PhotoGridView
 from .photo_model import PhotoListModel
@@ -95,6 +96,7 @@ class MainWindow(BrowseMixin, LibraryActionsMixin, QMainWindow):
         self._closing = False
         self._build()
         self._connect()
+        self.organiser = PhotoOrganiser(self)  # ratings, favourites, undo, selection bar (gui/organise.py)
         self._restore_state()
         if library is not None:
             self.set_library(library)
@@ -107,6 +109,7 @@ class MainWindow(BrowseMixin, LibraryActionsMixin, QMainWindow):
         self.library = library
         self.indexer.library = library
         self.detail.library = library
+        self.organiser.set_library(library)
         self.search_bar.set_tag_source(library.tag_counts)
         self.refresh_library()
 

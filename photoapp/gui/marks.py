@@ -157,7 +157,7 @@ class MarkBadge(QWidget):
         super().__init__(parent)
         self.dark = dark
         self.mark: UserMark | None = None
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip("Rating: click a star or press 0-5 · favourite: click the heart or press .")
 

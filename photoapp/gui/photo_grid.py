@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QStyle, QStyl
 from . import style
 from .file_actions import copy_paths, open_in_system_viewer, show_in_file_manager
 from .icons import icon
+from .marks import paint_thumbnail_mark
 from .photo_model import THUMB_FAILED_ROLE, HitRole, PathRole, PhotoListModel, ScoreRole
 
 CAPTION_HEIGHT = 22
@@ -47,6 +48,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
         self._text = QColor(style.TEXT)
         self._text_muted = QColor(style.TEXT_MUTED)
         self._white = QColor("white")
+        self.marks = None  # gui.marks.MarksController: stars and heart on the thumbnail
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         side = self.thumb_size + 2 * CELL_PADDING
@@ -124,6 +126,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
             name = index.data(Qt.ItemDataRole.DisplayRole) or ""
         if score is not None:
             self._paint_badge(painter, box, f"{score:.2f}")
+        if self.marks is not None and self.marks.marks and fast:
+            paint_thumbnail_mark(painter, box, self.marks.marks.get(model.id_at(index.row())))
 
         painter.setFont(self._caption_font)
         painter.setPen(self._text if selected else self._text_muted)
@@ -195,6 +199,7 @@ class PhotoGridView(FittedIconView):
         self.delegate = ThumbnailDelegate(self)
         self.setItemDelegate(self.delegate)
         self.doubleClicked.connect(lambda index: self.open_requested.emit(index.row()))
+        self.extend_menu = None  # callable(menu, grid): more context-menu entries (gui/organise.py)
         # Dropping queued thumbnail loads for rows scrolled away, a little after scrolling stops.
         self._retain_timer = QTimer(self, singleShot=True, interval=60)
         self._retain_timer.timeout.connect(self._retain_visible)
@@ -286,6 +291,8 @@ class PhotoGridView(FittedIconView):
                        lambda: copy_paths(paths))
         menu.addSeparator()
         menu.addAction(icon("similar"), "Find similar", lambda: self.similar_requested.emit(hit))
+        if self.extend_menu is not None:
+            self.extend_menu(menu, self)
         return menu
 
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:

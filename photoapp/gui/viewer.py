@@ -286,7 +286,8 @@ class QuickPreview(QDialog):
     def __init__(self, runner: TaskRunner, parent=None, marks=None):
         super().__init__(parent)
         self.setWindowTitle("Quick preview")
-        self.viewer = ViewerWidget(runner, self, marks=marks)
+        # Ratings keys work here too: the window's marks controller (gui/organise.py) if any.
+        self.viewer = ViewerWidget(runner, self, marks=marks if marks is not None else getattr(parent, "marks", None))
         self.viewer.back_button.hide()
         self.viewer.closed.connect(self.accept)
         layout = QVBoxLayout(self)

@@ -276,3 +276,73 @@ def test_duplicates_compare_side_by_side_with_synchronised_zoom_and_a_keeper(par
     qtbot.keyClick(view.compare, Qt.Key.Key_Escape)
     assert not view.comparing
     assert {p: _digest(p) for p in files_before} == files_before
+
+
+def test_main_window_selection_bar_rating_keys_context_menu_undo_and_full_screen(indexed_library, make_window,
+                                                                                  qtbot):
+    from PySide6.QtCore import QItemSelectionModel
+
+    lib = indexed_library
+    window = make_window(lib)
+    qtbot.waitUntil(lambda: window.model.rowCount() >= 3, timeout=20000)
+    grid, model, marks = window.grid, window.model, window.organiser.marks
+    qtbot.waitUntil(lambda: marks.library is lib)
+    grid.setFocus()
+    grid.setCurrentIndex(model.index(0))
+    for r in (1, 2):
+        grid.selectionModel().select(model.index(r), QItemSelectionModel.SelectionFlag.Select)
+    bar = window.organiser.bar
+    assert bar.count.text() == "3 selected" and bar.rate_button.isVisibleTo(window)
+    ids = [model.id_at(r) for r in range(3)]
+    before = {i: marks.mark(i) for i in ids}  # earlier tests in this module may have rated some
+
+    # "5" on the grid rates the whole selection; the thumbnails get their stars.
+    with qtbot.waitSignal(marks.changed, timeout=10000):
+        qtbot.keyClick(grid, Qt.Key.Key_5)
+    assert all(marks.mark(i).rating == 5 for i in ids)
+    assert set(ids) <= {h.id for h in lib.search("rating>=5", limit=100)}
+    assert "5 stars on 3 photos" in bar.feedback.text()
+    shot = grid.viewport().grab().toImage()
+    star = QColor("#f5b301")
+    assert any(abs(shot.pixelColor(x, y).red() - star.red()) < 12 and abs(shot.pixelColor(x, y).green() - star.green()) < 12
+               and shot.pixelColor(x, y).blue() < 60
+               for x in range(0, shot.width(), 2) for y in range(0, shot.height(), 2))
+
+    # The context menu is fuller: open, preview, rate, favourite, undo, select all.
+    menu = grid.build_context_menu(model.index(0))
+    texts = [a.text().split("\t")[0] for a in menu.actions()]
+    for expected in ("Open", "Quick preview", "Find similar", "Rate 3 photos", "Add to favourites", "Undo",
+                     "Select all"):
+        assert expected in texts, texts
+    favourite = next(a for a in menu.actions() if a.text().startswith("Add to favourites"))
+    with qtbot.waitSignal(marks.changed, timeout=10000):
+        favourite.trigger()
+    assert all(marks.mark(i).favorite for i in ids)
+
+    # Ctrl+Z undoes the last change only.
+    with qtbot.waitSignal(marks.changed, timeout=10000):
+        qtbot.keyClick(grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert all(marks.mark(i).favorite == before[i].favorite for i in ids)
+    assert all(marks.mark(i).rating == 5 for i in ids)
+    with qtbot.waitSignal(marks.changed, timeout=10000):
+        qtbot.keyClick(grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert {i: marks.mark(i) for i in ids} == before
+
+    # Batch "find similar": photos like the three, the three themselves left out.
+    with qtbot.waitSignal(window.similar_shown, timeout=30000) as shown:
+        bar.similar_button.click()
+    assert shown.args[0] > 0
+    assert not set(ids) & {window.similar_model.id_at(r) for r in range(window.similar_model.rowCount())}
+
+    # Full-screen viewer: the window's chrome goes, and comes back.
+    window.browse.back() if hasattr(window, "browse") else window.go_back()
+    qtbot.waitUntil(lambda: window.model.rowCount() >= 3, timeout=20000)
+    grid.setCurrentIndex(model.index(0))
+    qtbot.keyClick(grid, Qt.Key.Key_Return)
+    assert window.stack.currentWidget() is window.viewer
+    shown_before = [w for w in (window.sidebar, window.statusBar()) if w.isVisible()]
+    qtbot.keyClick(window.viewer, Qt.Key.Key_F)
+    assert window.isFullScreen() and not any(w.isVisible() for w in shown_before)
+    qtbot.keyClick(window.viewer, Qt.Key.Key_Escape)
+    assert not window.isFullScreen() and all(w.isVisible() for w in shown_before)
+    assert window.stack.currentWidget() is window.viewer
