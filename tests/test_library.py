@@ -226,7 +226,7 @@ def test_similar_by_path_id_outside_file_and_image(library, counting_bundle, fol
 def test_search_and_browse(library, folder):
     library.add_folder(folder)
     library.index()
-    tag = library.tag_counts(limit=1)[0][0]
+    tag = library.tag_counts(limit=1, min_confidence=0, everyday=False)[0][0]  # synthetic photos: faint tags
     hits = library.search(f'tag:"{tag}"')
     assert hits and all(isinstance(h.score, float) for h in hits)
     assert len(library.all_photos(sort="name", limit=4)) == 4

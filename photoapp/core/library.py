@@ -20,7 +20,18 @@ API (the CLI and the GUI are written against exactly this):
     lib.errors() -> list[FileErrorRecord]              # path, reason, detail, when
     lib.status() -> LibraryStatus                       # counts, folders, backend, models, pending
     lib.thumbnail_path(doc_id, size=256) -> Path | None # on-disk JPEG thumbnail cache (core, no Qt)
-    lib.tag_counts(limit, prefix) -> list[(tag, count)]
+    lib.tag_counts(limit, prefix, min_confidence=TAG_MIN_CONFIDENCE, everyday=True) -> list[(tag, count)]
+                                                        # a photo counts only where its tag is that
+                                                        # sure; everyday: abstract WordNet ancestors
+                                                        # left out (still searchable); tag_name(label)
+                                                        # -> the name to show ("plate (entree)" -> "plate")
+    lib.list_photos(listing, sort="date", limit=100, offset=0) -> list[SearchHit]
+                                                        # listing from photoapp.core.query.listing:
+                                                        # Folder(path) | Tag(label) | Cluster(id) |
+                                                        # Color(name) | All(); sort "date" | "name" |
+                                                        # "relevance"; no query text is built or parsed
+    lib.suggest(text) -> str | None                     # "did you mean": text with unknown words
+                                                        # replaced by the closest vocabulary words
     lib.all_photos(sort="date"|"name", limit, offset) -> list[SearchHit]
     lib.set_rating(paths_or_ids, n) / lib.set_favorite(paths_or_ids, on) -> Change  # core/userdata.py
     lib.marks(ids=None) -> dict[id, UserMark]; lib.undo() -> Change (last rating/favourite/keeper change)
@@ -420,8 +431,48 @@ class Library:
             return self.thumbs.write(doc_id, decoded.image, size)
         return None
 
-    def tag_counts(self, limit: int = 100, prefix: str = "") -> list[tuple[str, int]]:
-        return self.backend.tag_counts(limit=limit, prefix=prefix)
+    def tag_counts(self, limit: int = 100, prefix: str = "", min_confidence: float | None = None,
+                   everyday: bool = True) -> list[tuple[str, int]]:
+        """Tags by how many photos carry them at ``min_confidence`` or more (default
+        plan.TAG_MIN_CONFIDENCE; 0 counts every tag); ``everyday`` leaves out the abstract
+        WordNet ancestors (query/tags.py), which stay searchable."""
+        from .query.plan import TAG_MIN_CONFIDENCE
+        from .query.tags import is_everyday
+
+        floor = TAG_MIN_CONFIDENCE if min_confidence is None else min_confidence
+        vocabulary = self.vocabulary() if everyday else None
+        fetch = limit
+        while True:  # ancestors filtered out here: ask for more until the page is full
+            rows = self.backend.tag_counts(limit=fetch, prefix=prefix, min_confidence=floor or None)
+            kept = [(label, n) for label, n in rows if is_everyday(label, vocabulary)]
+            if len(kept) >= limit or len(rows) < fetch:
+                return kept[:limit]
+            fetch *= 4
+
+    def tag_name(self, label: str) -> str:
+        """The name to show for a tag label (query/tags.py: "plate (entree)" -> "plate")."""
+        from .query.tags import display_name
+
+        return display_name(label, self.vocabulary())
+
+    def list_photos(self, listing, sort: str = "date", limit: int = 100, offset: int = 0) -> list[SearchHit]:
+        """The photos of a folder, tag, cluster or colour view, or all photos: ``listing`` is a
+        ``photoapp.core.query.listing`` value (Folder(path), Tag(label), Cluster(id), Color(name),
+        All()); see that module for sorts. Names are never parsed as query text."""
+        from .query import listing as L
+
+        if isinstance(listing, L.Folder):
+            listing = L.Folder(_abs(listing.path))
+        return self.backend.list_photos(listing, sort=sort, limit=limit, offset=offset)
+
+    def suggest(self, text: str) -> str | None:
+        """"Did you mean": ``text`` with each word that neither the vocabulary nor the library's
+        labels know replaced by the closest vocabulary word (edit distance); None when no word
+        changes. Meant for an empty result."""
+        from .query import suggest_query
+
+        labels = {label for label, _ in self.backend.tag_counts(limit=100_000)}
+        return suggest_query(text, self.vocabulary(), labels.__contains__)
 
     def all_photos(self, sort: str = "date", limit: int = 100, offset: int = 0) -> list[SearchHit]:
         return [SearchHit(id=h, path=paths[0], score=0.0, paths=paths)

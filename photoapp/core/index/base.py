@@ -76,8 +76,17 @@ class IndexBackend(ABC):
     def iter_documents(self) -> Iterator[PhotoDocument]: ...
 
     @abstractmethod
-    def tag_counts(self, limit: int = 100, prefix: str = "") -> list[tuple[str, int]]:
-        """Most common tags (optionally starting with ``prefix``), for the sidebar and completion."""
+    def tag_counts(self, limit: int = 100, prefix: str = "", min_confidence: float | None = None
+                   ) -> list[tuple[str, int]]:
+        """Most common tags (optionally starting with ``prefix``), for the sidebar and completion.
+        With ``min_confidence`` a photo counts under a tag only where the tag is at least that sure
+        (the sidebar passes plan.TAG_MIN_CONFIDENCE); None counts every tag."""
+
+    @abstractmethod
+    def list_photos(self, listing, sort: str = "date", limit: int = 100, offset: int = 0) -> list[SearchHit]:
+        """The photos of a typed listing (core/query/listing.py: Folder, Tag, Cluster, Color, All),
+        ``sort`` "date" (newest first, undated last), "name" (primary path) or "relevance" (a tag's
+        confidence / a colour's share); hits carry paths, score = that confidence or share, else 0."""
 
     @abstractmethod
     def cluster_counts(self) -> list[tuple[int, str, int]]:

@@ -47,6 +47,11 @@ TEXT_MAX = sum(TEXT_WEIGHTS.values())
 # only ever read ``TermClause.min_confidence``; `-cat>=0.8` overrides it.
 EXCLUDE_MIN_CONFIDENCE = 0.25
 
+# A tag "is on" a photo for browsing (the sidebar's counts, a tag's listing) from this confidence.
+# The classifier names its top guesses whatever the photo shows, so faint tags are noise: on
+# imagenet-sample, tags under this value are mostly wrong (see bench/tag_confidence.py).
+TAG_MIN_CONFIDENCE = 0.3
+
 # Terms + exclusions + filters of one query. 32 is far above what anyone types (the longest
 # real queries are a handful of words) and keeps every compiled query small.
 MAX_TERMS = 32

@@ -67,7 +67,9 @@ def suggest(text: str, vocabulary, limit: int = 3) -> list[str]:
 def suggest_query(text: str, vocabulary, known=lambda word: False) -> str | None:
     """``text`` with every word the vocabulary cannot resolve (and ``known(word)`` does not vouch
     for, e.g. a word found in file names) replaced by its closest vocabulary word; None when no
-    word changes. Filters, quotes and numbers are left as they are."""
+    word changes. Filters, quotes, numbers and the parser's own words are left as they are."""
+    from .parse import is_query_word
+
     changed = False
     out = []
     last = 0
@@ -79,7 +81,7 @@ def suggest_query(text: str, vocabulary, known=lambda word: False) -> str | None
         if text[end:end + 1] == ":":  # a field name such as tag:
             continue
         word = m.group(0).lower()
-        if vocabulary.resolve(word) or known(word):
+        if vocabulary.resolve(word) or known(word) or is_query_word(word):
             continue
         best = suggest(word, vocabulary, 1)
         if best:

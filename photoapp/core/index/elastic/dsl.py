@@ -187,3 +187,50 @@ def explain(terms: list[Term], src: dict, query: Query | None = None) -> list[tu
     plan_terms = [ExplainTerm(t.clause.text, t.clause.min_confidence, t.clause.tag_only,
                               frozenset(t.labels) if t.labels is not None else None) for t in terms]
     return explain_stored(plan_terms, stored, query.colors if query is not None else (), words.get)
+
+
+def listing_body(listing, sort: str) -> dict:
+    """``query`` and ``sort`` of a typed listing (core/query/listing.py)."""
+    from ...pathtext import to_storable
+    from ...query import listing as L
+
+    L.check(listing, sort)
+    scored = False
+    if isinstance(listing, L.Folder):
+        # Every path inside the folder starts with "<folder>/": exact on whole components,
+        # case-sensitive, and no query syntax is involved whatever the folder is named.
+        query: dict = {"prefix": {"paths": to_storable(listing.prefix)}}
+    elif isinstance(listing, L.Tag):
+        query = _scored_nested("tags", {"term": {"tags.label": listing.label}}, "confidence",
+                               {"gte": float(listing.min_confidence)})
+        scored = True
+    elif isinstance(listing, L.Color):
+        query = _scored_nested("colors", {"term": {"colors.name": listing.name}}, "share", None)
+        scored = True
+    elif isinstance(listing, L.Cluster):
+        query = {"term": {"cluster_id": int(listing.id)}}
+    else:
+        query = {"match_all": {}}
+    newest_first = [{"taken_at": {"order": "desc", "missing": "_last"}}, {"doc_id": "desc"}]
+    order = {"date": newest_first,
+             "name": [{"paths": {"order": "asc", "mode": "min"}}, {"doc_id": "asc"}],
+             "relevance": (["_score"] if scored else []) + newest_first}[sort]
+    return {"query": query, "sort": order}
+
+
+def _scored_nested(path: str, condition: dict, value: str, rng: dict | None) -> dict:
+    conditions = [condition] + ([{"range": {f"{path}.{value}": rng}}] if rng else [])
+    return {"nested": {"path": path, "score_mode": "max", "query": {"function_score": {
+        "query": {"bool": {"filter": conditions}},
+        "field_value_factor": {"field": f"{path}.{value}", "missing": 0}, "boost_mode": "replace"}}}}
+
+
+def confident_tag_counts_aggs(limit: int, prefix: str, min_confidence: float) -> dict:
+    """Aggregation counting, per label, the photos whose tag has at least ``min_confidence``
+    (a photo carries a label once, so nested tag rows count photos)."""
+    terms: dict = {"field": "tags.label", "size": int(limit)}
+    if prefix:
+        terms["include"] = re.escape(prefix) + ".*"
+    return {"tags": {"nested": {"path": "tags"}, "aggs": {"sure": {
+        "filter": {"range": {"tags.confidence": {"gte": float(min_confidence)}}},
+        "aggs": {"labels": {"terms": terms}}}}}}

@@ -17,6 +17,7 @@ import numpy as np
 from ...errors import BackendError
 from ...pathtext import from_storable, to_storable
 from ...query import Query
+from ...query import listing as L
 from ...records import IndexStats, PhotoDocument, SearchHit
 from . import dsl as q
 from . import mapping as m
@@ -93,7 +94,23 @@ class ElasticReads:
             hits.append(SearchHit(
                 id=h["_id"], path=paths[0] if paths else "", paths=paths,
                 score=float(score) if score is not None and terms else 0.0,
-                explanation=q.explain(terms, src)))
+                explanation=q.explain(terms, src, query)))
+        return hits
+
+    def list_photos(self, listing, sort: str = "date", limit: int = 100, offset: int = 0) -> list[SearchHit]:
+        """A typed listing (core/query/listing.py); see base.py."""
+        body = q.listing_body(listing, sort)
+        if limit <= 0:
+            return []
+        body.update({"size": limit, "from": max(offset, 0), "track_scores": True, "_source": {"includes": ["paths"]}})
+        res = self._search("list_photos", **body)
+        scored = isinstance(listing, (L.Tag, L.Color))  # score = the tag's confidence / colour's share
+        hits = []
+        for h in (res or {}).get("hits", {}).get("hits", []):
+            paths = sorted(from_storable(p) for p in h["_source"].get("paths", []))
+            score = h.get("_score")
+            hits.append(SearchHit(id=h["_id"], path=paths[0] if paths else "", paths=paths,
+                                  score=float(score) if scored and score is not None else 0.0))
         return hits
 
     def similar(self, vector: np.ndarray, limit: int = 50, query: Query | None = None,
@@ -146,8 +163,15 @@ class ElasticReads:
     def _ids_with_cluster(self) -> list[str]:
         return [h["_id"] for h in self._scan("cluster ids", False, {"exists": {"field": "cluster_id"}})]
 
-    def tag_counts(self, limit: int = 100, prefix: str = "") -> list[tuple[str, int]]:
+    def tag_counts(self, limit: int = 100, prefix: str = "", min_confidence: float | None = None
+                   ) -> list[tuple[str, int]]:
         prefix = prefix.lower()
+        if min_confidence:
+            res = self._search("tag_counts", size=0, aggs=q.confident_tag_counts_aggs(limit, prefix, min_confidence))
+            buckets = ((res or {}).get("aggregations", {}).get("tags", {}).get("sure", {})
+                       .get("labels", {}).get("buckets", []))
+            rows = [(b["key"], int(b["doc_count"])) for b in buckets if b["key"].startswith(prefix)]
+            return sorted(rows, key=lambda r: (-r[1], r[0]))[:limit]
 
         def agg(size: int, include: bool) -> list[tuple[str, int]]:
             terms: dict = {"field": "tag_labels", "size": size}

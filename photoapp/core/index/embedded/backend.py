@@ -496,9 +496,13 @@ class EmbeddedIndex(IndexBackend):
                 yield self._document(row)
             last = rows[-1][0]
 
-    def tag_counts(self, limit: int = 100, prefix: str = "") -> list[tuple[str, int]]:
-        """Labels by number of photos tagged with them, most common first."""
+    def tag_counts(self, limit: int = 100, prefix: str = "", min_confidence: float | None = None
+                   ) -> list[tuple[str, int]]:
+        """Labels by number of photos tagged with them, most common first; with
+        ``min_confidence``, a photo counts only where its tag is at least that sure."""
         prefix = prefix.lower()
+        if min_confidence:
+            return ranking.confident_tag_counts(self._conn(), int(limit), prefix, min_confidence)
         sql = "SELECT label, photos FROM labels WHERE photos > 0"
         params: list = []
         if prefix:
@@ -507,6 +511,14 @@ class EmbeddedIndex(IndexBackend):
             params += [prefix, prefix + "\U0010ffff"]
         sql += " ORDER BY photos DESC, label LIMIT ?"
         return [(l, n) for l, n in self._conn().execute(sql, (*params, int(limit)))]
+
+    def list_photos(self, listing, sort: str = "date", limit: int = 100, offset: int = 0) -> list[SearchHit]:
+        """A typed listing (core/query/listing.py); see base.py."""
+        sql, params = sql_search.listing_sql(listing, sort)
+        if limit <= 0:
+            return []
+        rows = self._conn().execute(sql + " LIMIT ? OFFSET ?", (*params, int(limit), max(int(offset), 0))).fetchall()
+        return self._hits(rows, [])
 
     def cluster_counts(self) -> list[tuple[int, str, int]]:
         return [(cid, name or "", n) for cid, name, n in self._conn().execute(

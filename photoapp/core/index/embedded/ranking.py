@@ -182,3 +182,26 @@ def explain(conn, pks: list[int], paths: dict[int, list[str]], query: Query,
     plan_terms = [ExplainTerm(t.clause.text, t.clause.min_confidence, t.clause.tag_only, frozenset(t.labels))
                   for t in terms]
     return {pk: explain_stored(plan_terms, s, query.colors) for pk, s in stored.items()}
+
+
+def confident_tag_counts(conn, limit: int, prefix: str, min_confidence: float) -> list[tuple[str, int]]:
+    """Labels by the number of photos carrying them at ``min_confidence`` or more, most first.
+
+    ``labels.photos`` (every photo with the label, at any confidence) bounds each count from
+    above, so labels are counted exactly (a range of the (label, confidence) index) in that
+    order, and counting stops once ``limit`` labels have counts no unread label can beat."""
+    sql = "SELECT label, photos FROM labels WHERE photos > 0"
+    params: list = []
+    if prefix:
+        sql += " AND label >= ? AND label < ?"  # a range scan on the unique index
+        params += [prefix, prefix + "\U0010ffff"]
+    best: list[tuple[int, str]] = []
+    for label, bound in conn.execute(sql + " ORDER BY photos DESC, label", params).fetchall():
+        if len(best) >= limit and sorted(best, key=lambda r: -r[0])[limit - 1][0] >= bound:
+            break
+        count = conn.execute("SELECT count(DISTINCT photo_pk) FROM tags WHERE label = ? AND confidence >= ?",
+                             (label, float(min_confidence))).fetchone()[0]
+        if count:
+            best.append((count, label))
+    best.sort(key=lambda r: (-r[0], r[1]))
+    return [(label, count) for count, label in best[:limit]]

@@ -215,3 +215,37 @@ def passing_sql(query: Query, terms: list[ResolvedTerm], excluded: list[Resolved
     filter_conds, filter_params = filter_conditions(query, excluded)
     return (f"SELECT p.{column} FROM photos p WHERE " + " AND ".join(conds + filter_conds),
             params + filter_params)
+
+
+def listing_sql(listing, sort: str) -> tuple[str, list]:
+    """SQL selecting (pk, id, score) of a typed listing (core/query/listing.py), in ``sort``
+    order; score is the tag's confidence or the colour's share, else 0."""
+    from ...pathtext import to_storable
+    from ...query import listing as L
+
+    L.check(listing, sort)
+    params: list = []
+    source, score = "photos p", "0.0"
+    if isinstance(listing, L.Folder):
+        prefix = to_storable(listing.prefix)
+        # Paths inside the folder sort between "<folder>/" and "<folder>0" ("0" follows "/"):
+        # a range of the paths primary key, exact on whole components, with no LIKE escaping.
+        source = ("photos p WHERE p.pk IN (SELECT photo_pk FROM paths WHERE path >= ? AND path < ?)")
+        params += [prefix, prefix[:-1] + chr(ord("/") + 1)]
+    elif isinstance(listing, L.Tag):
+        source = ("(SELECT photo_pk, max(confidence) AS c FROM tags WHERE label = ? AND confidence >= ? "
+                  "GROUP BY photo_pk) m JOIN photos p ON p.pk = m.photo_pk")
+        params += [listing.label, float(listing.min_confidence)]
+        score = "m.c"
+    elif isinstance(listing, L.Color):
+        source = ("(SELECT photo_pk, max(share) AS c FROM colors WHERE name = ? GROUP BY photo_pk) m "
+                  "JOIN photos p ON p.pk = m.photo_pk")
+        params.append(listing.name)
+        score = "m.c"
+    elif isinstance(listing, L.Cluster):
+        source = "photos p WHERE p.cluster_id = ?"
+        params.append(int(listing.id))
+    order = {"date": NEWEST_FIRST,
+             "name": "(SELECT min(path) FROM paths WHERE photo_pk = p.pk), p.pk",
+             "relevance": f"{score} DESC, {NEWEST_FIRST}"}[sort]
+    return f"SELECT p.pk, p.id, {score} FROM {source} ORDER BY {order}", params
