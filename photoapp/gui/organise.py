@@ -1,6 +1,7 @@
 """Organising photos in the main window without touching files: ratings (keys 0-5), favourites
 ("."), undo (Ctrl+Z), the "3 selected" bar with batch actions, the grid's context-menu additions,
-and the full-screen viewer hiding the window's chrome.
+the full-screen viewer hiding the window's chrome, and the help on an empty search
+(``search_help``).
 
 ``PhotoOrganiser(window)`` wires these into a built main window using only widgets every
 version of the window has (grids, viewer, detail panel, duplicates view, status bar), so the
@@ -19,6 +20,7 @@ from . import style
 from .file_actions import copy_paths, show_in_file_manager
 from .icons import icon
 from .marks import MarksController
+from .search_help import SearchHelp
 
 MAX_FOLDERS_SHOWN = 5  # "show in folder" for a selection opens at most this many windows
 
@@ -104,6 +106,7 @@ class PhotoOrganiser(QObject):
             QShortcut(QKeySequence("."), grid, lambda g=grid: self.toggle_favorite(g),
                       context=Qt.ShortcutContext.WidgetShortcut)
             grid.selectionModel().selectionChanged.connect(lambda *_: self.update_selection())
+            grid.model().modelReset.connect(self.update_selection)  # a reset clears the selection silently
         window.viewer.set_marks(self.marks)
         window.viewer.fullscreen_changed.connect(self._set_chrome_hidden)
         window.detail.set_marks(self.marks)
@@ -121,6 +124,7 @@ class PhotoOrganiser(QObject):
         window.statusBar().insertPermanentWidget(0, self.bar)
         window.stack.currentChanged.connect(lambda _: self.update_selection())
         self._hidden_chrome: list[QWidget] = []
+        self.search_help = SearchHelp(window)  # "did you mean" and "show all" on an empty search
 
     def set_library(self, library) -> None:
         self.marks.set_library(library)

@@ -346,3 +346,33 @@ def test_main_window_selection_bar_rating_keys_context_menu_undo_and_full_screen
     qtbot.keyClick(window.viewer, Qt.Key.Key_Escape)
     assert not window.isFullScreen() and all(w.isVisible() for w in shown_before)
     assert window.stack.currentWidget() is window.viewer
+
+
+def test_an_empty_search_offers_did_you_mean_and_a_way_back(indexed_library, make_window, qtbot):
+    lib = indexed_library
+    if not hasattr(lib, "suggest"):
+        pytest.skip("Library.suggest has not landed yet")
+    tag = next((t for t, _ in lib.tag_counts(50, "") if t.isalpha() and len(t) >= 4), None)
+    assert tag, "the sample library has tags"
+    typo = tag[0] + tag[2] + tag[1] + tag[3:]  # two letters swapped: one edit away
+    window = make_window(lib)
+    hint = window.organiser.search_help.hint
+    with qtbot.waitSignal(window.results_shown, timeout=30000) as shown:
+        window.search(typo)
+    assert shown.args[0] == 0
+    qtbot.waitUntil(lambda: hint.isVisible() and hint.did_you_mean.isVisible(), timeout=10000)
+    assert "No photos match" in hint.message.text()
+    suggestion = hint.suggestion
+    assert suggestion and f">{suggestion}</a>" in hint.did_you_mean.text()
+    # The link runs the corrected search...
+    with qtbot.waitSignal(window.results_shown, timeout=30000) as shown:
+        hint.did_you_mean.linkActivated.emit("suggestion")
+    assert shown.args[0] > 0 and not hint.isVisible()
+    assert window.search_bar.text() == suggestion
+    # ... and "Show all photos" leads back from an empty result.
+    with qtbot.waitSignal(window.results_shown, timeout=30000):
+        window.search("zzqqxx")
+    qtbot.waitUntil(hint.isVisible, timeout=10000)
+    with qtbot.waitSignal(window.results_shown, timeout=30000) as shown:
+        hint.show_all.linkActivated.emit("all")
+    assert shown.args[0] > 0 and not hint.isVisible()
