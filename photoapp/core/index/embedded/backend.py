@@ -7,6 +7,13 @@ Threads: each thread gets its own SQLite connection (WAL lets readers run while 
 writes); writes are serialised by a lock, so any thread may write. Each write call commits, so
 its effect is visible to every thread when it returns; ``flush`` additionally makes the vector
 file durable and updates the approximate vector index.
+
+Processes: several may write one index (a GUI watching while ``photoapp index`` runs). Every
+write is one ``BEGIN IMMEDIATE`` transaction, which SQLite serialises across processes, and the
+vector slots a transaction writes are allocated *inside* it from the ``vec_next_slot`` counter in
+``meta`` (see vectors.py), so no two photos can share a slot. Each transaction that changes which
+slots are live bumps ``vec_generation``; a process that finds the generation moved by someone
+else (at its next write, or before a vector search) reloads the live set from the database.
 """
 from __future__ import annotations
 
@@ -59,9 +66,12 @@ class EmbeddedIndex(IndexBackend):
         self._conn_lock = threading.Lock()
         self._write_lock = threading.RLock()
         self._closed = False
+        self._vec_gen = -1  # vec_generation our live set reflects (-1: not loaded yet)
+        self._vec_dirty = False  # the open write transaction changed live slots
         conn = self._conn()
         migrate(conn)
         self.vectors = VectorStore(self.folder / "vectors", ann_threshold=ann_threshold, reduced_dim=reduced_dim)
+        self.vectors.before_search = self._sync_vectors
         self._reload_live()
         if vocabulary is not None:
             self._fill_missing_synonyms()
@@ -88,9 +98,56 @@ class EmbeddedIndex(IndexBackend):
         return conn
 
     def _reload_live(self) -> None:
-        slots = np.fromiter((r[0] for r in self._conn().execute(
-            "SELECT vec_slot FROM photos WHERE vec_slot IS NOT NULL")), dtype=np.int64)
+        """Take the live slots (and their generation) from the database: one read transaction,
+        so both are of the same moment."""
+        conn = self._conn()
+        in_transaction = conn.in_transaction
+        if not in_transaction:
+            conn.execute("BEGIN")
+        try:
+            gen = _vec_generation(conn)
+            slots = np.fromiter((r[0] for r in conn.execute(
+                "SELECT vec_slot FROM photos WHERE vec_slot IS NOT NULL")), dtype=np.int64)
+        finally:
+            if not in_transaction:
+                conn.execute("COMMIT")
         self.vectors.set_live(slots)
+        self._vec_gen = gen
+
+    def _sync_vectors(self) -> None:
+        """Before a vector search: if another process changed the live slots, reload them. Skipped
+        while this process is writing (its transaction syncs first, see _WriteTransaction)."""
+        if self._closed or _vec_generation(self._conn()) == self._vec_gen:
+            return
+        if self._write_lock.acquire(blocking=False):
+            try:
+                self._reload_live()
+            finally:
+                self._write_lock.release()
+
+    def _alloc_slots(self, conn: sqlite3.Connection, n: int) -> int:
+        """First of ``n`` fresh vector slots; inside the write transaction, so no other writer
+        (thread or process) can be given them."""
+        row = conn.execute("SELECT value FROM meta WHERE key = 'vec_next_slot'").fetchone()
+        if row is None:  # an index from before the counter: start past every row and every slot
+            top = conn.execute("SELECT max(vec_slot) FROM photos").fetchone()[0]
+            self.vectors.refresh()
+            start = max(self.vectors.slot_count, top + 1 if top is not None else 0)
+        else:
+            start = int(row[0])
+        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('vec_next_slot', ?)", (str(start + n),))
+        self._vec_dirty = True
+        return start
+
+    def _write_vectors(self, conn: sqlite3.Connection, matrix: np.ndarray) -> np.ndarray:
+        """Store rows of ``matrix`` in fresh slots; returns the slots."""
+        if self.vectors.dim is not None and matrix.shape[1] != self.vectors.dim:
+            self.vectors.write_at(0, matrix)  # raises the dimension error, writes nothing
+        return self.vectors.write_at(self._alloc_slots(conn, len(matrix)), matrix)
+
+    def _release_slots(self, slots: list[int]) -> None:
+        self.vectors.release(slots)
+        self._vec_dirty = True
 
     def _write(self):
         return _WriteTransaction(self)
@@ -144,7 +201,7 @@ class EmbeddedIndex(IndexBackend):
             if len(sizes) != 1:
                 raise BackendError(f"embeddings of one batch differ in size: {sorted(sizes)}")
             matrix = np.stack([np.asarray(d.embedding, dtype=np.float32).reshape(-1) for d in with_vec])
-            slots = dict(zip((d.id for d in with_vec), (int(s) for s in self.vectors.append(matrix))))
+            slots = dict(zip((d.id for d in with_vec), (int(s) for s in self._write_vectors(conn, matrix))))
         first = (conn.execute("SELECT max(pk) FROM photos").fetchone()[0] or 0) + 1
         pks = range(first, first + len(docs))  # we hold the write lock: nobody else assigns pks
         conn.executemany(f"INSERT INTO photos({_PHOTO_COLS}) VALUES ({','.join('?' * (len(_PHOTO_COLS.split(','))))})",
@@ -160,9 +217,9 @@ class EmbeddedIndex(IndexBackend):
         if not doc.id:
             raise BackendError("a document needs an id (its content hash)")
         old = conn.execute("SELECT pk, vec_slot FROM photos WHERE id = ?", (doc.id,)).fetchone()
-        slot = self._vector_slot(doc.embedding, old[1] if old else None)
+        slot = self._vector_slot(conn, doc.embedding, old[1] if old else None)
         if old is not None and old[1] is not None and old[1] != slot:
-            self.vectors.release([old[1]])
+            self._release_slots([old[1]])
         row = _photo_row(doc, slot)
         if old is None:
             pk = conn.execute(f"INSERT INTO photos({_PHOTO_COLS[4:]}) VALUES ({','.join('?' * len(row))})",
@@ -174,7 +231,7 @@ class EmbeddedIndex(IndexBackend):
             conn.execute(f"UPDATE photos SET {sets} WHERE pk = ?", (*row, pk))
         self._write_children(conn, pk, doc)
 
-    def _vector_slot(self, embedding, old_slot: int | None) -> int | None:
+    def _vector_slot(self, conn: sqlite3.Connection, embedding, old_slot: int | None) -> int | None:
         if embedding is None:
             return None
         vec = np.asarray(embedding, dtype=np.float32).reshape(-1)
@@ -182,7 +239,7 @@ class EmbeddedIndex(IndexBackend):
             # Re-upserting the same document must not grow the vector file.
             if np.array_equal(self.vectors.vectors([old_slot])[0], vec.astype(np.float16).astype(np.float32)):
                 return old_slot
-        return int(self.vectors.append(vec[None, :])[0])
+        return int(self._write_vectors(conn, vec[None, :])[0])
 
     def _drop_children(self, conn: sqlite3.Connection, pk: int) -> None:
         for field in ROWS_FIELDS.values():
@@ -269,7 +326,7 @@ class EmbeddedIndex(IndexBackend):
         self._drop_children(conn, pk)
         conn.execute("DELETE FROM photos WHERE pk = ?", (pk,))
         if slot and slot[0] is not None:
-            self.vectors.release([slot[0]])
+            self._release_slots([slot[0]])
 
     def delete(self, ids: Iterable[str]) -> None:
         ids = list(ids)
@@ -308,9 +365,9 @@ class EmbeddedIndex(IndexBackend):
                     column = COLUMN_FIELDS[name]
                     conn.execute(f"UPDATE photos SET {column.column} = ? WHERE pk = ?", (column.to_db(value), pk))
                 else:  # the embedding
-                    slot = self._vector_slot(value, old_slot)
+                    slot = self._vector_slot(conn, value, old_slot)
                     if old_slot is not None and old_slot != slot:
-                        self.vectors.release([old_slot])
+                        self._release_slots([old_slot])
                     conn.execute("UPDATE photos SET vec_slot = ? WHERE pk = ?", (slot, pk))
                     old_slot = slot
 
@@ -332,6 +389,7 @@ class EmbeddedIndex(IndexBackend):
                 else:
                     conn.execute("UPDATE photos SET vec_slot = NULL WHERE vec_slot IS NOT NULL")
                     self.vectors.set_live(np.zeros(0, np.int64))
+                    self._vec_dirty = True
 
     def set_clusters(self, assignment: dict[str, int], names: dict[int, str]) -> None:
         """Replace every cluster assignment and name (documents not in ``assignment`` get none)."""
@@ -347,7 +405,9 @@ class EmbeddedIndex(IndexBackend):
     def flush(self) -> None:
         with self._write_lock:
             self._conn().execute("PRAGMA wal_checkpoint(PASSIVE)")
-            self.vectors.flush()
+            self._sync_vectors()
+            committed = self._conn().execute("SELECT value FROM meta WHERE key = 'vec_next_slot'").fetchone()
+            self.vectors.flush(committed=int(committed[0]) if committed else None)
 
     def close(self) -> None:
         if self._closed:
@@ -546,22 +606,37 @@ class _WriteTransaction:
         try:
             self.conn = self.index._conn()
             self.conn.execute("BEGIN IMMEDIATE")
+            # Another process wrote since we last looked: our live set must be its, before we
+            # release or add slots on top of it.
+            if _vec_generation(self.conn) != self.index._vec_gen:
+                self.index._reload_live()
+            self.index._vec_dirty = False
         except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             self.index._write_lock.release()
             raise
         return self.conn
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        index = self.index
         try:
             if exc_type is None:
+                if index._vec_dirty:
+                    gen = _vec_generation(self.conn) + 1
+                    self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('vec_generation', ?)",
+                                      (str(gen),))
                 self.conn.execute("COMMIT")
+                if index._vec_dirty:
+                    index._vec_gen = gen
             else:
                 self.conn.execute("ROLLBACK")
                 # Vector slots written or released inside the failed transaction: the catalog is
                 # the truth, so take liveness from it again.
-                self.index._reload_live()
+                index._reload_live()
         finally:
-            self.index._write_lock.release()
+            index._vec_dirty = False
+            index._write_lock.release()
         if isinstance(exc, sqlite3.Error):
             raise BackendError(f"index write failed: {exc}") from exc
 
@@ -577,6 +652,11 @@ def _photo_row(doc: PhotoDocument, slot: int | None) -> tuple:
             doc.camera_make, doc.camera_model, doc.lens, lat, lon, doc.orientation, doc.phash, doc.cluster_id,
             doc.indexed_at.isoformat() if doc.indexed_at else None, doc.model_version or "", slot,
             *(column.to_db(getattr(doc, name)) for name, column in COLUMN_FIELDS.items()))
+
+
+def _vec_generation(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'vec_generation'").fetchone()
+    return int(row[0]) if row else 0
 
 
 def _check_field_names(names) -> None:

@@ -15,11 +15,21 @@ Why this shape:
   projections proposes candidates and every candidate is re-scored exactly from the float16 rows.
   PCA makes building the graph ~10x cheaper than at 1280 dimensions (graph build cost is
   distance evaluations x dimensions) and keeps the graph small enough to memory-map.
-- Slots are append-only; a replaced or deleted vector just becomes dead (the owner tells us which
+- Slots are never reused; a replaced or deleted vector just becomes dead (the owner tells us which
   slots are live). The graph may hold dead keys: they are filtered out after the search.
 
-The owner (EmbeddedIndex) maps document ids to slots in SQLite and calls ``set_live`` on open.
-Thread-safety: one lock guards the mutable state; searches hold it only around the graph query.
+Several processes may write one store (the GUI watching while ``photoapp index`` runs). The owner
+(EmbeddedIndex) allocates slots from a counter in its SQLite database *inside* the write
+transaction that records them, and ``write_at`` puts the rows at exactly those slots (pwrite at
+slot x row size, never "at the end of the file"), so two writers can neither get the same slot
+nor store a vector under another photo's slot. Rows past the committed counter (a transaction
+that rolled back, a writer still writing) are ignored and overwritten by the next allocation.
+Readers notice rows written by others when they ask for a slot past what they mapped
+(``refresh``). The graph files are replaced atomically under names private to the process.
+
+The owner maps document ids to slots in SQLite and calls ``set_live`` on open and whenever another
+process changed the live set. Thread-safety: one lock guards the mutable state; searches hold it
+only around the graph query.
 """
 from __future__ import annotations
 
@@ -66,10 +76,12 @@ class VectorStore:
         meta = self.folder / _META
         if meta.exists():
             self.dim = int(json.loads(meta.read_text())["dim"])
-        self._count = 0  # slots written
+        self._count = 0  # whole rows in the file (some past the owner's counter may be garbage)
         self._rows: np.ndarray | None = None  # memmap over the first _count slots
-        self._file = None
+        self._wfd: int | None = None  # read-write descriptor for pwrite
         self._fd: int | None = None  # read-only descriptor for pread (see _gather)
+        # Called before each search (the owner syncs liveness with other processes there).
+        self.before_search = None
         self._live = np.zeros(0, dtype=bool)
         self._ann: Index | None = None
         self._ann_is_view = False
@@ -83,18 +95,27 @@ class VectorStore:
 
     # --- files ----------------------------------------------------------------------------
     def _open_rows(self) -> None:
-        path = self.folder / _ROWS
-        row_bytes = self.dim * 2
-        size = path.stat().st_size if path.exists() else 0
-        if size % row_bytes:  # a torn last row after a crash: drop it (its owner never committed)
-            with open(path, "r+b") as f:
-                f.truncate(size - size % row_bytes)
-            size -= size % row_bytes
-        self._count = size // row_bytes
-        self._file = open(path, "ab")
+        # A torn last row (a crash mid-write, or another process writing right now) is not
+        # counted; it is never truncated, since another writer may be extending the file.
+        self._wfd = os.open(self.folder / _ROWS, os.O_RDWR | os.O_CREAT, 0o600)
+        self._count = os.fstat(self._wfd).st_size // (self.dim * 2)
         self._remap()
+        self._grow_live()
+
+    def _grow_live(self) -> None:
         if len(self._live) < self._count:
             self._live = np.concatenate([self._live, np.zeros(self._count - len(self._live), bool)])
+
+    def refresh(self) -> None:
+        """Map rows other processes appended since we last looked."""
+        with self._lock:
+            if self._wfd is None:
+                return
+            count = os.fstat(self._wfd).st_size // (self.dim * 2)
+            if count > self._count:
+                self._count = count
+                self._remap()
+                self._grow_live()
 
     def _remap(self) -> None:
         if self._count:
@@ -127,6 +148,7 @@ class VectorStore:
 
     # --- liveness -------------------------------------------------------------------------
     def set_live(self, slots: np.ndarray) -> None:
+        self.refresh()
         with self._lock:
             self._live = np.zeros(max(self._count, 0), dtype=bool)
             slots = np.asarray(slots, dtype=np.int64)
@@ -152,45 +174,59 @@ class VectorStore:
 
     # --- writes ---------------------------------------------------------------------------
     def append(self, vectors: np.ndarray) -> np.ndarray:
-        """Write rows, return their slots (marked live)."""
+        """Write rows after the last one, return their slots (marked live). For a store with one
+        writer (tests, tools); the index allocates slots itself and calls ``write_at``."""
+        return self.write_at(self._count, vectors)
+
+    def write_at(self, start: int, vectors: np.ndarray) -> np.ndarray:
+        """Write rows at slots ``start``, ``start + 1``, ...; return those slots (marked live)."""
         vectors = np.asarray(vectors)
         if vectors.ndim != 2 or not len(vectors):
-            raise BackendError("append expects a non-empty 2-D array of vectors")
+            raise BackendError("expected a non-empty 2-D array of vectors")
         with self._lock:
-            if self.dim is None:
-                self.dim = int(vectors.shape[1])
-                tmp = self.folder / (_META + ".tmp")
-                tmp.write_text(json.dumps({"dim": self.dim}))
-                tmp.replace(self.folder / _META)
-                self._open_rows()
-            if vectors.shape[1] != self.dim:
-                raise BackendError(f"embedding has {vectors.shape[1]} dimensions but this index holds "
-                                   f"{self.dim}; the model changed, so the index must be rebuilt")
+            self._check_dim(int(vectors.shape[1]))
             rows = vectors.astype(np.float16)
             if not np.isfinite(rows).all():
                 raise BackendError("embedding contains NaN or infinite values")
-            self._file.write(rows.tobytes())
-            self._file.flush()  # readers map the file: the bytes must be in it before we remap
-            start = self._count
-            self._count += len(rows)
-            self._live = np.concatenate([self._live, np.ones(len(rows), dtype=bool)])
-            self._remap()
-            return np.arange(start, self._count, dtype=np.int64)
+            data = rows.tobytes()
+            offset = int(start) * self.dim * 2
+            written = 0
+            while written < len(data):  # pwrite may write less than asked
+                written += os.pwrite(self._wfd, data[written:], offset + written)
+            end = int(start) + len(rows)
+            if end > self._count:
+                self._count = end
+                self._remap()
+                self._grow_live()
+            self._live[int(start):end] = True
+            return np.arange(int(start), end, dtype=np.int64)
 
-    def flush(self) -> None:
-        """Make rows durable and bring the approximate index up to date when it is worth it."""
+    def _check_dim(self, dim: int) -> None:
+        if self.dim is None:
+            self.dim = dim
+            tmp = self.folder / f"{_META}.{os.getpid()}.tmp"
+            tmp.write_text(json.dumps({"dim": self.dim}))
+            tmp.replace(self.folder / _META)
+            self._open_rows()
+        if dim != self.dim:
+            raise BackendError(f"embedding has {dim} dimensions but this index holds "
+                               f"{self.dim}; the model changed, so the index must be rebuilt")
+
+    def flush(self, committed: int | None = None) -> None:
+        """Make rows durable and bring the approximate index up to date when it is worth it.
+        ``committed``: rows below it are all real (the owner's slot counter); the graph never
+        covers rows past it."""
         with self._lock:
-            if self._file is not None:
-                self._file.flush()
-                os.fsync(self._file.fileno())
-        self._maintain_ann()
+            if self._wfd is not None:
+                os.fsync(self._wfd)
+        self._maintain_ann(committed)
 
     def close(self) -> None:
         with self._lock:
-            if self._file is not None:
-                self.flush()
-                self._file.close()
-                self._file = None
+            if self._wfd is not None:
+                os.fsync(self._wfd)
+                os.close(self._wfd)
+                self._wfd = None
             self._ann = None
             self._rows = None
             if self._fd is not None:
@@ -200,6 +236,8 @@ class VectorStore:
     # --- reads ----------------------------------------------------------------------------
     def vectors(self, slots) -> np.ndarray:
         slots = np.asarray(slots, dtype=np.int64).reshape(-1)
+        if len(slots) and slots.max() >= self._count:
+            self.refresh()  # written by another process since we mapped the file
         if self._rows is None or (len(slots) and (slots.max() >= self._count or slots.min() < 0)):
             raise BackendError("vector slot out of range: the vector file is shorter than the catalog")
         return self._gather(slots).astype(np.float32)
@@ -238,6 +276,8 @@ class VectorStore:
         ``candidates``: how many graph candidates to re-score (default: see ``min_candidates``);
         deep over-fetching for a filter asks for ``k`` itself.
         """
+        if self.before_search is not None:
+            self.before_search()
         query = np.asarray(query, dtype=np.float32).reshape(-1)
         if self.dim is None or k <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
@@ -327,22 +367,23 @@ class VectorStore:
     def _project(self, vectors: np.ndarray) -> np.ndarray:
         return _project(vectors, self._pca_mean, self._pca_components)
 
-    def _maintain_ann(self) -> None:
+    def _maintain_ann(self, committed: int | None = None) -> None:
         live = self.live_count
         if live < self.ann_threshold:
             return
         stale_pca = self._ann is not None and live > 4 * max(self._ann_fitted_on, 1)
         if self._ann is None or stale_pca:
-            self.rebuild_ann()
+            self.rebuild_ann(committed)
             return
-        pending = self._count - self._ann_upto
+        upto = self._count if committed is None else min(self._count, committed)
+        pending = upto - self._ann_upto
         # Keep the exactly-scanned tail short (it is paid on every query), but do not rewrite a
         # large graph file for a handful of rows.
         if pending >= max(2_000, min(self.ann_threshold, self._ann_upto // 20)):
             with self._lock:  # few rows: searches may wait for them
-                self._extend_ann()
+                self._extend_ann(upto)
 
-    def rebuild_ann(self) -> None:
+    def rebuild_ann(self, committed: int | None = None) -> None:
         """Fit the PCA on (a sample of) the live rows and build the graph from scratch.
 
         Minutes at a million rows, so it works on a snapshot without the lock (searches go on
@@ -350,7 +391,8 @@ class VectorStore:
         single writer only."""
         with self._lock:
             live_slots = np.flatnonzero(self._live)
-            count = self._count
+            count = self._count if committed is None else min(self._count, committed)
+            live_slots = live_slots[live_slots < count]
         if not len(live_slots):
             return
         rng = np.random.default_rng(0)
@@ -369,14 +411,14 @@ class VectorStore:
             self._ann_fitted_on = len(live_slots)
         self._save_ann()
 
-    def _extend_ann(self) -> None:
+    def _extend_ann(self, upto: int) -> None:
         if self._ann_is_view:  # a memory-mapped graph is read-only: load it to add rows
             self._ann = Index.restore(str(self.folder / _ANN), view=False)
             self._ann_is_view = False
-        new = np.arange(self._ann_upto, self._count, dtype=np.int64)
+        new = np.arange(self._ann_upto, upto, dtype=np.int64)
         new = new[self._live[new]]
         self._add_to_graph(self._ann, new)
-        self._ann_upto = self._count
+        self._ann_upto = upto
         self._save_ann()
 
     def _fit_pca(self, sample: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -395,16 +437,20 @@ class VectorStore:
             ann.add(part, self._project(self._gather(part)), threads=os.cpu_count() or 1)
 
     def _save_ann(self) -> None:
-        tmp = self.folder / (_ANN + ".tmp")
-        self._ann.save(str(tmp))
-        with open(self.folder / (_PCA + ".tmp"), "wb") as f:
+        # Temporary names private to this process: another writer may be saving its graph too
+        # (each one is complete for what it covers; the last one replaced wins).
+        def tmp(name: str) -> Path:
+            return self.folder / f"{name}.{os.getpid()}.{threading.get_ident()}.tmp"
+
+        self._ann.save(str(tmp(_ANN)))
+        with open(tmp(_PCA), "wb") as f:
             np.savez(f, mean=self._pca_mean, components=self._pca_components)
-        os.replace(tmp, self.folder / _ANN)
-        os.replace(self.folder / (_PCA + ".tmp"), self.folder / _PCA)
         meta = {"upto": self._ann_upto, "fitted_on": self._ann_fitted_on, "dim": self.dim,
                 "reduced_dim": int(self._pca_components.shape[1])}
-        (self.folder / (_ANN_META + ".tmp")).write_text(json.dumps(meta))
-        os.replace(self.folder / (_ANN_META + ".tmp"), self.folder / _ANN_META)
+        tmp(_ANN_META).write_text(json.dumps(meta))
+        os.replace(tmp(_ANN), self.folder / _ANN)
+        os.replace(tmp(_PCA), self.folder / _PCA)
+        os.replace(tmp(_ANN_META), self.folder / _ANN_META)
 
     def disk_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.folder.iterdir() if p.is_file())
