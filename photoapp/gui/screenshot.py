@@ -129,6 +129,8 @@ def run(settings, out_dir: Path, library_dir: Path | None) -> list[Path]:
                 window.resize(*WINDOW_SIZE)
                 window.show()
                 written += _render_views(window, library, out_dir)
+                from .screenshot_photographer import render_photographer_views
+                written += render_photographer_views(window, library, out_dir)
             finally:
                 window.shutdown()
                 window.close()

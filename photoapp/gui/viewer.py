@@ -12,6 +12,7 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QImage, QImageReader, QKeyEvent, QWheelEvent
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
+from .detail_panel import ElidedLabel
 from .icons import icon
 from .marks import MarkBadge
 from .photo_model import PhotoListModel
@@ -76,7 +77,7 @@ class ViewerWidget(QWidget):
         self.rotate_right_button = self._button("rotate-right", "Turn right (R) — the file is not changed",
                                                 lambda: self.rotate(90))
         self.fullscreen_button = self._button("fullscreen", "Full screen (F or F11)", self.toggle_fullscreen)
-        self.title = QLabel()
+        self.title = ElidedLabel()  # a long name shrinks; it never pushes the buttons off
         self.title.setStyleSheet("font-weight: 600; font-size: 11pt;")
         self.mark_badge = MarkBadge(dark=True)
         self.zoom_label = QLabel("Fit")
@@ -109,6 +110,25 @@ class ViewerWidget(QWidget):
         if marks is not None:
             self.set_marks(marks)
 
+    # Narrow windows (800×600 with both side panels) drop the extras first; their keys still work.
+    _NARROW_STEPS = ((640, ("rotate_left_button", "rotate_right_button", "fullscreen_button")),
+                     (540, ("mark_badge", "zoom_label")),
+                     (440, ("fit_button", "actual_button", "counter")))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit_bar()
+
+    def _fit_bar(self) -> None:
+        width = self.width()
+        for limit, names in self._NARROW_STEPS:
+            for name in names:
+                widget = getattr(self, name)
+                if name == "mark_badge":
+                    widget.setVisible(width >= limit and widget.mark is not None)
+                else:
+                    widget.setVisible(width >= limit)
+
     def _button(self, icon_name: str, tip: str, slot, text: str = "") -> QToolButton:
         button = QToolButton()
         if icon_name:
@@ -130,6 +150,7 @@ class ViewerWidget(QWidget):
 
     def _show_mark(self) -> None:
         self.mark_badge.set_mark(self.marks.mark(self.doc_id) if self.marks is not None and self.doc_id else None)
+        self._fit_bar()
 
     # --- photos ----------------------------------------------------------------------------
     def show_row(self, model: PhotoListModel, row: int) -> None:
