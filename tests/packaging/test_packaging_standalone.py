@@ -82,3 +82,25 @@ def test_install_sh_installs_for_the_user_and_uninstalls(standalone_dir, tmp_pat
     caches = {"mimeinfo.cache", "icon-theme.cache"}  # the desktop's, rebuilt by its tools
     leftovers = [p for p in local.rglob("*") if p.is_file() and p != library and p.name not in caches]
     assert leftovers == [] and library.read_bytes() == b"library"
+
+
+GPU_BUILD_ENV = "PHOTOAPP_TEST_GPU_STANDALONE_DIR"  # a build made with onnxruntime-gpu (packaging/README.md)
+
+
+@pytest.mark.skipif(not os.environ.get(GPU_BUILD_ENV) or Path("/dev/nvidia0").exists(),
+                    reason=f"needs ${GPU_BUILD_ENV} (a GPU standalone build) on a machine without CUDA")
+def test_gpu_standalone_without_cuda_libraries_runs_on_cpu_and_says_so(tmp_path):
+    """onnxruntime-gpu offers CUDA even when libcudart/cuDNN are missing; creating the session then
+    falls back to CPU. The run must succeed and the log must say what was asked and what runs."""
+    build = Path(os.environ[GPU_BUILD_ENV])
+    assert list((build / "_internal" / "onnxruntime" / "capi").glob("libonnxruntime_providers_cuda.so"))
+    env = clean_env(tmp_path / "home")
+    done = run([build / "photoapp", "-v", "--compute", "gpu", "--data-dir", tmp_path / "d", "index",
+                PHOTOS], env=env, cwd=tmp_path)
+    assert "0 errors" in done.stdout + done.stderr
+    assert "Failed to create CUDAExecutionProvider" in done.stderr  # ONNX Runtime's own reason
+    assert ("providers ['CPUExecutionProvider'] (requested ['CUDAExecutionProvider'"
+            in done.stderr), done.stderr
+    hits = json.loads(run([build / "photoapp", "--data-dir", tmp_path / "d", "search", "tag:cat",
+                           "--json"], env=env, cwd=tmp_path).stdout)
+    assert Path(hits[0]["path"]).name == "chelsea.jpg"

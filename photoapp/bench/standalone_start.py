@@ -1,0 +1,85 @@
+"""Cold start of the desktop app to a visible window: the standalone build vs the venv.
+
+Each run starts ``<launcher> gui`` on a private Xvfb display (the real xcb platform plugin, not
+offscreen) with a fresh HOME and an empty library, and times spawn -> the main window mapped and
+viewable (``xdotool search --sync --onlyvisible``; the first paint follows the map at once). Runs
+alternate between the launchers so machine load hits both alike. Needs Xvfb and xdotool (Debian
+``xvfb xdotool``).
+
+    python -m photoapp.bench.standalone_start --runs 5 dist/photoapp-linux/photoapp .venv/bin/photoapp
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+DISPLAY = ":97"
+
+
+def start_xvfb() -> subprocess.Popen:
+    xvfb = subprocess.Popen(["Xvfb", DISPLAY, "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        if subprocess.run(["xdpyinfo", "-display", DISPLAY], capture_output=True).returncode == 0:
+            return xvfb
+        time.sleep(0.05)
+    xvfb.kill()
+    raise RuntimeError("Xvfb did not start")
+
+
+def time_to_window(launcher: str, timeout_s: float = 60) -> float:
+    with tempfile.TemporaryDirectory() as home:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PHOTOAPP_", "QT_"))}
+        env.update(HOME=home, DISPLAY=DISPLAY, QT_QPA_PLATFORM="xcb")
+        t0 = time.perf_counter()
+        app = subprocess.Popen([launcher, "gui"], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            found = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--pid", str(app.pid)],
+                                   env=env, capture_output=True, timeout=timeout_s)
+            elapsed = time.perf_counter() - t0
+            if found.returncode != 0:
+                raise RuntimeError(f"{launcher}: no window ({found.stderr.decode().strip()})")
+            return elapsed
+        finally:
+            os.killpg(app.pid, signal.SIGTERM)
+            try:
+                app.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(app.pid, signal.SIGKILL)
+                app.wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("launchers", nargs="+", help="photoapp executables to compare")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    for tool in ("Xvfb", "xdotool", "xdpyinfo"):
+        if shutil.which(tool) is None:
+            parser.error(f"{tool} is not installed (apt-get install xvfb xdotool x11-utils)")
+    xvfb = start_xvfb()
+    times: dict[str, list[float]] = {launcher: [] for launcher in args.launchers}
+    try:
+        for _ in range(args.runs):
+            for launcher in args.launchers:
+                times[launcher].append(time_to_window(launcher))
+    finally:
+        xvfb.terminate()
+        xvfb.wait()
+    print(f"| launcher | runs | median s | min s | max s |  (load average {os.getloadavg()[0]:.1f})")
+    print("|---|---:|---:|---:|---:|")
+    for launcher, ts in times.items():
+        print(f"| {launcher} | {len(ts)} | {statistics.median(ts):.2f} | {min(ts):.2f} | {max(ts):.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
