@@ -287,3 +287,29 @@ def test_export_copies_documents_with_embeddings(es_url, tmp_path):
         target.close()
         drop(src_settings)
         drop(dst_settings)
+
+
+def test_deep_pages_without_point_in_time_use_a_doc_id_tiebreaker(index, monkeypatch):
+    """Servers without point in time: search_after on the index itself, same pages."""
+    from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
+    from elasticsearch import BadRequestError
+
+    from photoapp.core.query import Query
+
+    docs = [PhotoDocument(id=f"{i:040x}", paths=[f"/deep/img_{i:05d}.jpg"], taken_at=datetime(2001, 1, 1 + i % 28))
+            for i in range(10_030)]
+    index.upsert(docs)
+    index.flush()
+    with_pit = [h.id for h in index.search(Query(), limit=25, offset=9_995)]
+
+    def refuse(**_):
+        meta = ApiResponseMeta(status=400, http_version="1.1", headers=HttpHeaders(), duration=0.0,
+                               node=NodeConfig("http", "localhost", 9200))
+        raise BadRequestError("point in time is not supported", meta, {})
+
+    monkeypatch.setattr(index.session.client, "open_point_in_time", refuse)
+    without = [h.id for h in index.search(Query(), limit=25, offset=9_995)]
+    assert without == with_pit and len(without) == 25
+    # Many photos share a date: the order within a date is the doc id, newest date first.
+    first_page = [h.id for h in index.search(Query(), limit=9_995)]
+    assert len(set(first_page) | set(without)) == 9_995 + 25

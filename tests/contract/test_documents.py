@@ -281,3 +281,26 @@ def test_a_file_name_that_is_not_utf8_round_trips(backend):
     backend.flush()
     assert backend.get(doc.id).paths == [weird]
     assert backend.get_by_path("/photos/plain/ok.jpg") is None
+
+
+def test_pages_deep_past_ten_thousand_results(backend):
+    """A cluster refuses from + size beyond 10,000 (index.max_result_window; noida-db too):
+    deep pages must still come back, in the same order as shallow ones."""
+    from datetime import datetime, timedelta
+
+    n = 10_050
+    start = datetime(2001, 1, 1)
+    docs = [PhotoDocument(id=f"{i:040x}", paths=[f"/deep/{i // 1000}/img_{i:05d}.jpg"], format="JPEG",
+                          taken_at=start + timedelta(minutes=i)) for i in range(n)]
+    for i in range(0, n, 2000):
+        backend.upsert(docs[i:i + 2000])
+    backend.flush()
+    newest_first = [d.id for d in reversed(docs)]
+    everything = Query()
+    across = backend.search(everything, limit=20, offset=9_990)  # straddles the window's edge
+    assert [h.id for h in across] == newest_first[9_990:10_010]
+    assert [h.id for h in backend.search(everything, limit=10, offset=10_000)] == newest_first[10_000:10_010]
+    tail = backend.search(everything, limit=50, offset=10_040)
+    assert [h.id for h in tail] == newest_first[10_040:]
+    assert tail[-1].paths == ["/deep/0/img_00000.jpg"]
+    assert backend.search(everything, limit=10, offset=n) == []

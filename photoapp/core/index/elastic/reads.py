@@ -25,6 +25,10 @@ from . import mapping as m
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 500  # search_after page for iter_documents and other scans
+# index.max_result_window (10,000 unless changed on the cluster; noida-db enforces it too):
+# a page reaching past it is fetched with search_after instead of from/size.
+MAX_RESULT_WINDOW = 10_000
+_PIT_KEEP_ALIVE = "1m"
 
 
 class ElasticReads:
@@ -36,12 +40,69 @@ class ElasticReads:
         if not self.layout.refresh_ready():  # another process may have created it since
             return None  # nothing written yet: every read is empty
         try:
+            if body.get("from", 0) + body.get("size", 10) > MAX_RESULT_WINDOW:
+                return self._search_deep(body)
             return self.session.client.search(index=self.layout.alias, **body).body
         except NotFoundError:
             self.layout.ready = False  # deleted behind our back: recreated on the next write
             return None
         except Exception as exc:
             raise self.session.error(exc, what) from None
+
+    def _search_deep(self, body: dict) -> dict:
+        """A page beyond the cluster's result window (``from + size`` > 10,000 is refused): walk
+        to it with ``search_after`` in a point in time (one consistent snapshot, ``_shard_doc``
+        as tiebreaker), skipping pages with no ``_source``. A server without point in time gets
+        ``search_after`` on the index with ``doc_id`` as tiebreaker (consistent order, but
+        writes made meanwhile can shift the page). Answers like a plain search."""
+        from elasticsearch import ApiError
+
+        body = dict(body)
+        skip, want = max(int(body.pop("from", 0)), 0), int(body.pop("size", 10))
+        sort = list(body.pop("sort", None) or ["_score"])
+        es = self.session.client
+        try:
+            pit = es.open_point_in_time(index=self.layout.alias, keep_alive=_PIT_KEEP_ALIVE).body["id"]
+        except ApiError as exc:
+            if exc.meta.status not in (400, 404, 405, 501):
+                raise
+            log.info("no point in time on this server (HTTP %s): deep paging without one", exc.meta.status)
+            pit = None
+        if pit is None and not any(isinstance(k, dict) and "doc_id" in k for k in sort):
+            sort.append({"doc_id": "asc"})
+        hits: list[dict] = []
+        total = None
+        after = None
+        try:
+            while len(hits) < want:
+                size = min(MAX_RESULT_WINDOW, skip if skip else want - len(hits))
+                page = dict(body, size=size, sort=sort, track_total_hits=total is None)
+                if skip:
+                    page["_source"] = False
+                if after is not None:
+                    page["search_after"] = after
+                if pit is not None:
+                    res = es.search(pit={"id": pit, "keep_alive": _PIT_KEEP_ALIVE}, **page).body
+                    pit = res.get("pit_id", pit)
+                else:
+                    res = es.search(index=self.layout.alias, **page).body
+                total = total if total is not None else res["hits"].get("total")
+                found = res["hits"]["hits"]
+                if found:
+                    after = found[-1]["sort"]
+                if skip:
+                    skip -= len(found)
+                else:
+                    hits.extend(found)
+                if len(found) < size:
+                    break
+        finally:
+            if pit is not None:
+                try:
+                    es.close_point_in_time(id=pit)
+                except Exception as exc:  # it expires by itself after the keep-alive
+                    log.debug("closing a point in time failed: %s", exc)
+        return {"hits": {"hits": hits[:want], "total": total}}
 
     def get(self, doc_id: str) -> PhotoDocument | None:
         from elasticsearch import NotFoundError
