@@ -8,7 +8,8 @@ from __future__ import annotations
 import io
 import struct
 import zlib
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,7 @@ from PIL import Image, UnidentifiedImageError
 from .errors import DecodeError
 from .metadata import PhotoMetadata, read_metadata
 from .pixel_budget import DecodeLimits
+from .png_bands import BAND_PIXELS, decode_reduced
 from .truncation import truncation
 
 try:  # HEIC/HEIF (Pillow itself reads AVIF since 11.3)
@@ -63,7 +65,8 @@ def decode_bytes(data: bytes, path: str = "<bytes>", min_size: int | None = None
                  limits: DecodeLimits | None = None) -> DecodedImage:
     """Decode ``data``; with ``min_size``, the picture comes back no smaller than needed for that
     size but not much larger: JPEGs are decoded at the smallest DCT scale (1/2, 1/4, 1/8) that
-    keeps both sides >= ``min_size``, other formats are decoded whole and reduced at once.
+    keeps both sides >= ``min_size``, large PNGs band by band (png_bands.py), other formats
+    whole and reduced at once.
 
     With ``limits``, decoding waits for room in the shared pixel budget, and a picture over the
     maximum size is refused as ``too-large`` before a single pixel is decoded."""
@@ -78,40 +81,66 @@ def decode_bytes(data: bytes, path: str = "<bytes>", min_size: int | None = None
         raise DecodeError(path, "not-an-image", "no decoder recognises the content") from e
     except (OSError, SyntaxError, EOFError, struct.error, ValueError, zlib.error) as e:
         raise DecodeError(path, "truncated", str(e)) from e
+    factor = min(img.size) // min_size if min_size else 0
+    if img.format == "PNG" and factor >= 2:
+        metadata = read_metadata(img)
+        _check_size(img, path, limits)
+        out_pixels = -(-img.width // factor) * -(-img.height // factor)
+        with _decode_errors(path, img), (limits.budget.reserve(BAND_PIXELS + out_pixels)
+                                         if limits else nullcontext()):
+            reduced = decode_reduced(data, factor, to_rgb)
+        if reduced is not None:
+            return _decoded(_upright(reduced, metadata.orientation), img.size, img.format, metadata)
     return decode_image(img, path, min_size, limits)
 
 
 def decode_image(img: Image.Image, path: str = "<image>", min_size: int | None = None,
                  limits: DecodeLimits | None = None) -> DecodedImage:
-    fmt = img.format or ""
     metadata = read_metadata(img)
-    width, height = img.size
-    if limits is not None and width * height > limits.max_pixels:
-        raise DecodeError(path, "too-large", f"{width}x{height} pixels "
-                          f"({width * height / 1e6:.0f} megapixels) is over the "
-                          f"{limits.max_pixels / 1e6:.0f}-megapixel limit (setting max_megapixels)")
-    if metadata.orientation in _SWAPS_SIDES:
-        width, height = height, width
-    try:
-        if min_size and fmt == "JPEG":
+    _check_size(img, path, limits)
+    size, fmt = img.size, img.format
+    with _decode_errors(path, img):
+        if min_size and img.format == "JPEG":
             img.draft("RGB" if img.mode in ("RGB", "L", "YCbCr") else None, (min_size, min_size))
         # img.size is now the size the decoder will produce (draft scaling included).
         with limits.budget.reserve(img.width * img.height) if limits else nullcontext():
             img.load()
             img = _reduce(img, min_size)
-        img = _upright(img, metadata.orientation)
-        rgb = to_rgb(img)
+        rgb = to_rgb(_upright(img, metadata.orientation))
+    return _decoded(rgb, size, fmt, metadata)
+
+
+def _decoded(rgb: Image.Image, size: tuple[int, int], fmt: str | None,
+             metadata: PhotoMetadata) -> DecodedImage:
+    width, height = size  # before draft scaling: the photo's own size
+    if metadata.orientation in _SWAPS_SIDES:
+        width, height = height, width
+    return DecodedImage(rgb, width, height, fmt or "", metadata)
+
+
+def _check_size(img: Image.Image, path: str, limits: DecodeLimits | None) -> None:
+    width, height = img.size
+    if limits is not None and width * height > limits.max_pixels:
+        raise DecodeError(path, "too-large", f"{width}x{height} pixels "
+                          f"({width * height / 1e6:.0f} megapixels) is over the "
+                          f"{limits.max_pixels / 1e6:.0f}-megapixel limit (setting max_megapixels)")
+
+
+@contextmanager
+def _decode_errors(path: str, img: Image.Image) -> Iterator[None]:
+    """Decoder exceptions as DecodeError with the reason the catalog records."""
+    try:
+        yield
     except Image.DecompressionBombError as e:
         raise DecodeError(path, "too-large", str(e)) from e
     except MemoryError as e:
-        raise DecodeError(path, "too-large", f"out of memory decoding {width}x{height}") from e
+        raise DecodeError(path, "too-large", f"out of memory decoding {img.width}x{img.height}") from e
     except (OSError, SyntaxError, EOFError, struct.error, zlib.error, IndexError) as e:
         msg = str(e)
         reason = "unsupported" if ("decoder" in msg and "not available" in msg) else "truncated"
         raise DecodeError(path, reason, msg) from e
     except (ValueError, KeyError, NotImplementedError) as e:
-        raise DecodeError(path, "unsupported", f"{img.mode} {fmt}: {e}") from e
-    return DecodedImage(rgb, width, height, fmt, metadata)
+        raise DecodeError(path, "unsupported", f"{img.mode} {img.format}: {e}") from e
 
 
 def _reduce(img: Image.Image, min_size: int | None) -> Image.Image:

@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 
+import PIL
 from PIL import ExifTags, Image
 
 log = logging.getLogger(__name__)
+_PILLOW_DIR = os.path.dirname(PIL.__file__)
 
 _T = ExifTags.Base
 _DATE_TAGS = (_T.DateTimeOriginal, _T.DateTimeDigitized, _T.DateTime)
 _DATE_FORMATS = ("%Y:%m:%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y:%m:%d %H:%M", "%Y-%m-%dT%H:%M:%S")
+# Every EXIF text field is cut to this: firmware pads text tags, and a hostile file can carry a
+# 60,000-character camera name that would otherwise be stored, indexed and shown verbatim.
+_MAX_TEXT = 120
 
 
 @dataclass(frozen=True)
@@ -33,7 +40,7 @@ class PhotoMetadata:
 def read_metadata(img: Image.Image) -> PhotoMetadata:
     """Metadata of an opened (not necessarily loaded) image; never raises on bad EXIF."""
     try:
-        exif = img.getexif()
+        exif = _exif_of(img)
     except Exception as e:  # noqa: BLE001 - any parser failure means "no EXIF", not a bad photo
         log.debug("unreadable EXIF: %s", e)
         return PhotoMetadata()
@@ -51,6 +58,15 @@ def read_metadata(img: Image.Image) -> PhotoMetadata:
     )
 
 
+def _exif_of(img: Image.Image) -> Image.Exif:
+    if img.format == "PNG" and "exif" not in img.info:
+        # PngImageFile.getexif() decodes every pixel to look for an eXIf chunk after the image
+        # data: 432 MB for a 12000x12000 PNG, outside the pixel budget. EXIF placed there is
+        # rare (the PNG spec puts it before IDAT) and is not worth that.
+        return Image.Exif()
+    return img.getexif()
+
+
 def _ifd(exif: Image.Exif, which: int) -> dict:
     try:
         return dict(exif.get_ifd(which))
@@ -63,7 +79,7 @@ def _text(value) -> str | None:
         return None
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
-    text = str(value).replace("\x00", "").strip()
+    text = str(value).replace("\x00", "").strip()[:_MAX_TEXT].rstrip()
     return text or None
 
 
@@ -122,7 +138,6 @@ def _gps(gps: dict) -> tuple[float, float] | None:
 # --- exposure ---------------------------------------------------------------------------------
 # Exposure settings are shown, never searched, so they are not copied into the index: the file
 # stays their one owner and the detail panel reads them on demand (``read_exposure_file``).
-_MAX_TEXT = 120  # camera firmware pads text tags; a panel line needs no more
 
 
 @dataclass(frozen=True)
@@ -206,3 +221,27 @@ def _positive(value) -> float | None:
 def _positive_int(value) -> int | None:
     v = _positive(value)
     return int(round(v)) if v is not None and v < 10_000_000 else None
+
+
+def route_pillow_warnings() -> None:
+    """Send Pillow's warnings to the log (logger "PIL", level DEBUG) instead of stderr.
+
+    Pillow warns through ``warnings`` about damaged files ("Corrupt EXIF data", "Truncated File
+    Read", picture sizes over its bomb limit). Each concerns one photo, which the decode stage
+    already handles (and records when it cannot use it): a terminal full of them is noise, and
+    the CLI's one-line-error contract breaks. Installed once; other warnings are untouched."""
+    shown = warnings.showwarning
+    if getattr(shown, "routes_pillow", False):
+        return
+
+    def showwarning(message, category, filename, lineno, file=None, line=None):
+        if str(filename).startswith(_PILLOW_DIR):
+            logging.getLogger("PIL").debug("%s: %s", category.__name__, message)
+            return
+        shown(message, category, filename, lineno, file, line)
+
+    showwarning.routes_pillow = True
+    warnings.showwarning = showwarning
+
+
+route_pillow_warnings()
