@@ -37,7 +37,8 @@ def test_load_bundle_is_shared_and_lazy(tmp_path):
     assert b.tagger.model._session is None  # nothing loaded until the first run
     assert b.tagger.input_size == (260, 260) and b.tagger.embedding_dim == 1280
     assert b.detector.input_size == (300, 300)
-    assert b.version == "efficientnet-lite2-imagenet@1+ssd-mobilenet-v2-coco@1"
+    assert b.version == (f"efficientnet-lite2-imagenet@{b.tagger.version}"
+                         f"+ssd-mobilenet-v2-coco@{b.detector.version}")
 
 
 def test_tagger_finds_the_cat_on_chelsea(bundle):
@@ -272,7 +273,8 @@ def test_drop_in_model_folder_without_detector(tmp_path, tagger_copy):
     (tmp_path / "bundle.json").write_text(json.dumps(
         {"tagger": "tagger", "detector": None, "vocabulary": "vocab/vocabulary.json"}))
     b = build_bundle(tmp_path, compute="cpu")
-    assert b.detector is None and b.version == "my-tagger@7"
+    sha = json.loads((tagger_copy / "manifest.json").read_text())["sha256"]
+    assert b.detector is None and b.version == f"my-tagger@7-fp32-{sha[:12]}"
     [r] = b.tagger.analyze([photo("coffee.jpg")])
     assert len(r.top_classes) == 3 and r.top_classes[0][0] == "espresso"
 

@@ -3,9 +3,12 @@
 bundle.json names the folders, so swapping in another model is an edit of that file::
 
     {"tagger": "efficientnet-lite2", "detector": "ssd-mobilenet-v2-coco",
-     "vocabulary": "vocabulary/vocabulary.json"}
+     "vocabulary": "vocabulary/vocabulary.json",
+     "precision": {"tagger": "int8", "detector": "fp32"}}
 
-``detector`` may be null (tagging then runs without objects). Loading reads manifests and labels
+``detector`` may be null (tagging then runs without objects). ``precision`` picks each model's
+variant (see manifest.py: "fp32" is the top-level ``model``, "int8" its ``variants.int8``); a
+model not named there, or a bundle.json without it, runs the manifest's top-level model. Loading reads manifests and labels
 only; each ONNX session is created on first use, once, and bundles are shared per
 (models_dir, compute, threads), so every caller in a process uses the same sessions.
 """
@@ -27,7 +30,8 @@ log = logging.getLogger(__name__)
 
 BUNDLE_FILE = "bundle.json"
 DEFAULT_LAYOUT = {"tagger": "efficientnet-lite2", "detector": "ssd-mobilenet-v2-coco",
-                  "vocabulary": "vocabulary/vocabulary.json"}
+                  "vocabulary": "vocabulary/vocabulary.json"}  # top-level (fp32) models
+ROLES = ("tagger", "detector")
 
 
 @dataclass
@@ -66,22 +70,32 @@ def read_layout(models_dir: Path) -> dict:
         raise ModelError(f"{path}: unreadable ({e})") from None
     if not isinstance(layout, dict) or not layout.get("tagger") or not layout.get("vocabulary"):
         raise ModelError(f"{path}: needs 'tagger' and 'vocabulary' entries")
+    precision = layout.get("precision", {})
+    if not isinstance(precision, dict) or any(
+            k not in ROLES or not isinstance(v, str) for k, v in precision.items()):
+        raise ModelError(f"{path}: 'precision' must map tagger/detector to a name like \"int8\"")
     return layout
 
 
-def build_bundle(models_dir: str | Path, compute: str = "auto", threads: int = 0) -> ModelBundle:
-    """A fresh bundle (no caching): what load_bundle uses."""
+def build_bundle(models_dir: str | Path, compute: str = "auto", threads: int = 0,
+                 precision: dict[str, str] | None = None) -> ModelBundle:
+    """A fresh bundle (no caching): what load_bundle uses. ``precision`` overrides bundle.json's
+    per model (e.g. ``{"tagger": "fp32"}``; benchmarks and parity tests compare variants)."""
     models_dir = Path(models_dir)
     if not models_dir.is_dir():
         raise ModelError(f"models folder {models_dir} does not exist")
     layout = read_layout(models_dir)
-    tagger = OnnxTagger(load_manifest(models_dir / layout["tagger"]), compute, threads)
+    chosen = {**layout.get("precision", {}), **(precision or {})}
+    tagger = OnnxTagger(load_manifest(models_dir / layout["tagger"], chosen.get("tagger")),
+                        compute, threads)
     detector = None
     if layout.get("detector"):
-        detector = OnnxDetector(load_manifest(models_dir / layout["detector"]), compute, threads)
+        detector = OnnxDetector(load_manifest(models_dir / layout["detector"],
+                                              chosen.get("detector")), compute, threads)
     vocabulary = WordNetVocabulary.from_file(models_dir / layout["vocabulary"])
-    log.info("model bundle from %s: tagger %s, detector %s, compute=%s, threads=%s", models_dir,
-             tagger.name, detector.name if detector else None, compute, threads or "auto")
+    log.info("model bundle from %s: tagger %s %s, detector %s, compute=%s, threads=%s", models_dir,
+             tagger.name, tagger.version, f"{detector.name} {detector.version}" if detector else None,
+             compute, threads or "auto")
     return ModelBundle(tagger, detector, vocabulary)
 
 

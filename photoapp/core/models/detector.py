@@ -89,7 +89,10 @@ class OnnxDetector:
         self.manifest = manifest
         self.model = OnnxModel(manifest, compute, threads)
         self.name = manifest.name
+        # Stable attribute names read by the pipeline/analyzers: version changes with the ONNX
+        # file (release + precision + sha256 prefix), so a swapped model is noticed.
         self.version = manifest.version
+        self.precision = manifest.precision
         post = manifest.postprocessing
         self.score_threshold = float(post.get("score_threshold", 0.3))
         self.box_format = post.get("box_format", "yxyx")

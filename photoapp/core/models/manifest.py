@@ -21,8 +21,19 @@ particular model lives in code, so a user can drop in another folder. The format
       },
       "postprocessing": {"activation": "softmax", "top_k": 10},
       "labels": "labels.txt",
-      "license": "...", "source": {...}, "conversion": {...}
+      "license": "...", "source": {...}, "conversion": {...},
+      "precision": "fp32",                   # what "model" holds (default fp32)
+      "variants": {"int8": {"model": "model.int8.onnx", "sha256": "...", "quantization": {...}}}
     }
+
+Precision variants: the same model with other weights/arithmetic (e.g. statically quantised
+int8), same inputs, outputs, labels and pre/post-processing. ``load_manifest(folder, "int8")``
+selects one (bundle.json's ``precision`` says which); ``None`` selects the top-level ``model``.
+
+``version`` (what the runtime reports and the catalog stores per analyzer) is derived, so that
+any change of the ONNX file a bundle runs is a new version: ``<manifest version>-<precision>-<first
+12 hex of the file's sha256>``, e.g. ``1-int8-3fa9c2d41b7e`` (``1-fp32`` when no sha256 is given).
+("+" would clash with ModelBundle.version, which joins ``name@version`` with "+".)
 
 Classifier output roles: ``logits`` (required), ``embedding`` (optional). Detector roles:
 ``boxes``, ``scores``, ``classes`` (required), ``count`` (optional); detector postprocessing:
@@ -68,7 +79,7 @@ class Preprocessing:
 class ModelManifest:
     folder: Path
     name: str
-    version: str
+    version: str  # derived: release + precision + ONNX sha256 prefix (see the module docstring)
     task: str
     model_path: Path
     sha256: str | None
@@ -78,6 +89,13 @@ class ModelManifest:
     postprocessing: dict
     labels: dict[int, str]
     raw: dict = field(repr=False, default_factory=dict)
+    precision: str = "fp32"
+    release: str = "0"  # the manifest's own "version"
+
+    @property
+    def precisions(self) -> list[str]:
+        """Every precision this folder offers, the top-level model's first."""
+        return [self.raw.get("precision", "fp32"), *self.raw.get("variants", {})]
 
 
 def _fail(folder: Path, why: str) -> ModelError:
@@ -136,7 +154,27 @@ def _preprocessing(folder: Path, p: dict) -> Preprocessing:
     return pre
 
 
-def load_manifest(folder: str | Path) -> ModelManifest:
+def derived_version(release: str, precision: str, sha256: str | None) -> str:
+    return f"{release}-{precision}" + (f"-{sha256[:12]}" if sha256 else "")
+
+
+def _select_variant(folder: Path, raw: dict, precision: str | None) -> tuple[str, str, str | None]:
+    """(precision, model file, sha256) for the requested precision."""
+    top = str(raw.get("precision", "fp32"))
+    if precision is None or precision == top:
+        return top, raw["model"], raw.get("sha256")
+    variants = raw.get("variants", {})
+    if not isinstance(variants, dict) or precision not in variants:
+        offered = ", ".join([top, *(variants if isinstance(variants, dict) else [])])
+        raise _fail(folder, f"no {precision!r} variant (offers {offered})")
+    v = variants[precision]
+    if not isinstance(v, dict) or "model" not in v:
+        raise _fail(folder, f"variants.{precision} needs a 'model' file")
+    return precision, v["model"], v.get("sha256")
+
+
+def load_manifest(folder: str | Path, precision: str | None = None) -> ModelManifest:
+    """The manifest of ``folder``, running its ``precision`` variant (None: the top-level model)."""
     folder = Path(folder)
     path = folder / MANIFEST_NAME
     if not folder.is_dir():
@@ -164,13 +202,15 @@ def load_manifest(folder: str | Path) -> ModelManifest:
     inputs = raw["inputs"]
     if not isinstance(inputs, list) or len(inputs) != 1 or "name" not in inputs[0]:
         raise _fail(folder, "inputs must list exactly one input with a name")
-    model_path = folder / raw["model"]
+    chosen, model_file, sha256 = _select_variant(folder, raw, precision)
+    model_path = folder / model_file
     if not model_path.is_file():
-        raise _fail(folder, f"model file {raw['model']} is missing")
+        raise _fail(folder, f"model file {model_file} is missing")
+    release = str(raw.get("version", "0"))
     return ModelManifest(
-        folder=folder, name=str(raw["name"]), version=str(raw.get("version", "0")), task=task,
-        model_path=model_path, sha256=raw.get("sha256"), input_name=inputs[0]["name"],
+        folder=folder, name=str(raw["name"]), version=derived_version(release, chosen, sha256),
+        task=task, model_path=model_path, sha256=sha256, input_name=inputs[0]["name"],
         outputs=dict(outputs), preprocessing=_preprocessing(folder, raw["preprocessing"]),
         postprocessing=dict(raw.get("postprocessing", {})),
-        labels=read_labels(folder / raw["labels"]), raw=raw,
+        labels=read_labels(folder / raw["labels"]), raw=raw, precision=chosen, release=release,
     )

@@ -32,7 +32,10 @@ class OnnxTagger:
         self.manifest = manifest
         self.model = OnnxModel(manifest, compute, threads)
         self.name = manifest.name
+        # Stable attribute names read by the pipeline/analyzers: version changes with the ONNX
+        # file (release + precision + sha256 prefix), so a swapped model is noticed.
         self.version = manifest.version
+        self.precision = manifest.precision
         self.input_size = manifest.preprocessing.size
         self.top_k = int(manifest.postprocessing.get("top_k", 10))
         self.activation = manifest.postprocessing.get("activation", "softmax")
