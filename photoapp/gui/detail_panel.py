@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from . import formatting, style
+from .color_swatches import ColorChips
 from .marks import MarkBadge
 from .thumbnails import read_scaled
 from .workers import TaskRunner
@@ -218,6 +219,7 @@ class DetailPanel(QScrollArea):
         self.boxes_checkbox.toggled.connect(self.preview.set_show_boxes)
         self.tags = ConfidenceBars()
         self.objects = ConfidenceBars()
+        self.colors = ColorChips()  # clicking a chip emits color_clicked(name): a colour filter
         self.form = QFormLayout()
         self.form.setHorizontalSpacing(12)
         self.form.setVerticalSpacing(6)
@@ -242,6 +244,8 @@ class DetailPanel(QScrollArea):
         layout.addWidget(self.tags)
         layout.addWidget(_section_title("Detected objects"))
         layout.addWidget(self.objects)
+        layout.addWidget(_section_title("Colours"))
+        layout.addWidget(self.colors)
         layout.addWidget(_section_title("Information"))
         layout.addLayout(self.form)
         layout.addStretch(1)
@@ -273,6 +277,7 @@ class DetailPanel(QScrollArea):
         self.preview.set_image(QImage(), [])
         self.tags.set_rows([])
         self.objects.set_rows([])
+        self.colors.set_colors([])
         for value in self.fields.values():
             value.setText("—")
         self._show_mark()
@@ -319,6 +324,7 @@ class DetailPanel(QScrollArea):
         self.objects.set_rows([(f"{label} ×{counts[label]}" if counts[label] > 1 else label, score, "detector")
                                for label, score in sorted(best.items(), key=lambda kv: -kv[1])])
         self.boxes_checkbox.setEnabled(bool(doc.objects))
+        self.colors.set_colors(doc.colors)
         others = len(doc.paths) - 1
         self.fields["Date"].setText(formatting.date_time(doc.taken_at))
         self.fields["Camera"].setText(formatting.camera(doc.camera_make, doc.camera_model))

@@ -39,6 +39,9 @@ class ResultLoader(QObject):
         self._seen: set[str] = set()
         self._task: int | None = None
         self.loading = False
+        # The first page's notes (core SearchResults.notes): fields the query reads that are
+        # still being filled, e.g. "objects: 81% of photos analysed so far".
+        self.notes: list[str] = []
 
     def load(self, fetch: Fetch, show_scores: bool = False, clear: bool = True,
              total: int | None = None, first_page: int | None = None) -> None:
@@ -64,6 +67,7 @@ class ResultLoader(QObject):
         self._drop_queued()
         self._generation += 1
         self.loading = False
+        self.notes = list(getattr(hits, "notes", []))
         self.model.set_hits(hits, show_scores=show_scores)
         self.first_page_shown.emit(len(hits))
         self.finished.emit(len(hits))
@@ -84,17 +88,19 @@ class ResultLoader(QObject):
 
         def page():  # worker: fetch, then turn the hits into columns (GUI thread only appends)
             hits = fetch(offset, limit)
-            return len(hits), HitPage.from_hits(hits, seen)
+            return len(hits), HitPage.from_hits(hits, seen), list(getattr(hits, "notes", []))
 
         self._task = self.runner.submit(page, lambda result: self._on_page(generation, offset, limit, *result),
                                         lambda exc: self._on_error(generation, exc),
                                         priority=10 if offset == 0 else 0)  # first pages jump the queue
 
-    def _on_page(self, generation: int, offset: int, limit: int, fetched: int, hits: HitPage) -> None:
+    def _on_page(self, generation: int, offset: int, limit: int, fetched: int, hits: HitPage,
+                 notes: list[str] = ()) -> None:
         if generation != self._generation:
             return
         self._task = None
         if offset == 0:
+            self.notes = list(notes)
             if self._replace_on_first:
                 if not self.model.shows(hits):  # unchanged: no reset, no repaint
                     self.model.set_hits(hits)

@@ -10,7 +10,7 @@ from . import formatting
 from .icons import icon
 
 _PHASES = {"scan": "Scanning folders", "index": "Indexing", "remove": "Removing",
-           "watch": "Updating changed photos", "done": "Indexed"}
+           "watch": "Updating changed photos", "analyze": "Analysing (objects…)", "done": "Indexed"}
 
 
 class IndexStatusWidget(QWidget):
@@ -46,8 +46,10 @@ class IndexStatusWidget(QWidget):
         self.set_paused(False)
         self.set_error_count(0)
 
-    def set_summary(self, photos: int, folders: int, watching: bool = False) -> None:
+    def set_summary(self, photos: int, folders: int, watching: bool = False, stages=()) -> None:
+        """``stages``: LibraryStatus.stages; each analyzer still running shows as "objects 81%"."""
         text = f"{photos:,} photo{'s' if photos != 1 else ''} · {folders:,} folder{'s' if folders != 1 else ''}"
+        text += "".join(f" · {s.name} {s.percent}%" for s in stages if not s.complete)
         if watching:
             text += " · watching for changes"
         self.summary.setText(text)
