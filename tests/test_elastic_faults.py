@@ -196,3 +196,58 @@ def test_429_is_retried_with_backoff(server, tmp_path):
         ix.close()
     finally:
         proxy.close()
+
+
+def test_photos_queued_while_the_cluster_is_down_are_not_analysed_again(tmp_path, photo_dir, counting_bundle):
+    """Issue 12: the outbox holds the documents, so the catalog records them and the next run
+    does not run the models on them again; they reach the cluster once it is back."""
+    from photoapp.core.library import Library
+    from photoapp.core.settings import default_models_dir
+
+    srv = NoidaServer(tmp_path / "noida")  # down from the start
+    settings = make_es_settings(srv.url, tmp_path / "app")
+    settings.models_dir = default_models_dir()  # as tests/conftest.py's settings
+    lib = Library.open(settings, backend=fast_index(settings), bundle=counting_bundle)
+    try:
+        lib.add_folder(photo_dir)
+        first = lib.index([photo_dir])
+        analysed = counting_bundle.calls
+        assert first.indexed > 0 and analysed > 0
+        assert len(lib.backend.pending_ids()) == first.indexed  # queued, not sent
+    finally:
+        lib.close()
+    srv.start()
+    try:
+        lib = Library.open(settings, backend=fast_index(settings), bundle=counting_bundle)
+        try:
+            second = lib.index([photo_dir])
+            assert counting_bundle.calls == analysed  # no photo analysed twice
+            assert second.indexed == 0
+            lib.backend.flush()
+            assert lib.backend.pending_ids() == set()
+            assert lib.backend.stats().documents == first.indexed
+        finally:
+            lib.close()
+    finally:
+        srv.stop()
+
+
+def test_refused_changes_are_listed_by_library_errors_and_status(tmp_path, server):
+    from photoapp.core.library import Library
+
+    settings = make_es_settings(server.url, tmp_path / "app")
+    lib = Library.open(settings, backend=fast_index(settings))
+    try:
+        lib.backend.upsert([photo(1)])
+        lib.backend.flush()
+        bad = photo(2)
+        bad.embedding = np.ones(DIM + 1, dtype=np.float32)  # the index holds DIM dimensions
+        lib.backend.upsert([bad])
+        lib.backend.flush()
+        (record,) = [e for e in lib.errors() if e.reason == "rejected-by-index"]
+        assert record.path == bad.id  # the catalog does not know this test document's files
+        assert "HTTP 400" in record.detail
+        status = lib.status()
+        assert status.errors >= 1 and any("refused 1 change" in w for w in status.warnings)
+    finally:
+        lib.close()

@@ -95,6 +95,13 @@ class IndexBackend(ABC):
     @abstractmethod
     def stats(self) -> IndexStats: ...
 
+    def flush_durable(self) -> None:
+        """``flush`` for writers that need their writes *kept*, not yet searchable (the
+        pipeline's commits): a backend that queues writes durably while its server is away
+        (Elasticsearch's outbox) returns instead of raising ``BackendUnavailable``, and sends
+        the queue later. Default: ``flush``."""
+        self.flush()
+
     # --- changes not (yet) on the index ------------------------------------------------------
     def pending_ids(self) -> set[str]:
         """Documents written durably but not yet applied to the index (a remote backend's queue

@@ -60,7 +60,10 @@ class ElasticIndex(ElasticReads, IndexBackend):
                              chunk_bytes=chunk_bytes, connect_attempts=connect_attempts)
         try:
             self.session.connect()
-            self.writer.drain(attempts=1)
+            if self.outbox.pending():
+                # What an earlier session queued: sent and made searchable now, so reads (and
+                # the library's "is the index empty?" check) see it.
+                self.writer.flush(attempts=1)
         except BackendUnavailable as exc:
             # Opening while the cluster is down is allowed: writes queue, reads raise.
             log.warning("%s; %d queued changes will be sent when it is back", exc, self.outbox.pending())
@@ -130,6 +133,13 @@ class ElasticIndex(ElasticReads, IndexBackend):
         """Send everything queued and make it searchable. Raises ``BackendUnavailable`` (with
         the queue intact) when the cluster cannot be reached after retrying."""
         self.writer.flush()
+
+    def flush_durable(self) -> None:
+        """Everything is in the outbox already: a cluster that is away gets it later."""
+        try:
+            self.writer.flush()
+        except BackendUnavailable as exc:
+            log.warning("%s; %d changes stay queued and are sent when it is back", exc, self.writer.pending())
 
     # --- the outbox, for status and the pipeline ------------------------------------------------
     def pending_changes(self) -> int:

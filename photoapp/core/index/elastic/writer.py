@@ -47,11 +47,11 @@ class Writer:
             except BackendUnavailable as exc:
                 log.warning("%s; %d changes queued", exc, self.outbox.pending())
 
-    def flush(self) -> None:
+    def flush(self, attempts: int | None = None) -> None:
         """Send everything queued and make it searchable. Raises ``BackendUnavailable`` (with
         the queue intact) when the cluster cannot be reached after retrying."""
         self.session.retry_now()  # an explicit flush tries now, whatever the breaker says
-        self.drain(attempts=self.connect_attempts)
+        self.drain(attempts=attempts or self.connect_attempts)
         if self.layout.ready:
             self.session.call("refresh", lambda: self.session.client.indices.refresh(index=self.layout.alias))
 
