@@ -391,9 +391,16 @@ class Library:
         return doc
 
     def errors(self) -> list[FileErrorRecord]:
-        return [FileErrorRecord(r.path, r.error_reason or "", r.error_detail or "",
-                                datetime.fromtimestamp(r.updated_at))
-                for r in self.catalog.errors()]
+        records = [FileErrorRecord(r.path, r.error_reason or "", r.error_detail or "",
+                                   datetime.fromtimestamp(r.updated_at))
+                   for r in self.catalog.errors()]
+        # Changes the index server refused for good (an Elasticsearch mapping error, HTTP 400):
+        # the photo is in the catalog but not searchable there until its document is rewritten.
+        for doc_id, reason, when in self.backend.rejected_changes():
+            for path in self.catalog.paths_of(doc_id) or [doc_id]:
+                records.append(FileErrorRecord(path, "rejected-by-index", reason,
+                                               when.astimezone().replace(tzinfo=None)))
+        return records
 
     def status(self) -> LibraryStatus:
         c = self.catalog.counts()
@@ -415,6 +422,10 @@ class Library:
         st.pending = self._pending + sum(w.pending for w in watchers)
         st.warnings = list(self._warnings) + [m for w in watchers for m in w.warnings]
         st.warnings += exposure_warnings(self.settings.data_dir)  # privacy.py
+        refused = self.backend.rejected_changes()
+        if refused:
+            st.errors += len(refused)
+            st.warnings.append(f"the index refused {len(refused)} change(s) for good: see `photoapp errors`")
         return st
 
     def thumbnail_path(self, doc_id: str, size: int | None = None) -> Path | None:

@@ -531,7 +531,9 @@ class _Run:
         if emptied:
             backend.delete(emptied)
         fault_point("after-backend-write")
-        backend.flush()
+        # Kept, if not yet searchable: a server that is away gets the queued changes later, and
+        # the catalog records them now, so the next run does not analyse these photos again.
+        backend.flush_durable()
         if rejected:
             self._reject(buf, rejected)
         return emptied
@@ -733,7 +735,7 @@ class _Backfill:
         backend = self.p.backend
         for h, (changed, _) in updates.items():
             backend.update_fields(h, changed)
-        backend.flush()
+        backend.flush_durable()
         fault_point("after-backfill-flush")
         with self.p.catalog.write() as w:
             for h, (_, versions) in updates.items():
