@@ -74,9 +74,10 @@ class SyntheticLibrary:
         x = np.maximum(x, 0.0)  # post-activation features are non-negative
         return x / np.linalg.norm(x, axis=1, keepdims=True)
 
-    def documents(self, start: int, stop: int) -> Iterator[PhotoDocument]:
+    def documents(self, start: int, stop: int, embeddings: bool = True) -> Iterator[PhotoDocument]:
+        """Photos ``start``..``stop``; ``embeddings=False`` leaves them out (keyword benchmarks)."""
         rng = np.random.default_rng((self.seed, start, 1))
-        vectors = self.embeddings(start, stop)
+        vectors = self.embeddings(start, stop) if embeddings else [None] * (stop - start)
         n = stop - start
         # Drawn for the whole chunk at once: per-photo draws would dominate the build time.
         tops = rng.dirichlet([6.0, 1.0, 0.7, 0.5, 0.3], n)  # main subject first, then runners-up

@@ -214,6 +214,8 @@ def dispatch(args, settings) -> int:
             notes = getattr(hits, "notes", [])  # fields still being filled, e.g. objects 81%
             for note in notes:
                 print(f"note: {note}", file=sys.stderr)
+            if not hits and (better := lib.suggest(" ".join(args.query))):
+                print(f"did you mean: {better}", file=sys.stderr)
             rows = [dict(hit_to_json(h), **({"notes": notes} if notes else {})) for h in hits]
             print_json(rows) if as_json else print_hits(hits)
             return 0

@@ -1,17 +1,27 @@
 """Best hits of a keyword query without scoring every photo that matches it, and explanations.
 
-``top_hits`` evaluates the plan's ranking (core/query/plan.py) with the threshold algorithm:
-each term's tag and object rows are read in descending confidence from the (label, confidence)
-indexes, a few hundred at a time and term by term; every photo met is scored exactly (its own
-rows, looked up by primary key, for every term, plus the filters); reading stops once ``n``
-photos that pass score at least what any unread photo could still reach (the sum of each
-term's current confidence; photos matched by name are few and scored up front). A broad term
-such as "animal", or two of them, on a million photos thus reads a few hundred or thousand
-rows instead of millions. Two guards send a query to the plain SQL of sql_search instead: a
-term whose words match too many file names, and a query (very selective filters, terms that
-rarely meet) that would read more than MAX_SORTED_ROWS rows this way.
+``top_hits`` evaluates the plan's ranking (core/query/plan.py). Which way depends on how many
+rows each term has (the label dictionary's counts, ``sql_search.estimate_rows``):
 
-Among photos with exactly the same score, the order is newest first within what was read.
+* of several terms, one has at most DRIVER_ROWS rows: ``sql_search.driven_sql`` reads that term's photos
+  only, and checks and scores every other term through each candidate's own rows (primary-key
+  lookups), so "canine whiptail" on a million photos reads the 5,000 whiptail rows, never the
+  300,000 "canine" ones. Exact.
+* several terms, at most WHOLE_ROWS rows together: every row of every term is read from the
+  covering (label, confidence, photo_pk) indexes and the terms are intersected in memory. Exact.
+* otherwise (one broad term, or several broad ones): each term's K surest rows per label are
+  read from those indexes (K = FIRST_K, then 4x as many), and the photos found are scored
+  exactly through their own rows. Reading stops once ``n`` photos that pass the filters score
+  at least what any photo not found yet could reach (the sum of each term's frontier
+  confidence; photos matched by name are all scored up front): exact. A broad term alone
+  ("animal") or broad terms that go together ("animal dog") stop after a few hundred rows.
+  Broad terms that rarely meet ("animal device") could need millions of rows to be certain;
+  after LOOKUP_BUDGET lookups (8 times as many while fewer than ``n`` photos match), the answer
+  is the best of the photos scored: those surest for some term that match all of them. That is the bound that keeps every keyword query
+  under ~100 ms at a million photos (bench/query_scale.py).
+
+Among photos with exactly the same score, the surest-rows path orders newest first within what
+it read.
 """
 from __future__ import annotations
 
@@ -22,9 +32,11 @@ from ...query import Query
 from ...query.explain import ExplainTerm, Stored, explain as explain_stored
 from . import sql_search
 
-MAX_TEXT_MATCHES = 5_000  # above this many name matches for a term, the plain SQL path
-MAX_SORTED_ROWS = 60_000  # rows read in confidence order before giving up for the SQL path
-STEP = 256  # rows read per term per round
+DRIVER_ROWS = 10_000  # a term with at most this many rows drives the query (driven_sql)
+MAX_TEXT_MATCHES = 5_000  # above this many name matches for a term, driven_sql instead
+FIRST_K = 256  # surest rows read per label at first; then 4x as many, as long as needed
+LOOKUP_BUDGET = 2_000  # lookups before answering from what was scored (8x while fewer than n match)
+WHOLE_ROWS = 60_000  # terms with this many rows together are intersected whole, exactly
 
 
 def chunks(items: list, size: int = 500):
@@ -41,30 +53,42 @@ def name_of(path: str) -> str:
     return os.path.basename(path)
 
 
-class _Cursor:
-    """One term's tag and object rows, best confidence first, as (confidence, photo)."""
+class _SurestRows:
+    """One term's ``k`` surest tag/object rows per label, read from the (label, confidence)
+    indexes alone (covering: no table row is touched): photo -> best confidence."""
 
     def __init__(self, conn, term: sql_search.ResolvedTerm):
-        self.statements = [conn.execute(f"SELECT {col}, photo_pk FROM {from_where} ORDER BY {col} DESC", params)
-                           for from_where, col, params in sql_search.label_rows(term)]
-        self.rows = heapq.merge(*self.statements, key=lambda row: -row[0])
-        self.frontier = 1.0  # no unread row has a higher confidence
-        self.done = not self.statements
+        self.conn, self.term = conn, term
+        self.best: dict[int, float] = {}
+        self.frontier = 0.0  # no unread row of the term is surer than this
+        self.top = 0.0  # the surest row of the term
+        self.exhausted = not term.labels
+        self.rows = 0
 
-    def read(self, count: int) -> list[int]:
-        out = []
-        for conf, pk in self.rows:
-            self.frontier = conf
-            out.append(pk)
-            if len(out) >= count:
-                return out
-        self.done = True
-        self.close()
-        return out
-
-    def close(self) -> None:
-        for statement in self.statements:
-            statement.close()  # an unfinished statement would pin the WAL read snapshot
+    def read(self, k: int) -> None:
+        if self.exhausted and self.rows:
+            return
+        minimum = self.term.clause.min_confidence
+        floor = f" AND {{col}} >= {float(minimum)!r}" if minimum is not None else ""
+        best: dict[int, float] = {}
+        frontier, exhausted, rows = 0.0, True, 0
+        for label in self.term.labels:
+            for table, col in self.term.tables:
+                got = self.conn.execute(f"SELECT photo_pk, {col} FROM {table} WHERE label = ?{floor.format(col=col)} "
+                                        f"ORDER BY {col} DESC LIMIT ?", (label, k)).fetchall()
+                rows += len(got)
+                if got:
+                    self.top = max(self.top, got[0][1])
+                if k >= 0 and len(got) == k:
+                    exhausted = False
+                    frontier = max(frontier, got[-1][1])
+                if not best:
+                    best = dict(reversed(got))  # rows descend: the surest row of a photo wins
+                else:
+                    for pk, conf in got:
+                        if conf > best.get(pk, -1.0):
+                            best[pk] = conf
+        self.best, self.frontier, self.exhausted, self.rows = best, frontier, exhausted, rows
 
 
 def _text_scores(conn, term: sql_search.ResolvedTerm) -> dict[int, float] | None:
@@ -84,7 +108,7 @@ def _best_confidence(conn, term: sql_search.ResolvedTerm, pks: list[int]) -> dic
         return best
     lmarks = ",".join("?" * len(term.labels))
     minimum = term.clause.min_confidence
-    for table, col in (("tags", "confidence"), ("objects", "score")):
+    for table, col in term.tables:
         floor = f" AND {col} >= ?" if minimum is not None else ""
         for chunk in chunks(pks, 400):
             for pk, conf in conn.execute(
@@ -96,67 +120,120 @@ def _best_confidence(conn, term: sql_search.ResolvedTerm, pks: list[int]) -> dic
 
 
 def top_hits(conn, query: Query, terms: list[sql_search.ResolvedTerm], excluded: list[sql_search.ResolvedTerm],
-             n: int) -> list[tuple[int, str, float]] | None:
-    """Best ``n`` (pk, id, score) of a query with terms, ranked as the plan says; None when this
-    query is better answered by the plain SQL (see the module docstring)."""
+             n: int) -> list[tuple[int, str, float]]:
+    """Best ``n`` (pk, id, score) of a query with terms, ranked as the plan says."""
     if any(not t.can_match for t in terms):
         return []
+    if len(terms) == 1:  # its surest rows first: the best n are usually the first rows read
+        estimates, driver = [DRIVER_ROWS + 1], 0
+    else:
+        estimates = [sql_search.estimate_rows(conn, t, DRIVER_ROWS + 1) for t in terms]
+        driver = min(range(len(terms)), key=estimates.__getitem__)
+    if estimates[driver] > DRIVER_ROWS:  # every term is broad: read the surest rows first
+        whole = len(terms) > 1 and sum(estimates) <= WHOLE_ROWS
+        top = _surest_top(conn, query, terms, excluded, n, whole)
+        if top is not None:
+            return top
+    sql, params = sql_search.driven_sql(query, terms, excluded, driver)
+    return [(pk, doc_id, score) for pk, doc_id, score in conn.execute(sql + " LIMIT ?", (*params, int(n)))]
+
+
+def _surest_top(conn, query: Query, terms: list[sql_search.ResolvedTerm],
+                excluded: list[sql_search.ResolvedTerm], n: int, whole: bool = False
+                ) -> list[tuple[int, str, float]] | None:
+    """Top ``n`` among the photos in some term's K surest rows (K growing), each scored exactly
+    (module docstring); None when a term's words match too many file names."""
     texts = [_text_scores(conn, t) for t in terms]
     if any(t is None for t in texts):
         return None
     conds, cond_params = sql_search.filter_conditions(query, excluded)
     where = "".join(f" AND {c}" for c in conds)
-    seen: set[int] = set()
-    passing: dict[int, tuple[float, str, int, str]] = {}  # pk -> (score, taken, pk, id)
+    admitted: dict[int, tuple[str, str] | None] = {}  # pk -> (id, taken) when it passes the filters
 
-    def score(pks: list[int]) -> None:
-        admitted: dict[int, tuple[str, str]] = {}
-        for chunk in chunks(pks, 400):
+    def admit(pks: list[int]) -> None:
+        fresh = [pk for pk in pks if pk not in admitted]
+        for chunk in chunks(fresh, 400):
+            admitted.update(dict.fromkeys(chunk))
             for pk, doc_id, taken in conn.execute(
                     f"SELECT p.pk, p.id, p.taken_at FROM photos p WHERE p.pk IN ({','.join('?' * len(chunk))})"
                     f"{where}", (*chunk, *cond_params)):
                 admitted[pk] = (doc_id, taken or "")
-        totals = dict.fromkeys(admitted, 0.0)
-        for term, text in zip(terms, texts):
-            best = _best_confidence(conn, term, list(totals))
+
+    scores: dict[int, float] = {}  # exact score of every candidate that matches every term
+    looked: set[int] = set()
+    lookups = 0
+    lists = [_SurestRows(conn, t) for t in terms]
+
+    def score(pks: list[int]) -> None:
+        """Exact scores: a term with one label in one table gives a photo's confidence in its
+        surest rows; otherwise, or for a photo not among them, the photo's own rows tell."""
+        nonlocal lookups
+        fresh = [pk for pk in dict.fromkeys(pks) if pk not in looked]
+        looked.update(fresh)
+        totals = dict.fromkeys(fresh, 0.0)
+        for term, text, rows in zip(terms, texts, lists):
+            known = rows.best if len(term.labels) * len(term.tables) == 1 else {}
+            unknown = [pk for pk in totals if pk not in known]
+            lookups += len(unknown)
+            best = _best_confidence(conn, term, unknown)
+            best.update((pk, known[pk]) for pk in totals if pk in known)
             for pk in list(totals):
                 if pk in best or pk in text:
                     totals[pk] += best.get(pk, 0.0) + text.get(pk, 0.0)
                 else:
                     del totals[pk]  # every term must match
-        for pk, total in totals.items():
-            doc_id, taken = admitted[pk]
-            passing[pk] = (total, taken, pk, doc_id)
+        scores.update(totals)
 
-    named = [pk for text in texts for pk in text]
-    fresh = list(dict.fromkeys(named))
-    seen.update(fresh)
-    score(fresh)
-    cursors = [_Cursor(conn, t) for t in terms]
-    read = 0
-    try:
-        while True:
-            # Unread photos match no term by name (those are all scored), so an exhausted term
-            # means no unread photo can match the query at all.
-            if any(c.done for c in cursors):
-                break
-            threshold = sum(c.frontier for c in cursors)
-            if len(passing) >= n and heapq.nlargest(n, (v[0] for v in passing.values()))[-1] >= threshold:
-                break
-            if read > MAX_SORTED_ROWS:
-                return None
-            fresh = []
-            for cursor in cursors:
-                rows = cursor.read(STEP)
-                read += len(rows)
-                fresh += [pk for pk in rows if pk not in seen]
-                seen.update(rows)
-            score(list(dict.fromkeys(fresh)))
-    finally:
-        for cursor in cursors:
-            cursor.close()
-    ranked = sorted(passing.values(), reverse=True)[:n]  # score, then newest, then pk: as the SQL
-    return [(pk, doc_id, total) for total, _, pk, doc_id in ranked]
+    score([pk for text in texts for pk in text])  # photos matched by name: few, all of them
+    if whole:
+        # Every row of every term, from the covering indexes: each photo's best confidence per
+        # term is then known without a lookup, and the intersection is exact.
+        for rows in lists:
+            rows.read(-1)
+        smallest = min(lists, key=lambda r: len(r.best))
+        for pk in smallest.best:
+            if pk in looked:
+                continue
+            total = 0.0
+            for rows, text in zip(lists, texts):
+                conf = rows.best.get(pk)
+                if conf is None:
+                    break
+                total += conf + text.get(pk, 0.0)
+            else:
+                scores[pk] = total
+        passing = _best_passing(scores, admit, admitted, n)
+        top = sorted(((scores[pk], admitted[pk][1], pk, admitted[pk][0]) for pk in passing), reverse=True)[:n]
+        return [(pk, doc_id, total) for total, _, pk, doc_id in top]
+    k = max(FIRST_K, 4 * n)
+    while True:
+        for rows in lists:
+            rows.read(k)
+        score([pk for rows in lists for pk in rows.best])
+        passing = _best_passing(scores, admit, admitted, n)
+        # A matching photo not looked up is in no term's surest rows and matched by no name: it
+        # scores at most the sum of the frontiers, and nothing if some term's rows are all read.
+        unseen = -1.0 if any(r.exhausted for r in lists) else sum(r.frontier for r in lists)
+        settled = len(passing) >= n and scores[passing[n - 1]] >= unseen
+        enough = lookups >= (LOOKUP_BUDGET if len(passing) >= n else 8 * LOOKUP_BUDGET)
+        if settled or unseen < 0 or enough or all(r.exhausted for r in lists):
+            break
+        k *= 4
+    top = sorted(((scores[pk], admitted[pk][1], pk, admitted[pk][0]) for pk in passing), reverse=True)[:n]
+    return [(pk, doc_id, total) for total, _, pk, doc_id in top]
+
+
+def _best_passing(scores: dict[int, float], admit, admitted: dict, n: int) -> list[int]:
+    """The ``n`` best-scored photos that pass the filters (checked best first, a page at a time)."""
+    ranked = sorted(scores, key=scores.__getitem__, reverse=True)
+    passing: list[int] = []
+    for start in range(0, len(ranked), 4 * n):
+        page = ranked[start:start + 4 * n]
+        admit(page)
+        passing += [pk for pk in page if admitted[pk] is not None]
+        if len(passing) >= n:
+            break
+    return passing[:n]
 
 
 def explain(conn, pks: list[int], paths: dict[int, list[str]], query: Query,

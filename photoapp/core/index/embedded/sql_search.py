@@ -32,6 +32,12 @@ class ResolvedTerm:
     clause: TermClause
     labels: list[str]  # labels that exist in the index
     fts: str | None  # FTS5 phrase for the text columns, or None when the text has no words
+    has_objects: bool = True  # some detected object carries one of the labels
+
+    @property
+    def tables(self) -> tuple[tuple[str, str], ...]:
+        """(table, confidence column) holding the term's rows."""
+        return (("tags", "confidence"), ("objects", "score")) if self.has_objects else (("tags", "confidence"),)
 
     @property
     def matches_text(self) -> bool:
@@ -63,7 +69,9 @@ def resolve_term(conn: sqlite3.Connection, clause: TermClause) -> ResolvedTerm:
             "WHERE label_fts MATCH ? LIMIT ?", (phrase, MAX_LABELS_PER_TERM))]
     else:
         labels = []
-    return ResolvedTerm(clause, labels, phrase)
+    has_objects = bool(labels) and conn.execute(
+        f"SELECT 1 FROM objects WHERE label IN ({','.join('?' * len(labels))}) LIMIT 1", labels).fetchone() is not None
+    return ResolvedTerm(clause, labels, phrase, has_objects)
 
 
 def text_score_sql() -> str:
@@ -75,15 +83,15 @@ def text_score_sql() -> str:
     return "(" + " + ".join(weights) + ")"
 
 
-def label_rows(term: ResolvedTerm, pk_col: str = "photo_pk") -> list[tuple[str, str, list]]:
-    """(table, confidence column, SQL condition, params) pieces selecting the tag and object rows
-    through which ``term`` matches: ``[(from_where_sql, conf_col, params)]``."""
+def label_rows(term: ResolvedTerm) -> list[tuple[str, str, list]]:
+    """``[(from_where_sql, confidence column, params)]`` selecting the tag and object rows
+    through which ``term`` matches."""
     if not term.labels:
         return []
     marks = ",".join("?" * len(term.labels))
     out = []
     minimum = term.clause.min_confidence
-    for table, col in (("tags", "confidence"), ("objects", "score")):
+    for table, col in term.tables:
         cond = f" AND {col} >= ?" if minimum is not None else ""
         out.append((f"{table} WHERE label IN ({marks}){cond}", col,
                     [*term.labels, *([minimum] if minimum is not None else [])]))
@@ -96,7 +104,7 @@ def term_condition(term: ResolvedTerm) -> tuple[str, list]:
     if term.labels:
         marks = ",".join("?" * len(term.labels))
         minimum = term.clause.min_confidence
-        for table, col in (("tags", "confidence"), ("objects", "score")):
+        for table, col in term.tables:
             cond = f" AND r.{col} >= ?" if minimum is not None else ""
             # "+r.label": look rows up by photo (primary key), not through the label index,
             # whose range can hold most of the library for "animal".
@@ -249,3 +257,74 @@ def listing_sql(listing, sort: str) -> tuple[str, list]:
              "name": "(SELECT min(path) FROM paths WHERE photo_pk = p.pk), p.pk",
              "relevance": f"{score} DESC, {NEWEST_FIRST}"}[sort]
     return f"SELECT p.pk, p.id, {score} FROM {source} ORDER BY {order}", params
+
+
+def _score_expr(term: ResolvedTerm, text_cte: str | None) -> tuple[str, list]:
+    """The plan's score of ``term`` for the photo ``p``, from the photo's own rows."""
+    parts, params = [], []
+    if term.labels:
+        marks = ",".join("?" * len(term.labels))
+        minimum = term.clause.min_confidence
+        for table, col in term.tables:
+            cond = f" AND r.{col} >= ?" if minimum is not None else ""
+            parts.append(f"coalesce((SELECT max(r.{col}) FROM {table} r WHERE r.photo_pk = p.pk "
+                         f"AND +r.label IN ({marks}){cond}), 0.0)")
+            params += [*term.labels, *([minimum] if minimum is not None else [])]
+    tag = (f"max({', '.join(parts)})" if len(parts) > 1 else parts[0]) if parts else "0.0"
+    text = f"coalesce((SELECT x FROM {text_cte} WHERE {text_cte}.pk = p.pk), 0.0)" if text_cte else "0.0"
+    return f"({tag} + {text})", params
+
+
+def driven_sql(query: Query, terms: list[ResolvedTerm], excluded: list[ResolvedTerm],
+               driver: int) -> tuple[str, list]:
+    """SQL selecting (pk, id, score) of the matching photos, best first, reading only the photos
+    of ``terms[driver]`` (the term with the fewest rows) and checking, then scoring, every other
+    term through each candidate's own rows: its cost follows the rarest term, not the library."""
+    ctes, cte_params = [], []
+    text_ctes: dict[int, str] = {}
+    for i, term in enumerate(terms):
+        if term.matches_text:
+            ctes.append(f"x{i}(pk, x) AS MATERIALIZED (SELECT rowid, {text_score_sql()} "
+                        "FROM text_fts WHERE text_fts MATCH ?)")
+            cte_params.append(term.fts)
+            text_ctes[i] = f"x{i}"
+    sources, source_params = [], []
+    for from_where, _, piece_params in label_rows(terms[driver]):
+        sources.append(f"SELECT photo_pk FROM {from_where}")
+        source_params += piece_params
+    if driver in text_ctes:
+        sources.append(f"SELECT pk FROM {text_ctes[driver]}")
+    scores, score_params = [], []
+    for i, term in enumerate(terms):
+        expr, expr_params = _score_expr(term, text_ctes.get(i))
+        scores.append(expr)
+        score_params += expr_params
+    # Conditions before scores: a candidate that fails a cheap EXISTS is never scored.
+    conds, cond_params = [f"p.pk IN ({' UNION '.join(sources)})"], list(source_params)
+    for i, term in enumerate(terms):
+        if i != driver:
+            cond, params = term_condition(term)
+            conds.append(cond)
+            cond_params += params
+    filter_conds, filter_params = filter_conditions(query, excluded)
+    sql = ((("WITH " + ", ".join(ctes) + " ") if ctes else "")
+           + f"SELECT p.pk, p.id, {' + '.join(scores)} AS score FROM photos p WHERE "
+           + " AND ".join(conds + filter_conds) + f" ORDER BY score DESC, {NEWEST_FIRST}")
+    return sql, cte_params + score_params + cond_params + filter_params
+
+
+def estimate_rows(conn: sqlite3.Connection, term: ResolvedTerm, cap: int) -> int:
+    """About how many rows ``term`` matches (tags from the label dictionary's counts; objects and
+    names counted, up to ``cap``): picks the term that drives driven_sql."""
+    rows = 0
+    if term.labels:
+        marks = ",".join("?" * len(term.labels))
+        rows += conn.execute(f"SELECT coalesce(sum(photos), 0) FROM labels WHERE label IN ({marks})",
+                             term.labels).fetchone()[0]
+        if term.has_objects:
+            rows += conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM objects WHERE label IN ({marks}) LIMIT ?)",
+                                 (*term.labels, cap)).fetchone()[0]
+    if term.matches_text and rows <= cap:
+        rows += conn.execute("SELECT count(*) FROM (SELECT 1 FROM text_fts WHERE text_fts MATCH ? LIMIT ?)",
+                             (term.fts, cap)).fetchone()[0]
+    return rows
