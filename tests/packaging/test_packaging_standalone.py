@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from es_server import drop_indices, es_settings, es_url  # noqa: F401  (fixtures)
 from packaging_helpers import PHOTOS, clean_env, run
 
 pytestmark = [pytest.mark.standalone, pytest.mark.slow, pytest.mark.timeout(1500)]
@@ -30,6 +31,22 @@ def test_standalone_indexes_searches_and_paints_headless(standalone_dir, tmp_pat
     run([launcher, "screenshot", "--out", shots], env=env, cwd=work)
     assert len(list(shots.glob("*.png"))) >= 5
     assert all(p.stat().st_size > 10_000 for p in shots.glob("*.png"))
+
+
+def test_standalone_indexes_into_elasticsearch(standalone_dir, es_settings, tmp_path):
+    """The frozen Elasticsearch client (elasticsearch + elastic_transport) does a real round trip
+    against the session's server (noida-db, or $PHOTOAPP_TEST_ES_URL)."""
+    es_settings.save()  # backend URL and this test's own index prefix
+    env = clean_env(tmp_path / "home", **{k: v for k, v in os.environ.items()
+                                          if k in ("PHOTOAPP_ES_PASSWORD", "PHOTOAPP_ES_API_KEY")})
+    launcher, data = standalone_dir / "photoapp", ["--data-dir", es_settings.data_dir]
+    try:
+        run([launcher, *data, "index", PHOTOS], env=env, cwd=tmp_path)
+        hits = json.loads(run([launcher, *data, "search", "tag:cat", "--json"], env=env, cwd=tmp_path).stdout)
+        assert hits and Path(hits[0]["path"]).name == "chelsea.jpg"
+        assert "backend: elasticsearch" in run([launcher, *data, "status"], env=env, cwd=tmp_path).stdout
+    finally:
+        drop_indices(es_settings)
 
 
 def test_standalone_gpu_request_falls_back_to_cpu_with_a_log_line(standalone_dir, tmp_path):
