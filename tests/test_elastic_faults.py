@@ -8,6 +8,8 @@ Elasticsearch (translog fsync per request) does not (docs/elasticsearch.md).
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -251,3 +253,27 @@ def test_refused_changes_are_listed_by_library_errors_and_status(tmp_path, serve
         assert status.errors >= 1 and any("refused 1 change" in w for w in status.warnings)
     finally:
         lib.close()
+
+
+def test_one_sender_per_outbox_across_processes(tmp_path, server):
+    """The GUI and the CLI share one outbox file: while another process sends from it (holding
+    its send lock), a flush here waits instead of sending the same ops concurrently."""
+    settings = make_es_settings(server.url, tmp_path / "app")
+    ix = fast_index(settings)
+    try:
+        ix.upsert([photo(i) for i in range(5)])
+        lock_path = ix.outbox.path.with_name(ix.outbox.path.name + ".send-lock")
+        holder = subprocess.Popen([sys.executable, "-c", (
+            "import fcntl, os, sys, time\n"
+            f"fd = os.open({str(lock_path)!r}, os.O_RDWR | os.O_CREAT)\n"
+            "fcntl.flock(fd, fcntl.LOCK_EX)\nprint('locked', flush=True)\ntime.sleep(1.5)\n")],
+            stdout=subprocess.PIPE, text=True)
+        assert holder.stdout.readline().strip() == "locked"
+        started = time.monotonic()
+        ix.flush()
+        waited = time.monotonic() - started
+        holder.wait(10)
+        assert waited >= 1.0, f"flush did not wait for the other sender ({waited:.2f} s)"
+        assert ix.pending_changes() == 0 and ix.stats().documents == 5
+    finally:
+        ix.close()

@@ -10,7 +10,9 @@ user, instead of blocking the queue.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import threading
 import time
 from datetime import datetime, timezone
@@ -68,8 +70,10 @@ class Writer:
                 for op, doc_id, status, error, at in self.outbox.rejected()]
 
     def drain(self, attempts: int, whole_chunks_only: bool = False) -> None:
-        # One sender at a time (GUI workers share the backend): order is the outbox's order.
-        with self._drain_lock:
+        # One sender at a time, threads (GUI workers share the backend) and processes (the GUI
+        # and the CLI share the outbox file): a batch sent twice at once could let a slow first
+        # send of an op land after a later op on the same document.
+        with self._drain_lock, _file_lock(self.outbox.path.with_name(self.outbox.path.name + ".send-lock")):
             self._drain_locked(attempts, whole_chunks_only)
 
     def _drain_locked(self, attempts: int, whole_chunks_only: bool) -> None:
@@ -141,6 +145,22 @@ class Writer:
         if overloaded:
             raise BackendUnavailable("Elasticsearch is overloaded (HTTP 429/5xx after retries); "
                                      "the rest stays queued")
+
+
+@contextlib.contextmanager
+def _file_lock(path):
+    """An exclusive lock on ``path`` between processes (flock; released if the holder dies)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: one process per outbox is the user's job
+        yield
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def _settled(acked: list[OutboxOp]) -> list[str]:
