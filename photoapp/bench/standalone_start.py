@@ -4,7 +4,7 @@ Each run starts ``<launcher> gui`` on a private Xvfb display (the real xcb platf
 offscreen) with a fresh HOME and an empty library, and times spawn -> the main window mapped and
 viewable (``xdotool search --onlyvisible`` polled every 10 ms; the first paint follows the map
 at once). Runs alternate between the launchers so machine load hits both alike. Needs Xvfb and
-xdotool (Debian ``xvfb xdotool x11-utils``).
+xdotool (Debian ``xvfb xdotool``).
 
     python -m photoapp.bench.standalone_start --runs 5 dist/photoapp-linux/photoapp .venv/bin/photoapp
 """
@@ -20,24 +20,25 @@ import tempfile
 import time
 from pathlib import Path
 
-DISPLAY = ":97"
-
-
-def start_xvfb() -> subprocess.Popen:
-    xvfb = subprocess.Popen(["Xvfb", DISPLAY, "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+def start_xvfb() -> tuple[subprocess.Popen, str]:
+    """A private X server on a free display number (Xvfb picks it: -displayfd)."""
+    read_fd, write_fd = os.pipe()
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1600x1000x24",
+                             "-nolisten", "tcp"], pass_fds=(write_fd,),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        if subprocess.run(["xdpyinfo", "-display", DISPLAY], capture_output=True).returncode == 0:
-            return xvfb
-        time.sleep(0.05)
-    xvfb.kill()
-    raise RuntimeError("Xvfb did not start")
+    os.close(write_fd)
+    with os.fdopen(read_fd) as f:
+        number = f.readline().strip()
+    if not number:
+        xvfb.kill()
+        raise RuntimeError("Xvfb did not start")
+    return xvfb, f":{number}"
 
 
-def time_to_window(launcher: str, timeout_s: float = 60) -> float:
+def time_to_window(launcher: str, display: str, timeout_s: float = 60) -> float:
     with tempfile.TemporaryDirectory() as home:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PHOTOAPP_", "QT_"))}
-        env.update(HOME=home, DISPLAY=DISPLAY, QT_QPA_PLATFORM="xcb")
+        env.update(HOME=home, DISPLAY=display, QT_QPA_PLATFORM="xcb")
         t0 = time.perf_counter()
         app = subprocess.Popen([launcher, "gui"], env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)
@@ -66,15 +67,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("launchers", nargs="+", help="photoapp executables to compare")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
-    for tool in ("Xvfb", "xdotool", "xdpyinfo"):
+    for tool in ("Xvfb", "xdotool"):
         if shutil.which(tool) is None:
-            parser.error(f"{tool} is not installed (apt-get install xvfb xdotool x11-utils)")
-    xvfb = start_xvfb()
+            parser.error(f"{tool} is not installed (apt-get install xvfb xdotool)")
+    xvfb, display = start_xvfb()
     times: dict[str, list[float]] = {launcher: [] for launcher in args.launchers}
     try:
         for _ in range(args.runs):
             for launcher in args.launchers:
-                times[launcher].append(time_to_window(launcher))
+                times[launcher].append(time_to_window(launcher, display))
     finally:
         xvfb.terminate()
         xvfb.wait()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -47,6 +48,21 @@ def test_standalone_indexes_into_elasticsearch(standalone_dir, es_settings, tmp_
         assert "backend: elasticsearch" in run([launcher, *data, "status"], env=env, cwd=tmp_path).stdout
     finally:
         drop_indices(es_settings)
+
+
+@pytest.mark.skipif(not all(shutil.which(t) for t in ("Xvfb", "xdotool")),
+                    reason="needs Xvfb and xdotool (.ci/run installs them)")
+def test_standalone_gui_shows_its_window_on_an_x_server(standalone_dir):
+    """The desktop app on a real X server through the bundled xcb platform plugin (the other
+    tests use the offscreen one)."""
+    from photoapp.bench.standalone_start import start_xvfb, time_to_window
+
+    xvfb, display = start_xvfb()
+    try:
+        assert time_to_window(str(standalone_dir / "photoapp"), display, timeout_s=120) < 120
+    finally:
+        xvfb.terminate()
+        xvfb.wait()
 
 
 def test_standalone_gpu_request_falls_back_to_cpu_with_a_log_line(standalone_dir, tmp_path):
