@@ -1,7 +1,8 @@
 """Where the reliability pieces meet the Library: one call to wire them in, one to heal on open.
 
 - ``writer``: the library's writer lock (writer_lock.py), taken by every write path.
-- ``pipeline.decode_limits``: pixel budget and largest accepted photo (pixel_budget.py).
+- ``pipeline.decode_limits``: pixel budget and largest accepted photo (pixel_budget.py), and a
+  C heap that returns freed buffers (heap.py).
 - ``pipeline.journal``: the intent journal of each commit (consistency.py).
 - an interrupted folder removal (killed between forgetting the root and purging its rows) is
   finished the next time the lock is taken.
@@ -17,6 +18,7 @@ from pathlib import Path
 from .catalog import is_under
 from .consistency import CommitJournal, heal
 from .faults import fault_point
+from .heap import fix_mmap_threshold
 from .pixel_budget import DecodeLimits
 from .writer_lock import WriterLock
 
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 
 def install(lib) -> None:
     """Give a freshly built Library its writer lock, decode limits and commit journal."""
+    fix_mmap_threshold()  # heap.py: freed image and tensor buffers go back to the system
     lib.writer = WriterLock(lib.settings.data_dir)
     lib.pipeline.decode_limits = DecodeLimits.from_settings(lib.settings)
     lib.pipeline.journal = CommitJournal(_companion(lib, ".journal"))
