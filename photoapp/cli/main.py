@@ -116,7 +116,15 @@ def point_at_backend(settings: Settings, backend: str) -> None:
 
 def _open_library(settings):
     from photoapp.core.library import Library
-    return Library.open(settings)
+    lib = Library.open(settings)
+    lib.writer.on_wait = _say_waiting  # core/writer_lock.py: another process is writing
+    return lib
+
+
+def _say_waiting(pid: int | None) -> None:
+    who = f"pid {pid}" if pid else "another process"
+    print(f"waiting for another photoapp ({who}) that is indexing this library…",
+          file=sys.stderr, flush=True)
 
 
 def _existing(path: Path, what: str = "path") -> Path:
