@@ -141,3 +141,21 @@ def test_exact_search_within_a_large_subset_reads_it_in_chunks(tmp_path):
     got, scores = store._exact_subset(store._rows, x[10], 7, subset, chunk=256)
     assert list(got) == exact_top(x, x[10], 7, subset)
     assert list(scores) == sorted(scores, reverse=True)
+
+
+def test_a_store_opened_empty_sees_rows_another_writer_added(tmp_path):
+    """Two handles on one folder, as two processes would have: one opened before any vector
+    existed, the other writes at slots its owner allocated; the first reads them."""
+    x = clustered(20, dim=32)
+    reader = VectorStore(tmp_path)
+    writer = VectorStore(tmp_path)
+    writer.write_at(0, x[:10])
+    writer.write_at(10, x[10:])
+    np.testing.assert_allclose(reader.vectors([3, 15]), x[[3, 15]], atol=2e-3)
+    reader.set_live(np.arange(20))
+    got, _ = reader.search(x[7], 1)
+    assert list(got) == [7]
+    with pytest.raises(BackendError, match="dimensions"):
+        reader.write_at(20, clustered(1, dim=16))
+    reader.close()
+    writer.close()

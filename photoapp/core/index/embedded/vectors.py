@@ -107,8 +107,12 @@ class VectorStore:
             self._live = np.concatenate([self._live, np.zeros(self._count - len(self._live), bool)])
 
     def refresh(self) -> None:
-        """Map rows other processes appended since we last looked."""
+        """Map rows other processes appended since we last looked (and the store itself, if
+        another process created it after we opened an empty one)."""
         with self._lock:
+            if self.dim is None and (self.folder / _META).exists():
+                self.dim = int(json.loads((self.folder / _META).read_text())["dim"])
+                self._open_rows()
             if self._wfd is None:
                 return
             count = os.fstat(self._wfd).st_size // (self.dim * 2)
@@ -202,6 +206,7 @@ class VectorStore:
             return np.arange(int(start), end, dtype=np.int64)
 
     def _check_dim(self, dim: int) -> None:
+        self.refresh()  # another process may have created the store since we opened it
         if self.dim is None:
             self.dim = dim
             tmp = self.folder / f"{_META}.{os.getpid()}.tmp"
@@ -236,7 +241,7 @@ class VectorStore:
     # --- reads ----------------------------------------------------------------------------
     def vectors(self, slots) -> np.ndarray:
         slots = np.asarray(slots, dtype=np.int64).reshape(-1)
-        if len(slots) and slots.max() >= self._count:
+        if len(slots) and (self.dim is None or slots.max() >= self._count):
             self.refresh()  # written by another process since we mapped the file
         if self._rows is None or (len(slots) and (slots.max() >= self._count or slots.min() < 0)):
             raise BackendError("vector slot out of range: the vector file is shorter than the catalog")
