@@ -68,7 +68,7 @@ window.loader.first_page_shown.connect(photos_shown)
 window.empty_state.installEventFilter(f)
 def library_ready():
     mark("library")
-    if not window._folders and not window.library.folders():
+    if not window.library_folders and not window.library.folders():
         QTimer.singleShot(0, lambda: (mark("photos"), app.quit()))
 window.show()
 window.open_library_async(open_library, then=library_ready)
@@ -403,6 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     from photoapp.core.settings import Settings, default_models_dir
     from photoapp.gui.app import create_application
     from photoapp.gui.main_window import MainWindow
+    from photoapp.gui.navigation import All
 
     models_dir = default_models_dir()
     big = args.work / f"lib-{args.size}"
@@ -463,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
                           f"max {max(values):.0f} ms.", ""]
                 print("\n".join(lines[-(len(queries) + 8):]), flush=True)
             if "scroll" not in skip:
-                window.navigate("all")
+                window.navigate(All())
                 t_list = time.perf_counter()
                 wait_for(window.loader.finished, timeout_ms=600_000)
                 listing_s = time.perf_counter() - t_list

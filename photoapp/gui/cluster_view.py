@@ -163,10 +163,13 @@ class ClusterGallery(QWidget):
         self.count_spin = QSpinBox()
         self.count_spin.setRange(0, 500)
         self.count_spin.setSpecialValueText("Auto")
-        self.count_spin.setToolTip("Number of clusters (Auto lets photoapp choose)")
+        self.count_spin.setSuffix(" groups")  # says what the number is, in less room than a label
+        self.count_spin.setToolTip("Number of clusters (Auto lets photoapp choose); Enter recomputes")
         self.count_spin.setMinimumWidth(80)
         self.recompute_button = QPushButton(icon("refresh"), "Recompute")
         self.recompute_button.clicked.connect(lambda: self.recompute_requested.emit(self.count_spin.value()))
+        # Enter in the box recomputes, like the button (focus leaving it does not).
+        self.count_spin.lineEdit().returnPressed.connect(self._recompute_if_idle)
         self.busy_label = QLabel("")
         self.busy_label.setObjectName("ViewSubtitle")
         header = QHBoxLayout()
@@ -174,10 +177,9 @@ class ClusterGallery(QWidget):
         heading.setSpacing(2)
         heading.addWidget(title)
         heading.addWidget(self.subtitle)
+        heading.addWidget(self.busy_label)
         header.addLayout(heading, 1)
-        header.addWidget(self.busy_label)
-        header.addSpacing(10)
-        header.addWidget(QLabel("Clusters:"))
+        header.addSpacing(6)
         header.addWidget(self.count_spin)
         header.addWidget(self.recompute_button)
         self.view = FittedIconView()
@@ -198,6 +200,10 @@ class ClusterGallery(QWidget):
         layout.addLayout(header)
         layout.addSpacing(6)
         layout.addWidget(self.view, 1)
+
+    def _recompute_if_idle(self) -> None:
+        if self.recompute_button.isEnabled():
+            self.recompute_requested.emit(self.count_spin.value())
 
     def set_busy(self, message: str) -> None:
         self.busy_label.setText(message)

@@ -4,6 +4,11 @@ One QThread owns the long ``Library.index`` call; pause/resume/cancel go through
 ``JobControl``. When a pass ends, the folders are watched (``Library.watch``) so new and
 changed photos are picked up without the user asking. Folders added while a pass runs are
 queued and indexed next.
+
+The watcher outlives the pass that started it, so it must not report through that pass's
+thread object (deleted when the pass ends: "Signal source has been deleted", and every watch
+batch failed). It reports through ``_WatchBridge``, a QObject the controller owns for as long
+as it exists; the controller stops the watcher before the bridge can go.
 """
 from __future__ import annotations
 
@@ -65,33 +70,45 @@ class _PreloadThread(QThread):
             log.info("models not preloaded: %s", exc)
 
 
+class _WatchBridge(QObject):
+    """Carries the watcher's progress (emitted on the watcher's own thread) to the GUI thread.
+    Lives in the GUI thread, owned by the controller: a queued connection crosses threads."""
+
+    progress = Signal(object)  # ProgressEvent
+
+
 class _IndexThread(QThread):
     progress = Signal(object)  # ProgressEvent
     done = Signal(object, object)  # (IndexReport | None, LibraryWatcher | None)
     failed = Signal(object)
 
-    def __init__(self, library, paths, control, watch: bool, parent=None):
+    def __init__(self, library, paths, control, watch_bridge: _WatchBridge | None, parent=None):
         super().__init__(parent)
         self.library = library
         self.paths = paths
         self.control = control
-        self.watch = watch
+        self.watch_bridge = watch_bridge  # None: do not watch after the pass
         self.watch_control = None
         self.watcher = None
 
     def run(self) -> None:
         lower_this_thread_priority()
         try:
-            report = self.library.index(self.paths, progress=self.progress.emit, control=self.control)
+            # Watching: stage 1 only (browsable and searchable sooner); the watcher, started
+            # from this background-priority thread, backfills objects when no change waits.
+            report = self.library.index(self.paths, progress=self.progress.emit, control=self.control,
+                                        quick=self.watch_bridge is not None)
         except Exception as exc:  # noqa: BLE001 - shown in the status bar, never a crash
             self.failed.emit(exc)
             return
         watcher = None
-        if self.watch and not self.control.cancelled:
+        if self.watch_bridge is not None and not self.control.cancelled:
             try:
                 from ..core.jobs import JobControl
                 self.watch_control = JobControl()
-                watcher = self.library.watch(None, progress=self.progress.emit, control=self.watch_control)
+                # The bridge, not this thread: the watcher keeps reporting after this thread is gone.
+                watcher = self.library.watch(None, progress=self.watch_bridge.progress.emit,
+                                             control=self.watch_control)
                 watcher.start()
                 self.watcher = watcher
             except Exception as exc:  # noqa: BLE001 - indexing worked; watching is best effort
@@ -107,6 +124,7 @@ class IndexingController(QObject):
     failed = Signal(object)         # exception
     paused_changed = Signal(bool)
     watching_changed = Signal(bool)
+    watch_batch_done = Signal(object)  # the ProgressEvent ending a batch the watcher indexed
 
     def __init__(self, library, watch: bool = True, parent: QObject | None = None):
         super().__init__(parent)
@@ -121,6 +139,8 @@ class IndexingController(QObject):
         self.last_report = None
         self._shut_down = False
         self._preload: _PreloadThread | None = None
+        self._watch_bridge = _WatchBridge(self)
+        self._watch_bridge.progress.connect(self._on_watch_progress)
 
     def preload_models(self) -> None:
         if self._preload is None and self.library is not None:
@@ -149,7 +169,8 @@ class IndexingController(QObject):
         prefer_gui_thread_switching()  # also when the app was not made by create_application()
         self._stop_watcher()
         self._control = JobControl()
-        thread = _IndexThread(self.library, paths, self._control, self.watch_enabled, self)
+        thread = _IndexThread(self.library, paths, self._control,
+                              self._watch_bridge if self.watch_enabled else None, self)
         thread.progress.connect(self._on_progress)
         thread.done.connect(self._on_done)
         thread.failed.connect(self._on_failed)
@@ -173,19 +194,26 @@ class IndexingController(QObject):
 
     def shutdown(self, timeout_ms: int = 30000) -> None:
         """Cancel the running pass, stop watching and wait for the thread (window close)."""
+        self._shut_down = True
+        self.stop(timeout_ms)
+
+    def stop(self, timeout_ms: int = 30000) -> None:
+        """Cancel the running pass and stop watching (the library is about to be replaced);
+        ``start`` works again afterwards."""
         self._queued, self._queued_all = None, False
         if self._control is not None:
             self._control.cancel()
-        self._shut_down = True
         if self._preload is not None:
             self._preload.wait(timeout_ms)
-        thread = self._thread
+            self._preload = None
+        thread, self._thread = self._thread, None  # its queued done/finished are ignored now
         if thread is not None:
             thread.wait(timeout_ms)
             if thread.watch_control is not None:
                 thread.watch_control.cancel()
             if thread.watcher is not None and thread.watcher is not self.watcher:
                 thread.watcher.stop()
+            thread.deleteLater()
         self._stop_watcher()
 
     def _stop_watcher(self) -> None:
@@ -197,11 +225,26 @@ class IndexingController(QObject):
             self.watcher = None
             self.watching_changed.emit(False)
 
+    def _from_current_pass(self) -> bool:
+        sender = self.sender()
+        return sender is not None and sender is self._thread
+
     def _on_progress(self, event) -> None:
         self.last_event = event
         self.progress.emit(event)
 
+    def _on_watch_progress(self, event) -> None:
+        if self.watcher is None and self._thread is None:
+            return  # a last event from a watcher being stopped
+        self._on_progress(event)
+        if event.phase == "done":
+            self.watch_batch_done.emit(event)
+
     def _on_done(self, report, watcher) -> None:
+        if not self._from_current_pass():  # a pass stop() abandoned: its watcher must go
+            if watcher is not None and watcher is not self.watcher:
+                watcher.stop()
+            return
         self.last_report = report
         if watcher is not None:
             if self._shut_down or (self._control is not None and self._control.cancelled):
@@ -216,9 +259,12 @@ class IndexingController(QObject):
         self.finished.emit(report)
 
     def _on_failed(self, exc) -> None:
-        self.failed.emit(exc)
+        if self._from_current_pass():
+            self.failed.emit(exc)
 
     def _on_thread_finished(self) -> None:
+        if not self._from_current_pass():
+            return  # abandoned by stop(), which deletes it
         thread, self._thread = self._thread, None
         if thread is not None:
             thread.deleteLater()

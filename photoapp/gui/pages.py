@@ -22,6 +22,7 @@ class EmptyState(QWidget):
         title = QLabel("Your photo library is empty")
         title.setObjectName("EmptyTitle")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        title.setWordWrap(True)  # a narrow window (800 px with both side panels) wraps it
         text = QLabel("Add a folder of photos. photoapp indexes it on this computer — tags, objects and "
                       "similar photos — and keeps watching it for new pictures.\nNothing leaves your machine, "
                       "and your files are never changed.")

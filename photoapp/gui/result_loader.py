@@ -43,6 +43,11 @@ class ResultLoader(QObject):
         # still being filled, e.g. "objects: 81% of photos analysed so far".
         self.notes: list[str] = []
 
+    @property
+    def generation(self) -> int:
+        """Changes with every new listing: work started for an older one can tell it is stale."""
+        return self._generation
+
     def load(self, fetch: Fetch, show_scores: bool = False, clear: bool = True,
              total: int | None = None, first_page: int | None = None) -> None:
         """``total``: the source has exactly this many entries (offsets count entries, not the

@@ -140,9 +140,11 @@ def run(settings, out_dir: Path, library_dir: Path | None) -> list[Path]:
 
 
 def _render_views(window, library, out_dir: Path) -> list[Path]:
+    from .navigation import All, Clusters, Duplicates, Errors
+
     written = []
     wait_until_idle(window)
-    window.navigate("all")
+    window.navigate(All())
     wait_until_idle(window)
     if window.model.rowCount():
         window.grid.setCurrentIndex(window.model.index(0))
@@ -163,15 +165,15 @@ def _render_views(window, library, out_dir: Path) -> list[Path]:
         wait_until_idle(window)
         written.append(_grab(window, window, out_dir / "03-similar-drop.png"))
 
-    window.navigate("clusters")
+    window.navigate(Clusters())
     wait_until_idle(window, timeout_s=180)
     written.append(_grab(window, window, out_dir / "04-clusters.png"))
 
-    window.navigate("duplicates")
+    window.navigate(Duplicates())
     wait_until_idle(window, timeout_s=180)
     written.append(_grab(window, window, out_dir / "05-duplicates.png"))
 
-    window.navigate("all")
+    window.navigate(All())
     wait_until_idle(window)
     found = _photo_with_objects(library)
     if found is not None:
@@ -203,7 +205,7 @@ def _render_views(window, library, out_dir: Path) -> list[Path]:
     written.append(_grab(dialog, window, out_dir / "09-settings-index.png"))
     dialog.reject()
 
-    window.navigate("errors")
+    window.navigate(Errors())
     wait_until_idle(window)
     written.append(_grab(window, window, out_dir / "10-errors.png"))
     return written

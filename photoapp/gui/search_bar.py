@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QCompleter, QLineEdit
 
@@ -22,7 +22,7 @@ PLACEHOLDER = 'Search — e.g.  dog   tag:"golden retriever"   pizza>=0.9   came
 
 class SearchBar(QLineEdit):
     search_requested = Signal(str)   # Enter
-    cleared = Signal()               # Esc on an empty field or clear button
+    cleared = Signal()               # the text became empty (Esc, the clear button, deleting it)
 
     def __init__(self, runner: TaskRunner, tag_source: TagSource | None = None, parent=None):
         super().__init__(parent)
@@ -42,6 +42,8 @@ class SearchBar(QLineEdit):
         self.completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.completer.setMaxVisibleItems(10)
         self.completer.activated[str].connect(self._insert_completion)
+        # Filters run newest first: ours sees Enter on the popup before the completer does.
+        self.completer.popup().installEventFilter(self)
         self._debounce = QTimer(self, singleShot=True, interval=90)
         self._debounce.timeout.connect(self._fetch_completions)
         self.textEdited.connect(lambda _: self._debounce.start())
@@ -104,6 +106,17 @@ class SearchBar(QLineEdit):
         self.setCursorPosition(len(new_before))
 
     # --- keys ---------------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        """Enter while suggestions show: with none picked (arrow keys), search what is typed.
+        The completer alone would close the popup and swallow the key."""
+        if watched is self.completer.popup() and event.type() == QEvent.Type.KeyPress \
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) \
+                and not self.completer.popup().currentIndex().isValid():
+            self.close_popup()
+            self._on_return()
+            return True
+        return super().eventFilter(watched, event)
+
     def _on_return(self) -> None:
         if self.completer.popup().isVisible():
             return

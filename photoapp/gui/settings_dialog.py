@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QMessageBox,
     QPushButton,
     QRadioButton,
     QSpinBox,
@@ -73,9 +74,20 @@ def run_connection_test(settings: Settings, api_key: str, password: str) -> tupl
                     os.environ[k] = v
 
 
+def _is_url(backend: str) -> bool:
+    return backend.lower().startswith(("http://", "https://"))
+
+
+def _connection_key(s: Settings) -> tuple:
+    """What a connection test depends on: a test passed for this key needs no repeat on Save."""
+    es = s.elasticsearch
+    return (s.backend, es.username, es.ca_cert, es.verify_tls)
+
+
 class SettingsDialog(QDialog):
     saved = Signal()
     connection_tested = Signal(bool, str)
+    backend_changed = Signal(str)  # saved with another backend: the window reopens the library
 
     def __init__(self, settings: Settings, runner: TaskRunner, folders: list[str] | None = None,
                  add_folder: Callable[[], None] | None = None,
@@ -86,6 +98,8 @@ class SettingsDialog(QDialog):
         self._runner = runner
         self._add_folder = add_folder
         self._remove_folder = remove_folder
+        self._tested_ok: tuple | None = None  # _connection_key of the last passing test
+        self._save_after_test = False
         self.tabs = QTabWidget()
         self.tabs.addTab(self._folders_tab(), icon("folder"), "Folders")
         self.tabs.addTab(self._backend_tab(), icon("search"), "Index")
@@ -178,8 +192,9 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.es_radio)
         layout.addWidget(self.es_form)
         layout.addStretch(1)
-        layout.addWidget(_hint("A change of backend applies the next time photoapp starts; "
-                               "photos are re-indexed into the new backend."))
+        layout.addWidget(_hint("A change of backend applies when you save: the library reopens on the "
+                               "new backend and its folders are indexed there. Each backend keeps its own "
+                               "list of folders."))
         return page
 
     def _compute_tab(self) -> QWidget:
@@ -265,23 +280,52 @@ class SettingsDialog(QDialog):
     # --- actions ------------------------------------------------------------------------
     def test_connection(self) -> None:
         probe = self.apply_to(copy.deepcopy(self.settings))
-        if not probe.backend.lower().startswith(("http://", "https://")):
+        if not _is_url(probe.backend):
             probe.backend = self.es_url.text().strip()
         api_key, password = self._secrets()
         self.test_button.setEnabled(False)
         self.test_result.setText("Connecting…")
         self.test_result.setStyleSheet("")
-        self._runner.submit(lambda: run_connection_test(probe, api_key, password), self._show_test_result,
-                            lambda exc: self._show_test_result((False, str(exc))))
+        key = _connection_key(probe)
+        self._runner.submit(lambda: run_connection_test(probe, api_key, password),
+                            lambda result: self._show_test_result(result, key),
+                            lambda exc: self._show_test_result((False, str(exc)), key))
 
-    def _show_test_result(self, result: tuple[bool, str]) -> None:
+    def _show_test_result(self, result: tuple[bool, str], key: tuple | None = None) -> None:
         ok, message = result
+        self._tested_ok = key if ok else None
         self.test_button.setEnabled(True)
         self.test_result.setText(("✓ " if ok else "✗ ") + message)
         self.test_result.setStyleSheet(f"color: {'#20a36b' if ok else '#d14343'};")
         self.connection_tested.emit(ok, message)
+        if self._save_after_test:
+            self._save_after_test = False
+            if ok or self._confirm_unreachable(message):
+                self._commit()
 
     def save(self) -> None:
+        """Save; a cluster URL is tested first (unless this exact set-up just passed), and a
+        failed test asks before saving a backend photoapp could not open."""
+        probe = self.apply_to(copy.deepcopy(self.settings))
+        if _is_url(probe.backend) and _connection_key(probe) != self._tested_ok:
+            self._save_after_test = True
+            self.test_connection()
+            return
+        self._commit()
+
+    def _confirm_unreachable(self, message: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Warning, "Elasticsearch is not reachable",
+                          f"Test connection failed:\n{message}\n\nIf you save, photoapp opens this cluster "
+                          "with the library unavailable until it answers (a banner offers the way back "
+                          "to the embedded library).", parent=self)
+        save = box.addButton("Save anyway", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is save
+
+    def _commit(self) -> None:
+        before = self.settings.backend
         self.apply_to(self.settings)
         self.settings.save()
         api_key, password = self._secrets()
@@ -296,6 +340,8 @@ class SettingsDialog(QDialog):
                 return
         self.saved.emit()
         self.accept()
+        if self.settings.backend != before:
+            self.backend_changed.emit(self.settings.backend)
 
     def _browse_ca(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "CA certificate", "", "Certificates (*.pem *.crt *.cer);;All files (*)")

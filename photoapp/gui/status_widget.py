@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
@@ -11,6 +12,9 @@ from .icons import icon
 
 _PHASES = {"scan": "Scanning folders", "index": "Indexing", "remove": "Removing",
            "watch": "Updating changed photos", "analyze": "Analysing (objects…)", "done": "Indexed"}
+# A rate means something once a pass has run this long; before, one fast batch (files already
+# known, only re-attached) reads as thousands of photos a second with an ETA of 0 s.
+RATE_AFTER_S = 3.0
 
 
 class IndexStatusWidget(QWidget):
@@ -42,6 +46,7 @@ class IndexStatusWidget(QWidget):
         layout.addWidget(self.progress_bar)
         layout.addWidget(self.pause_button)
         layout.addWidget(self.errors_button)
+        self._pass_started: float | None = None  # the first event of the pass on screen
         self.set_idle()
         self.set_paused(False)
         self.set_error_count(0)
@@ -55,6 +60,7 @@ class IndexStatusWidget(QWidget):
         self.summary.setText(text)
 
     def set_idle(self) -> None:
+        self._pass_started = None
         self.activity.setText("")
         self.progress_bar.hide()
         self.pause_button.hide()
@@ -64,6 +70,8 @@ class IndexStatusWidget(QWidget):
         if event.phase == "done":
             self.set_idle()
             return
+        if self._pass_started is None:
+            self._pass_started = time.monotonic()
         parts = [phase]
         if event.total:
             parts.append(f"{event.done:,} / {event.total:,}")
@@ -72,10 +80,10 @@ class IndexStatusWidget(QWidget):
         else:
             parts.append(f"{event.done:,} found" if event.phase == "scan" else f"{event.done:,}")
             self.progress_bar.setRange(0, 0)  # busy indicator while the total is unknown
-        if event.rate:
-            parts.append(f"{event.rate:.1f} photos/s")
-        if event.eta_s is not None and event.total:
-            parts.append(f"ETA {formatting.duration(event.eta_s)}")
+        if event.rate and time.monotonic() - self._pass_started >= RATE_AFTER_S:
+            parts.append(f"{event.rate:.1f} photos/s" if event.rate < 100 else f"{event.rate:,.0f} photos/s")
+            if event.eta_s is not None and event.total and event.eta_s >= 1:
+                parts.append(f"ETA {formatting.duration(event.eta_s)}")
         self.activity.setText("  ·  ".join(parts))
         self.activity.setToolTip(event.current_path or "")
         self.progress_bar.show()

@@ -68,7 +68,7 @@ def make_window(qtbot):
         window.show()
         windows.append(window)
         if wait_ready:
-            qtbot.waitUntil(lambda: window.current_view != "", timeout=20000)
+            qtbot.waitUntil(lambda: window.current_view is not None, timeout=20000)
         return window
 
     yield make

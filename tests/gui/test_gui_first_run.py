@@ -8,6 +8,8 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from photoapp.gui.navigation import All, Errors, Folder
+
 from conftest import MODELS_DIR, SAMPLE_PHOTOS, _require_photos
 
 
@@ -37,7 +39,7 @@ def test_first_run_add_folder_indexes_watches_and_remove_purges(empty_library, m
     qtbot.waitUntil(lambda: window.indexer.watcher is not None, timeout=10000)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.grid_page
                     and window.model.rowCount() == report.indexed, timeout=30000)
-    qtbot.waitUntil(lambda: window.sidebar.has_key(f"folder:{photos}"), timeout=10000)
+    qtbot.waitUntil(lambda: window.sidebar.has_view(Folder(str(photos))), timeout=10000)
 
     # Removing asks first and says what it purges; answering Yes purges.
     asked = []
@@ -63,18 +65,18 @@ def test_window_size_splitter_and_last_view_are_remembered(indexed_library, make
     window.splitter.setSizes([170, 400, 220])
     sizes = window.splitter.sizes()
     window.size_slider.setValue(222)
-    window.navigate("errors")
+    window.navigate(Errors())
     window.close()
     ini = Path(indexed_library.settings.data_dir) / "gui.ini"
     assert ini.is_file()
 
     again = make_window(indexed_library, size=None)
-    qtbot.waitUntil(lambda: again.current_view == "errors", timeout=20000)
+    qtbot.waitUntil(lambda: again.current_view == Errors(), timeout=20000)
     # restoreGeometry goes through the platform's frame handling: allow a few pixels.
     assert abs(again.width() - size.width()) <= 4 and abs(again.height() - size.height()) <= 4
     assert again.size_slider.value() == 222
     assert again.grid.thumbnail_size() == 222
     assert not again.detail.isVisible()  # the errors page has no photo to detail
-    again.navigate("all")
+    again.navigate(All())
     restored = again.splitter.sizes()
     assert abs(restored[0] - sizes[0]) <= 2 and abs(restored[2] - sizes[2]) <= 2

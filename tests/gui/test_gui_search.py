@@ -5,6 +5,7 @@ from collections import Counter
 
 from PySide6.QtCore import Qt
 
+from photoapp.gui.navigation import All, Search
 from photoapp.gui.photo_model import HitRole
 
 
@@ -23,7 +24,7 @@ def test_enter_shows_ranked_results_with_explanations(indexed_library, make_wind
     qtbot.keyClicks(window.search_bar, tag)
     with qtbot.waitSignal(window.results_finished, timeout=30000):
         qtbot.keyClick(window.search_bar, Qt.Key.Key_Return)
-    assert window.current_view == f"search:{tag}"
+    assert window.current_view == Search(tag)
     assert window.model.rowCount() > 0
     hits = [window.model.data(window.model.index(r), HitRole) for r in range(window.model.rowCount())]
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
@@ -34,7 +35,7 @@ def test_enter_shows_ranked_results_with_explanations(indexed_library, make_wind
     # Esc goes back to where we came from.
     window.grid.setFocus()
     qtbot.keyClick(window.grid, Qt.Key.Key_Escape)
-    qtbot.waitUntil(lambda: window.current_view == "all")
+    qtbot.waitUntil(lambda: window.current_view == All())
 
 
 def test_a_bad_query_marks_the_field_and_says_why(indexed_library, make_window, qtbot):
@@ -68,4 +69,4 @@ def test_ctrl_f_focuses_the_search_field(indexed_library, make_window, qtbot):
     window.activateWindow()
     qtbot.keyClick(window.grid, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(window.search_bar.hasFocus)
-    assert Counter([window.current_view])["all"] == 1
+    assert window.current_view == All()

@@ -2,12 +2,26 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from photoapp.core.settings import Settings
 from photoapp.gui.settings_dialog import SettingsDialog
 from photoapp.gui.workers import TaskRunner
 from es_server import es_url  # noqa: F401,F811  (fixture)
+
+
+def answer_next_box(button_text: str, seen: list[str]) -> None:
+    """Click ``button_text`` in the next modal message box, keeping its text in ``seen``."""
+    def answer():
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(50, answer)
+            return
+        seen.append(box.text())
+        next(b for b in box.buttons() if b.text().replace("&", "") == button_text).click()
+
+    QTimer.singleShot(50, answer)
 
 
 @pytest.fixture
@@ -32,8 +46,11 @@ def test_settings_round_trip(tmp_path, qtbot, runner):
     dialog.compute_combo.setCurrentIndex(dialog.compute_combo.findData("cpu"))
     dialog.threads_spin.setValue(3)
     dialog.cluster_spin.setValue(12)
-    with qtbot.waitSignal(dialog.saved):
+    warnings: list[str] = []
+    answer_next_box("Save anyway", warnings)  # search.example does not answer: Save asks first
+    with qtbot.waitSignal(dialog.saved, timeout=60000):
         dialog.save()
+    assert warnings and "Test connection failed" in warnings[0]
     loaded = Settings.load(tmp_path / "data")
     assert loaded.backend == "https://search.example:9200"
     assert loaded.elasticsearch.username == "elastic"
@@ -77,3 +94,36 @@ def test_test_connection_succeeds_against_a_real_server(tmp_path, qtbot, runner,
     ok, message = result.args
     assert ok is True, message
     assert "Connected" in dialog.test_result.text()
+
+
+def test_save_warns_when_the_cluster_does_not_answer_and_cancel_keeps_the_old_backend(tmp_path, qtbot, runner):
+    from es_server import free_port
+
+    settings = Settings(data_dir=tmp_path / "data")
+    settings.save()
+    dialog = SettingsDialog(settings, runner)
+    qtbot.addWidget(dialog)
+    dialog.es_radio.setChecked(True)
+    dialog.es_url.setText(f"http://127.0.0.1:{free_port()}")
+    warnings: list[str] = []
+    answer_next_box("Cancel", warnings)
+    with qtbot.waitSignal(dialog.connection_tested, timeout=30000):
+        dialog.save()  # tests the connection first
+    qtbot.waitUntil(lambda: bool(warnings), timeout=10000)
+    assert "Test connection failed" in warnings[0] and "unavailable" in warnings[0]
+    assert Settings.load(tmp_path / "data").backend == "embedded"
+    assert dialog.result() == 0  # not accepted: still open for a fix
+
+
+def test_save_after_a_passing_test_does_not_ask(tmp_path, qtbot, runner, es_url):  # noqa: F811
+    settings = Settings(data_dir=tmp_path / "data")
+    dialog = SettingsDialog(settings, runner)
+    qtbot.addWidget(dialog)
+    dialog.es_radio.setChecked(True)
+    dialog.es_url.setText(es_url)
+    changed = []
+    dialog.backend_changed.connect(changed.append)
+    with qtbot.waitSignal(dialog.saved, timeout=30000):
+        dialog.save()  # tests first; it passes, so it saves without a question
+    assert Settings.load(tmp_path / "data").backend == es_url
+    assert changed == [es_url]

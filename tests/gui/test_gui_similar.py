@@ -7,6 +7,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication
 
+from photoapp.gui.navigation import All, Similar
 from photoapp.gui.photo_model import HitRole
 
 
@@ -39,7 +40,7 @@ def test_dropping_an_outside_file_finds_the_same_photo_first(indexed_library, ma
     with qtbot.waitSignal(window.similar_shown, timeout=60000) as shown:
         assert _drop(window, mime)
     assert shown.args[0] > 0
-    assert window.current_view == "similar"
+    assert isinstance(window.current_view, Similar)
     assert window.stack.currentWidget() is window.similar_page
     first = window.similar_model.data(window.similar_model.index(0), HitRole)
     assert first.id == hit.id and first.score > 0.95
@@ -67,7 +68,7 @@ def test_a_drop_without_an_image_is_refused(indexed_library, make_window, qtbot)
     mime = QMimeData()
     mime.setText("just text")
     assert not _drop(window, mime)
-    assert window.current_view == "all"
+    assert window.current_view == All()
 
 
 def test_ctrl_v_pastes_an_image_from_the_clipboard(indexed_library, make_window, qtbot):

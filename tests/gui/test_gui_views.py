@@ -4,12 +4,13 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from photoapp.gui.cluster_view import ClusterRole, MosaicRole
+from photoapp.gui.navigation import Clusters, Duplicates, Errors
 
 
 def test_cluster_gallery_shows_cards_and_recomputes_with_a_new_count(indexed_library, make_window, qtbot):
     window = make_window(indexed_library)
     with qtbot.waitSignal(window.clusters_shown, timeout=60000) as shown:
-        window.navigate("clusters")
+        window.navigate(Clusters())
     assert shown.args[0] > 0
     model = window.cluster_gallery.model
     assert model.rowCount() == shown.args[0]
@@ -90,7 +91,7 @@ def test_duplicates_view_lists_groups_with_size_and_resolution(indexed_library, 
     indexed_library.index()
     window = make_window(indexed_library)
     with qtbot.waitSignal(window.duplicates_shown, timeout=60000) as shown:
-        window.navigate("duplicates")
+        window.navigate(Duplicates())
     groups = indexed_library.duplicates()
     expected = sum(1 for g in groups if len(set(g.paths)) > 1)
     assert shown.args[0] == expected
@@ -104,7 +105,7 @@ def test_duplicates_view_lists_groups_with_size_and_resolution(indexed_library, 
 
 def test_errors_view_lists_the_library_errors(indexed_library, make_window, qtbot):
     window = make_window(indexed_library)
-    window.navigate("errors")
+    window.navigate(Errors())
     expected = len(indexed_library.errors())
     qtbot.waitUntil(lambda: window.errors_view.model.rowCount() == expected and
                     window.errors_view.subtitle.text() != "", timeout=20000)
