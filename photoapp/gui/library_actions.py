@@ -51,9 +51,17 @@ class LibraryActions(QObject):
             return
 
         def load():
+            # Folders and counts come from the local catalog; tags from the index backend, which
+            # may be unreachable (a cluster that is down): the window must still open, listing
+            # its folders, with the backend's error in the banner ("Opening library…" forever).
             folders = library.folders()
-            return {"folders": folders, "subfolders": _subfolders(folders),
-                    "tags": library.tag_counts(40, ""), "status": library.status()}
+            status = library.status()
+            try:
+                tags = library.tag_counts(40, "")
+            except Exception as exc:  # noqa: BLE001 - status says why; tags come back with it
+                log.warning("tags unavailable: %s", exc)
+                tags = []
+            return {"folders": folders, "subfolders": _subfolders(folders), "tags": tags, "status": status}
 
         self.w.runner.submit(load, self._apply_library_state, self.on_background_error)
 
