@@ -213,6 +213,9 @@ def dispatch(args, settings) -> int:
     try:
         as_json = getattr(args, "json", False)
         progress = TerminalProgress()
+        if c in ("search", "similar", "clusters", "duplicates") and lib.status().documents == 0:
+            # Not "no results" or "silhouette nan" with exit 0: there is nothing to query yet.
+            raise CliError("the library is empty: add a folder with photoapp index PATH")
         if c == "index":
             return run_index(lib, args.paths, progress, quick=args.quick)
         if c == "watch":
