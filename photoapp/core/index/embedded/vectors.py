@@ -33,6 +33,7 @@ only around the graph query.
 """
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -79,6 +80,7 @@ class VectorStore:
         self._count = 0  # whole rows in the file (some past the owner's counter may be garbage)
         self._rows: np.ndarray | None = None  # memmap over the first _count slots
         self._wfd: int | None = None  # read-write descriptor for pwrite
+        self._read_only: str | None = None  # why the file could only be opened for reading
         self._fd: int | None = None  # read-only descriptor for pread (see _gather)
         # Called before each search (the owner syncs liveness with other processes there).
         self.before_search = None
@@ -97,10 +99,20 @@ class VectorStore:
     def _open_rows(self) -> None:
         # A torn last row (a crash mid-write, or another process writing right now) is not
         # counted; it is never truncated, since another writer may be extending the file.
-        self._wfd = os.open(self.folder / _ROWS, os.O_RDWR | os.O_CREAT, 0o600)
-        self._count = os.fstat(self._wfd).st_size // (self.dim * 2)
+        path = self.folder / _ROWS
+        try:
+            self._wfd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:  # a read-only disk or folder: reading still works
+            if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM) or not path.exists():
+                raise BackendError(f"cannot open the vector store in {self.folder}: {exc.strerror}") from exc
+            self._read_only = exc.strerror or str(exc)
+        self._count = self._file_rows()
         self._remap()
         self._grow_live()
+
+    def _file_rows(self) -> int:
+        size = os.fstat(self._wfd).st_size if self._wfd is not None else (self.folder / _ROWS).stat().st_size
+        return size // (self.dim * 2)
 
     def _grow_live(self) -> None:
         if len(self._live) < self._count:
@@ -113,9 +125,9 @@ class VectorStore:
             if self.dim is None and (self.folder / _META).exists():
                 self.dim = int(json.loads((self.folder / _META).read_text())["dim"])
                 self._open_rows()
-            if self._wfd is None:
+            if self.dim is None or self._rows is None:  # no store yet, or closed
                 return
-            count = os.fstat(self._wfd).st_size // (self.dim * 2)
+            count = self._file_rows()
             if count > self._count:
                 self._count = count
                 self._remap()
@@ -189,6 +201,8 @@ class VectorStore:
             raise BackendError("expected a non-empty 2-D array of vectors")
         with self._lock:
             self._check_dim(int(vectors.shape[1]))
+            if self._wfd is None:
+                raise BackendError(f"cannot write the vector store in {self.folder}: {self._read_only}")
             rows = vectors.astype(np.float16)
             if not np.isfinite(rows).all():
                 raise BackendError("embedding contains NaN or infinite values")
