@@ -177,7 +177,8 @@ class Library:
         the backend (roots are kept)."""
         if self.catalog.counts()["documents"]:
             try:
-                if self.backend.stats().documents == 0:
+                # Documents still queued for a remote index (pending_ids) are not lost.
+                if self.backend.stats().documents == 0 and not self.backend.pending_ids():
                     msg = ("the index is empty but the catalog remembers indexed photos: every "
                            "photo will be indexed again on the next scan")
                     log.warning(msg)
