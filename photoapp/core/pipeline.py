@@ -38,6 +38,12 @@ The backend is always written and flushed *before* the catalog transaction that 
 A kill in between makes the next run redo that batch: upserts and field updates are idempotent
 by content hash, so nothing is duplicated and nothing is lost (the catalog's rows are the
 resume record: files without rows are re-read, analyses without rows are re-run).
+A kill between W3 and W4 still leaves the backend holding documents the catalog does not know,
+which nothing revisits once their files are deleted ("ghosts"); so before W2 each commit writes
+its intent journal (J, core/consistency.py) and removes it after W5, and a journal found on
+open or on taking the writer lock is healed. Kill points for tests (``PHOTOAPP_FAULT``,
+core/faults.py): after-journal (J), after-backend-write (W2), after-backend-flush (W3),
+after-catalog-commit (W4), after-backfill-flush (B2).
 """
 from __future__ import annotations
 
