@@ -216,6 +216,9 @@ def test_photos_queued_while_the_cluster_is_down_are_not_analysed_again(tmp_path
         analysed = counting_bundle.calls
         assert first.indexed > 0 and analysed > 0
         assert len(lib.backend.pending_ids()) == first.indexed  # queued, not sent
+        status = lib.status()
+        assert not status.backend_ok
+        assert any(f"{first.indexed} photo(s) queued" in w for w in status.warnings)
     finally:
         lib.close()
     srv.start()
