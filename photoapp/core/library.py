@@ -423,6 +423,9 @@ class Library:
         st.pending = self._pending + sum(w.pending for w in watchers)
         st.warnings = list(self._warnings) + [m for w in watchers for m in w.warnings]
         st.warnings += exposure_warnings(self.settings.data_dir)  # privacy.py
+        queued = len(self.backend.pending_ids())
+        if queued:
+            st.warnings.append(f"{queued} photo(s) queued for the index server: sent when it is reachable")
         refused = self.backend.rejected_changes()
         if refused:
             st.errors += len(refused)
