@@ -36,21 +36,31 @@ class CommitJournal:
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        # Hashes of an earlier interrupted commit that could not be healed yet (the backend was
+        # unreachable): carried along until a heal succeeds, never dropped by our own end().
+        self._carried: list[str] = []
 
     def begin(self, hashes: Iterable[str]) -> None:
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        with open(tmp, "w") as f:
-            json.dump({"pid": os.getpid(), "hashes": sorted(set(hashes))}, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.path)  # atomic: a reader sees the whole intent or none
+        self._carried = self.pending() or []
+        self._write(set(hashes) | set(self._carried))
         fault_point("after-journal")
 
     def end(self) -> None:
+        if self._carried:
+            self._write(set(self._carried))
+            return
         try:
             self.path.unlink()
         except FileNotFoundError:
             pass
+
+    def _write(self, hashes: set[str]) -> None:
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        with open(tmp, "w") as f:
+            json.dump({"pid": os.getpid(), "hashes": sorted(hashes)}, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)  # atomic: a reader sees the whole intent or none
 
     def pending(self) -> list[str] | None:
         """The hashes of an unfinished commit, or None when the last one finished."""
@@ -100,6 +110,7 @@ def heal(catalog, backend, thumbs, journal: CommitJournal) -> int:
             backend.set_paths(h, paths)
             fixed += 1
     backend.flush()
+    journal._carried = []  # healed: nothing left to carry
     if forget:
         with catalog.write() as w:
             for h, paths in forget:

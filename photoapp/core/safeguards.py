@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
 from .catalog import is_under
 from .consistency import CommitJournal, heal
+from .errors import BackendError
 from .faults import fault_point
 from .heap import fix_mmap_threshold
 from .pixel_budget import DecodeLimits
@@ -45,15 +47,18 @@ def heal_on_open(lib) -> None:
         with lib.writer.try_hold() as got:  # heal_now runs as on_acquire when we get it
             if not got:
                 log.info("another photoapp is writing this library: it finishes its own commit")
-    except OSError as e:  # full disk, read-only folder: healing waits for the next writer
+    except (OSError, sqlite3.Error) as e:  # full or read-only disk: the next writer heals
         msg = f"could not repair an interrupted run yet ({e}); the next index will"
         log.warning(msg)
         lib._warnings.append(msg)
 
 
 def heal_now(lib) -> None:
-    heal(lib.catalog, lib.backend, lib.thumbs, lib.pipeline.journal)
-    _finish_folder_removal(lib)
+    try:
+        heal(lib.catalog, lib.backend, lib.thumbs, lib.pipeline.journal)
+        _finish_folder_removal(lib)
+    except BackendError as e:  # e.g. the cluster is down: the journal stays for next time
+        log.warning("could not repair an interrupted run yet: %s", e)
 
 
 @contextmanager
