@@ -304,3 +304,19 @@ def test_pages_deep_past_ten_thousand_results(backend):
     assert [h.id for h in tail] == newest_first[10_040:]
     assert tail[-1].paths == ["/deep/0/img_00000.jpg"]
     assert backend.search(everything, limit=10, offset=n) == []
+
+
+def test_a_changed_file_moves_to_its_new_document_when_the_catalog_says_so(backend):
+    """The catalog's commit for an edited file: the new content's document with the path, then
+    the old document's remaining paths (here: one copy left elsewhere)."""
+    docs = _load(backend)
+    drawing = docs["drawing"]  # two copies: /photos/misc/... and /backup/misc/...
+    edited, kept = drawing.paths[0], drawing.paths[1]
+    new = PhotoDocument(id="7" * 40, paths=[edited], tags=[Tag("cat", 0.6)], embedding=unit(cat=1.0))
+    backend.upsert([new])
+    backend.set_paths(drawing.id, [kept])
+    backend.flush()
+    assert backend.get_by_path(edited).id == new.id
+    assert backend.get_by_path(kept).id == drawing.id
+    assert backend.get(drawing.id).paths == [kept] and backend.get(new.id).paths == [edited]
+    assert backend.stats().documents == len(docs) + 1

@@ -2,8 +2,10 @@
 
 Contract (tests/contract/ runs the same suite against every backend):
 - ``upsert`` is idempotent by ``PhotoDocument.id`` (content hash); re-upserting replaces.
-- The catalog alone owns which paths show which document: ``set_paths`` / ``delete`` say so, and
-  a backend never moves a path between documents or deletes a document on its own.
+- The catalog alone owns which paths show which document: it sends ``set_paths`` / ``delete``
+  for every document whose paths changed, in the same commit as the ``upsert`` that gave a path
+  to a new document. A backend never deletes a document on its own; in between, a path may show
+  on both documents (Elasticsearch) or already only on the new one (embedded: one row per path).
 - ``search`` ranks by relevance and tag confidence; ``similar`` returns cosine scores in [-1, 1],
   best first, honouring the same filters; neither returns documents matching ``Query.excluded``.
 - Writes are visible to reads after ``flush``.
