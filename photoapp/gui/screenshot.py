@@ -104,6 +104,70 @@ def _first_run(settings, out_dir: Path) -> Path:
             library.close()
 
 
+def _unreachable_cluster(settings, out_dir: Path) -> Path:
+    """The degraded state: settings name an Elasticsearch cluster nobody answers at."""
+    import socket
+
+    from PySide6.QtCore import QSettings
+
+    from ..core.library import Library
+    from ..core.settings import Settings
+    from .main_window import MainWindow
+
+    with socket.socket() as probe:  # a free port: connection refused at once
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with tempfile.TemporaryDirectory(prefix="photoapp-shot-") as tmp:
+        remote = Settings(data_dir=Path(tmp) / "data", models_dir=settings.models_dir,
+                          backend=f"http://127.0.0.1:{port}")
+        library = Library.open(remote)
+        library.add_folder(Path(tmp))  # a folder of that library, listed although the cluster is down
+        window = MainWindow(library, remote, QSettings(str(Path(tmp) / "gui.ini"), QSettings.Format.IniFormat),
+                            watch=False)
+        try:
+            window.resize(*WINDOW_SIZE)
+            window.show()
+            wait_until_idle(window)
+            return _grab(window, window, out_dir / "20-elasticsearch-unreachable.png")
+        finally:
+            window.shutdown()
+            window.close()
+            library.close()
+
+
+def _render_states(window, library, out_dir: Path) -> list[Path]:
+    """A colour view, and the window at 800x600 with and without its side panels."""
+    from .navigation import All, Color
+
+    written = []
+    colors = [c for doc in _documents(library, 50) for c, _ in (getattr(doc, "colors", None) or [])]
+    if colors:
+        window.navigate(Color(max(set(colors), key=colors.count)))
+        wait_until_idle(window)
+        written.append(_grab(window, window, out_dir / "21-colour.png"))
+    window.navigate(All())
+    window.resize(800, 600)
+    wait_until_idle(window)
+    if window.model.rowCount():
+        window.grid.setCurrentIndex(window.model.index(0))
+    written.append(_grab(window, window, out_dir / "22-800x600.png"))
+    window.sidebar_button.click()
+    window.detail_button.click()
+    wait_until_idle(window)
+    written.append(_grab(window, window, out_dir / "23-800x600-panels-hidden.png"))
+    window.sidebar_button.click()
+    window.detail_button.click()
+    window.resize(*WINDOW_SIZE)
+    return written
+
+
+def _documents(library, limit: int):
+    for hit in library.all_photos("date", limit, 0):
+        doc = library.info(hit.id)
+        if doc is not None:
+            yield doc
+
+
 def run(settings, out_dir: Path, library_dir: Path | None) -> list[Path]:
     """Index ``library_dir`` (if given) into ``settings.data_dir``, then write one PNG per view."""
     from PySide6.QtCore import QSettings
@@ -114,7 +178,7 @@ def run(settings, out_dir: Path, library_dir: Path | None) -> list[Path]:
     _ensure_app()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = [_first_run(settings, out_dir)]
+    written: list[Path] = [_first_run(settings, out_dir), _unreachable_cluster(settings, out_dir)]
     library = Library.open(settings)
     try:
         if library_dir is not None:
@@ -131,6 +195,7 @@ def run(settings, out_dir: Path, library_dir: Path | None) -> list[Path]:
                 written += _render_views(window, library, out_dir)
                 from .screenshot_photographer import render_photographer_views
                 written += render_photographer_views(window, library, out_dir)
+                written += _render_states(window, library, out_dir)
             finally:
                 window.shutdown()
                 window.close()
