@@ -8,9 +8,15 @@ API (the CLI and the GUI are written against exactly this):
     lib.folders() -> list[str]
     lib.add_folder(path) -> None                       # records the root; caller then calls index()
     lib.remove_folder(path) -> PurgeReport             # purges rows, vectors, thumbnails under it
-    lib.index(paths=None, progress=cb, control=ctl) -> IndexReport   # None = all roots
+    lib.index(paths=None, progress=cb, control=ctl, quick=False) -> IndexReport   # None = all roots
+                                                       # quick: returns once stage 1 is done
+    lib.backfill(paths=None, progress=cb, control=ctl) -> BackfillReport  # later stages, model
+                                                       # changes, new analyzers (core/stages.py)
+    lib.set_analyzer_enabled(name, on) -> None          # off purges its fields
     lib.watch(paths=None, progress=cb, control=ctl) -> LibraryWatcher (start()/stop(), polling fallback)
-    lib.search(text, limit=50, offset=0) -> list[SearchHit]           # raises QueryError
+    lib.search(text, limit=50, offset=0) -> SearchResults  # list[SearchHit] + .notes
+                                                            # ("objects: 81% of photos analysed
+                                                            # so far"); raises QueryError
     lib.similar(target, limit=50, filter_text="") -> list[SearchHit]  # target: library path, doc id,
                                                                         # outside file path, or PIL.Image,
                                                                         # or a list of ids/paths (their mean)
@@ -18,7 +24,8 @@ API (the CLI and the GUI are written against exactly this):
     lib.duplicates(threshold=None) -> list[DuplicateGroup]
     lib.info(path_or_id) -> PhotoDocument | None
     lib.errors() -> list[FileErrorRecord]              # path, reason, detail, when
-    lib.status() -> LibraryStatus                       # counts, folders, backend, models, pending
+    lib.status() -> LibraryStatus                       # counts, folders, backend, models, pending,
+                                                        # stages: [StageProgress(name, stage, done, total)]
     lib.thumbnail_path(doc_id, size=256) -> Path | None # on-disk JPEG thumbnail cache (core, no Qt)
     lib.tag_counts(limit, prefix, min_confidence=TAG_MIN_CONFIDENCE, everyday=True) -> list[(tag, count)]
                                                         # a photo counts only where its tag is that
@@ -75,11 +82,16 @@ from .decode import decode_file, decode_image
 from .errors import BackendError, DecodeError, LibraryError, ModelError
 from .hashing import looks_like_hash
 from .jobs import Cancelled, JobControl, ProgressCallback, ProgressEvent
-from .pipeline import IndexPipeline, IndexReport, model_version_of
+from .analyzers import LATER_STAGE, analyzer_named, enabled_analyzers
+from .pipeline import BackfillReport, IndexPipeline, IndexReport, model_version_of
 from .privacy import exposure_warnings
+from .safeguards import fault_point, folder_removal, heal_on_open
+from .safeguards import install as install_safeguards
 from .reconcile import plan_changes
 from .records import ClusterInfo, DuplicateGroup, PhotoDocument, SearchHit
 from .settings import Settings
+from .stages import (SearchResults, StageProgress, adopt_legacy, notes_for_query, purge_disabled,
+                     stage_progress, summary_line)
 from .thumbnails import ThumbnailCache
 from .userdata import Change, UserData, UserMark
 
@@ -123,6 +135,13 @@ class LibraryStatus:
     warnings: list[str] = field(default_factory=list)
     data_dir: str = ""
     catalog_schema: int = 0
+    # Per analyzer: documents it ran on at its current version (empty when models are missing).
+    stages: list[StageProgress] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        """ "12,400 photos · objects 81%" """
+        return summary_line(self.documents, self.stages)
 
 
 class Library:
@@ -140,7 +159,12 @@ class Library:
         self.pipeline = IndexPipeline(catalog, backend, self.models, self.thumbs,
                                       decode_workers=settings.decode_workers,
                                       batch_size=settings.batch_size,
-                                      user_marks=self.userdata.get_many)
+                                      user_marks=self.userdata.get_many,
+                                      analyzers=self._analyzers)
+        install_safeguards(self)  # writer lock, decode limits, commit journal (safeguards.py)
+        self._adopted = False  # legacy documents adopted (once per library, stages.adopt_legacy)
+        self._stage1_waiting = 0  # stage-1 runs waiting for the write lock
+        self._waiting_lock = threading.Lock()
         self._watchers: list = []
         self._indexing = 0
         self._pending = 0
@@ -166,6 +190,7 @@ class Library:
                 raise
         lib = cls(settings, catalog, backend, bundle)
         lib._check_backend_sync()
+        heal_on_open(lib)  # safeguards.py: finish a commit a killed writer left half done
         return lib
 
     def _check_backend_sync(self) -> None:
@@ -209,6 +234,9 @@ class Library:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def _analyzers(self, bundle, max_stage: int | None = None):
+        return enabled_analyzers(self.settings, bundle, max_stage)
+
     def models(self):
         """The model bundle, loaded once on first use (raises ModelError when missing)."""
         with self._bundle_lock:
@@ -236,8 +264,9 @@ class Library:
         folder = _abs(path)
         if folder not in self.catalog.roots():
             raise LibraryError(f"not a library folder: {folder}")
-        with self._write_lock:
+        with self._write_lock, self.writer.hold(), folder_removal(self, folder):
             self.catalog.remove_root(folder)
+            fault_point("after-remove-root")
             for w in list(self._watchers):
                 w.forget_root(folder)
             if any(is_under(folder, r) for r in self.catalog.roots()):
@@ -255,8 +284,13 @@ class Library:
     # --- indexing -----------------------------------------------------------------------------
     def index(self, paths: Iterable[str | os.PathLike] | None = None,
               progress: ProgressCallback | None = None,
-              control: JobControl | None = None) -> IndexReport:
-        """Bring the index up to date with the disk under ``paths`` (None = every root)."""
+              control: JobControl | None = None, *, quick: bool = False) -> IndexReport:
+        """Bring the index up to date with the disk under ``paths`` (None = every root).
+
+        Returns when every enabled analyzer has run on the photos there (new photos get them
+        all from one decode; photos indexed before get the ones they lack). ``quick``: returns
+        once stage 1 is done (browsable, searchable, similar-findable); later stages follow on
+        the next full index, in the watcher or in the GUI (``backfill``)."""
         roots = self.catalog.roots()
         if paths is None:
             targets = unique_roots(roots)
@@ -265,11 +299,86 @@ class Library:
             for t in targets:
                 if not any(is_under(t, r) for r in roots):
                     raise LibraryError(f"{t} is not in the library; add_folder() it first")
-        return self._reconcile(targets, progress=progress, control=control)
+        control = control or JobControl()
+        max_stage = LATER_STAGE - 1 if quick else None
+        report = self._reconcile(targets, progress=progress, control=control, max_stage=max_stage)
+        if report.cancelled:
+            return report
+        analysis = self.backfill(targets, progress=progress, control=control, max_stage=max_stage)
+        report.analysed, report.cancelled = analysis.analysed, analysis.cancelled
+        report.elapsed_s += analysis.elapsed_s
+        return report
+
+    def backfill(self, paths: Iterable[str | os.PathLike] | None = None,
+                 progress: ProgressCallback | None = None, control: JobControl | None = None,
+                 *, max_stage: int | None = None,
+                 should_yield=None) -> BackfillReport:
+        """Run the enabled analyzers (up to ``max_stage``) that documents under ``paths`` (None:
+        the whole library) lack at their current version: a later stage after a quick index, a
+        new analyzer, a model whose version changed. Each photo is decoded once for all of
+        them. Turned-off analyzers are purged first. Yields (stops, keeping what is done) as
+        soon as stage-1 work waits for the library or ``should_yield()`` says so."""
+        control = control or JobControl()
+        under = None if paths is None else [_abs(p) for p in paths]
+
+        def yield_now() -> bool:
+            return self._stage1_waiting > 0 or bool(should_yield and should_yield())
+
+        with self._write_lock, self.writer.hold():
+            bundle = self._bundle_if_loadable()
+            if bundle is None:
+                return BackfillReport()
+            self._maintain_analyses(bundle)
+            analyzers = self._analyzers(bundle, max_stage)
+            pending = self.catalog.pending_analyses(
+                {a.name: a.version(bundle) for a in analyzers}, under=under)
+            if not pending:
+                return BackfillReport()
+            self._indexing += 1
+            try:
+                return self.pipeline.backfill(pending, progress=progress, control=control,
+                                              should_yield=yield_now)
+            finally:
+                self._indexing -= 1
+
+    def set_analyzer_enabled(self, name: str, enabled: bool) -> None:
+        """Switch an analyzer on or off (saved in settings). Off purges its fields now; on
+        leaves the work to the next index, watch batch or backfill."""
+        analyzer = analyzer_named(name)
+        if analyzer is None:
+            raise LibraryError(f"no analyzer named {name!r}")
+        if analyzer.required and not enabled:
+            raise LibraryError(f"the {name} analyzer cannot be turned off")
+        self.settings.analyzers = {**(self.settings.analyzers or {}), name: bool(enabled)}
+        self.settings.save()
+        if not enabled:
+            with self._write_lock:
+                purge_disabled(self.catalog, self.backend, self.settings,
+                               self._bundle_if_loadable())
+
+    def _waiting(self, delta: int) -> None:
+        with self._waiting_lock:
+            self._stage1_waiting += delta
+
+    def _bundle_if_loadable(self):
+        try:
+            return self.models()
+        except ModelError as e:
+            log.info("analyses not checked: %s", e)
+            return None
+
+    def _maintain_analyses(self, bundle) -> None:
+        """Purge analyzers turned off; once per library, adopt documents from before analyses
+        were recorded. Called with the write lock held."""
+        purge_disabled(self.catalog, self.backend, self.settings, bundle)
+        if not self._adopted:
+            adopt_legacy(self.catalog, bundle, self._analyzers(bundle), model_version_of(bundle))
+            self._adopted = True
 
     def _reconcile(self, targets: list[str], moves: Iterable[tuple[str, str]] = (),
                    progress: ProgressCallback | None = None,
-                   control: JobControl | None = None) -> IndexReport:
+                   control: JobControl | None = None,
+                   max_stage: int | None = None) -> IndexReport:
         control = control or JobControl()
         started = time.monotonic()
 
@@ -277,7 +386,9 @@ class Library:
             if progress and n % 100 == 0:
                 progress(ProgressEvent(n, 0, 0.0, None, path, "scan"))
 
-        with self._write_lock:
+        self._waiting(+1)  # a running backfill yields the write lock at its next batch
+        with self._write_lock, self.writer.hold():
+            self._waiting(-1)
             roots = self.catalog.roots()
             # A watcher may still report events in a folder removed a moment ago.
             targets = [t for t in targets if any(is_under(t, r) for r in roots)]
@@ -297,7 +408,8 @@ class Library:
                         progress(e)
 
                 report = self.pipeline.run(plan.work, plan.removed, plan.attach,
-                                           progress=tracking, control=control)
+                                           progress=tracking, control=control,
+                                           max_stage=max_stage)
             finally:
                 self._indexing -= 1
                 self._pending = 0
@@ -337,8 +449,17 @@ class Library:
     def vocabulary(self):
         return self.models().vocabulary
 
-    def search(self, text: str, limit: int = 50, offset: int = 0) -> list[SearchHit]:
-        return self.backend.search(self._parse(text), limit=limit, offset=offset)
+    def search(self, text: str, limit: int = 50, offset: int = 0) -> SearchResults:
+        query = self._parse(text)
+        hits = self.backend.search(query, limit=limit, offset=offset)
+        return SearchResults(hits, notes_for_query(query, self.stage_progress()))
+
+    def stage_progress(self) -> list[StageProgress]:
+        """How far each enabled analyzer is over the library ([] when models are missing)."""
+        bundle = self._bundle_if_loadable()
+        if bundle is None:
+            return []
+        return stage_progress(self.catalog, self._analyzers(bundle), bundle)
 
     def similar(self, target, limit: int = 50, filter_text: str = "") -> list[SearchHit]:
         """Photos that look like ``target``: a library path or document id (its stored embedding,
@@ -414,6 +535,7 @@ class Library:
             self.backend.stats()
         except BackendError as e:
             st.backend_ok, st.backend_detail = False, str(e)
+        st.stages = self.stage_progress()
         if self._bundle is not None:
             st.models = model_version_of(self._bundle)
         st.indexing = self._indexing > 0
@@ -496,7 +618,7 @@ class Library:
     def clusters(self, k: int | None = None, seed: int = 0, recompute: bool = False) -> list[ClusterInfo]:
         from .clusters import clusters_from_backend
 
-        with self._write_lock:  # it writes cluster ids back into the index
+        with self._write_lock, self.writer.hold():  # it writes cluster ids back into the index
             # k=None falls back to the user's setting, where 0 means "choose by silhouette".
             k = k if k is not None else (self.settings.cluster_count or None)
             result = clusters_from_backend(self.backend, k=k, seed=seed, recompute=recompute,
