@@ -3,7 +3,7 @@
     python -m photoapp.bench.accuracy [--imagenet DIR] [--coco DIR] [--limit N] [--threads N]
                                       [--compute auto|cpu|gpu] [--only classifier|detector|speed ...]
                                       [--skip ...] [--tiles N] [--precision P [P ...]]
-                                      [--out FILE]
+                                      [--rounds B1 B16] [--out FILE]
 
 classifier  top-1 / top-5 on an ImageNet folder with one photo per class named nXXXXXXXX_*.JPEG
             (default ../shared/datasets/imagenet-sample). The class of a file is its wnid; the
@@ -400,6 +400,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--precision", nargs="+", metavar="P",
                     help="model variants to evaluate and compare, e.g. fp32 int8 (default: "
                          "what bundle.json selects)")
+    ap.add_argument("--rounds", type=int, nargs=2, default=(20, 4), metavar=("B1", "B16"),
+                    help="timed batches per variant at batch 1 and batch 16 (default 20 4)")
     ap.add_argument("--out", type=Path, help="also write the report to this file")
     args = ap.parse_args(argv)
     if args.only:
@@ -426,7 +428,7 @@ def main(argv: list[str] | None = None) -> None:
         # --only naming one model's part (and speed) times that model alone
         timed = [m for m, part in (("tagger", "classifier"), ("detector", "detector"))
                  if not args.only or part in args.only or args.only == ["speed"]]
-        speed = measure_speed(bundles, photos, timed)
+        speed = measure_speed(bundles, photos, timed, tuple(args.rounds))
     text = report(args, bundles, cls, det, speed)
     print(text)
     if args.out:
