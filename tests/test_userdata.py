@@ -158,3 +158,41 @@ def test_cli_rate_favorite_undo(rated_library, settings, capsys):
         assert sorted((m.rating, m.favorite) for m in store.all_marks().values()) == [(5, False), (5, True)]
     finally:
         store.close()
+
+
+def test_a_rating_does_not_wait_for_a_running_index(rated_library, tmp_path):
+    """Indexing holds the library's write lock for the whole run; a rating takes turns only with
+    one upsert, so it lands (and is searchable) while the run is paused mid-way."""
+    import threading
+
+    from photoapp.core.jobs import JobControl
+
+    lib, folder = rated_library, rated_library.folder
+    photo = str(folder / "img_000.jpg")
+    more = tmp_path / "more"
+    make_photos(more, 12)
+    lib.add_folder(more)
+    control = JobControl()
+    started = threading.Event()
+
+    def progress(event):
+        if event.phase == "index" and event.done >= 1 and not started.is_set():
+            control.pause()  # the run stops at its next checkpoint, still holding its locks
+            started.set()
+
+    run = threading.Thread(target=lambda: lib.index([str(more)], progress=progress, control=control))
+    run.start()
+    try:
+        assert started.wait(120), "indexing did not start"
+        assert lib.status().indexing
+        done = threading.Event()
+        rater = threading.Thread(target=lambda: (lib.set_rating([photo], 5), done.set()))
+        rater.start()
+        assert done.wait(20), "the rating waited for the indexing run"
+        assert lib.status().indexing  # still paused: the rating did not need the run to end
+        assert lib.info(photo).id in {h.id for h in lib.search("rating>=5", limit=50)}
+    finally:
+        control.resume()
+        run.join(300)
+    assert not run.is_alive()
+    assert lib.info(photo).rating == 5

@@ -156,10 +156,13 @@ class Library:
         self.thumbs = ThumbnailCache(settings.data_dir, settings.thumbnail_size)
         # Ratings and favourites: their own file, so they outlive a catalog or index rebuild.
         self.userdata = UserData.in_folder(settings.data_dir)
+        # A rating and the pipeline's upsert of the same photo take turns (see _mirror); a
+        # rating never waits for a whole indexing run, only for one upsert.
+        self._marks_lock = threading.Lock()
         self.pipeline = IndexPipeline(catalog, backend, self.models, self.thumbs,
                                       decode_workers=settings.decode_workers,
                                       batch_size=settings.batch_size,
-                                      user_marks=self.userdata.get_many,
+                                      user_marks=self.userdata.get_many, user_marks_lock=self._marks_lock,
                                       analyzers=self._analyzers)
         install_safeguards(self)  # writer lock, decode limits, commit journal (safeguards.py)
         self._adopted = False  # legacy documents adopted (once per library, stages.adopt_legacy)
@@ -638,11 +641,13 @@ class Library:
     def set_rating(self, targets: Iterable[str | os.PathLike], rating: int) -> Change:
         """Give photos (library paths or document ids) 0-5 stars; 0 clears. Files are untouched."""
         ids = self._resolve_ids(targets)
-        return self._mirror(self.userdata.set_rating(ids, rating))
+        with self._marks_lock:
+            return self._mirror(self.userdata.set_rating(ids, rating))
 
     def set_favorite(self, targets: Iterable[str | os.PathLike], favorite: bool = True) -> Change:
         ids = self._resolve_ids(targets)
-        return self._mirror(self.userdata.set_favorite(ids, favorite))
+        with self._marks_lock:
+            return self._mirror(self.userdata.set_favorite(ids, favorite))
 
     def set_keeper(self, group_key: str, path: str | None) -> Change:
         """Remember which copy of a duplicate group to keep (None: back to the suggestion)."""
@@ -660,7 +665,8 @@ class Library:
     def undo(self) -> Change:
         """Revert the last rating, favourite or keeper change (raises UserDataError when none).
         Folder changes are not undoable: removing a folder purges what the models computed."""
-        return self._mirror(self.userdata.undo())
+        with self._marks_lock:
+            return self._mirror(self.userdata.undo())
 
     def _resolve_ids(self, targets: Iterable[str | os.PathLike]) -> list[str]:
         ids = []
@@ -677,19 +683,21 @@ class Library:
     def _mirror(self, change: Change) -> Change:
         """Copy changed marks into the index so queries (``rating>=4``, ``favorite``) see them.
         The store is already written: when the index cannot take the mirror now, the next
-        indexing of those photos re-applies it (pipeline hook), so this only warns."""
+        indexing of those photos re-applies it (pipeline hook), so this only warns.
+
+        Called under ``_marks_lock``, not the library's write lock: a rating given while a long
+        indexing run holds that lock lands at once (the backends take their own write locks)."""
         if not change.marks:
             return change
-        with self._write_lock:
-            try:
-                for doc_id, mark in change.marks.items():
-                    self.backend.update_fields(doc_id, {"rating": mark.rating, "favorite": mark.favorite})
-                self.backend.flush()
-            except (NotImplementedError, BackendError) as e:
-                msg = f"ratings saved, but the index could not be updated yet ({e}); search may lag"
-                log.warning(msg)
-                if msg not in self._warnings:
-                    self._warnings.append(msg)
+        try:
+            for doc_id, mark in change.marks.items():
+                self.backend.update_fields(doc_id, {"rating": mark.rating, "favorite": mark.favorite})
+            self.backend.flush()
+        except (NotImplementedError, BackendError) as e:
+            msg = f"ratings saved, but the index could not be updated yet ({e}); search may lag"
+            log.warning(msg)
+            if msg not in self._warnings:
+                self._warnings.append(msg)
         return change
 
     # --- for the watcher ----------------------------------------------------------------------

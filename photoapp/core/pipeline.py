@@ -47,6 +47,7 @@ after-catalog-commit (W4), after-backfill-flush (B2).
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -186,6 +187,7 @@ class IndexPipeline:
                  thumbs: ThumbnailCache, *, decode_workers: int = 0, batch_size: int = 16,
                  commit_interval_s: float = 2.0, commit_max_items: int = 256,
                  user_marks: Callable[[list[str]], dict] | None = None,
+                 user_marks_lock=None,
                  analyzers: Callable[[object, int | None], list[Analyzer]] = all_analyzers):
         self.catalog = catalog
         # (bundle, max stage or None) -> analyzers to run, in registry order (settings applied)
@@ -193,6 +195,9 @@ class IndexPipeline:
         # ids -> {id: UserMark} (core/userdata.py): ratings outlive the index, so every document
         # written again gets them back.
         self.user_marks = user_marks
+        # Held from reading the marks to the end of the upsert: a rating given meanwhile is
+        # mirrored into the index after this upsert, never under it (then overwritten).
+        self.user_marks_lock = user_marks_lock if user_marks_lock is not None else contextlib.nullcontext()
         self.backend = backend
         self._models = models  # lazy: a re-scan of an unchanged library never loads them
         self.thumbs = thumbs
@@ -509,20 +514,21 @@ class _Run:
             doc.paths = final[h]
             docs.append(doc)
         rejected: dict[str, str] = {}
-        if docs and self.p.user_marks is not None:
-            marks = self.p.user_marks([d.id for d in docs])
-            for doc in docs:
-                if doc.id in marks:
-                    doc.rating, doc.favorite = marks[doc.id].rating, marks[doc.id].favorite
-        if docs:
-            try:
-                backend.upsert(docs)
-            except _PER_DOCUMENT_ERRORS:
-                for doc in docs:  # find the culprit(s); upserts are idempotent
-                    try:
-                        backend.upsert([doc])
-                    except _PER_DOCUMENT_ERRORS as e:
-                        rejected[doc.id] = f"{type(e).__name__}: {e}"
+        with self.p.user_marks_lock:
+            if docs and self.p.user_marks is not None:
+                marks = self.p.user_marks([d.id for d in docs])
+                for doc in docs:
+                    if doc.id in marks:
+                        doc.rating, doc.favorite = marks[doc.id].rating, marks[doc.id].favorite
+            if docs:
+                try:
+                    backend.upsert(docs)
+                except _PER_DOCUMENT_ERRORS:
+                    for doc in docs:  # find the culprit(s); upserts are idempotent
+                        try:
+                            backend.upsert([doc])
+                        except _PER_DOCUMENT_ERRORS as e:
+                            rejected[doc.id] = f"{type(e).__name__}: {e}"
         emptied = []
         for h, paths in final.items():
             if h in buf.new_docs:
