@@ -178,6 +178,8 @@ class BrowseController(QObject):
         if not rows:
             view = self.nav.current
             empty = view.empty_text if view is not None else ""
+            if not w.banner.isHidden():  # the backend is unreachable: nothing is wrong with the view
+                empty = "Nothing to show until the index backend answers (see above)."
             notes = " · ".join(getattr(w.loader, "notes", []))  # e.g. objects still being filled
             empty = f"{empty} · {notes}" if notes and empty else (notes or empty)
             w.grid_page.set_title(w.grid_page.title.text(), empty, w.grid_page.back_button.isVisible())

@@ -5,6 +5,7 @@ in a worker and the cards are replaced when it returns.
 """
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
@@ -162,8 +163,8 @@ class ClusterGallery(QWidget):
         self.subtitle.setMinimumWidth(80)
         self.count_spin = QSpinBox()
         self.count_spin.setRange(0, 500)
-        self.count_spin.setSpecialValueText("Auto")
-        self.count_spin.setSuffix(" groups")  # says what the number is, in less room than a label
+        self.count_spin.setPrefix("Groups: ")  # says what the number is, in less room than a label
+        self.count_spin.setSpecialValueText("Groups: auto")
         self.count_spin.setToolTip("Number of clusters (Auto lets photoapp choose); Enter recomputes")
         self.count_spin.setMinimumWidth(80)
         self.recompute_button = QPushButton(icon("refresh"), "Recompute")
@@ -213,9 +214,12 @@ class ClusterGallery(QWidget):
         """``quality``: the core's ClusteringResult (silhouette, Davies-Bouldin), when known."""
         self.model.set_clusters(clusters)
         photos = sum(c.size for c in clusters)
-        text = (f"{len(clusters):,} groups of visually similar photos · {photos:,} photos"
+        groups = "group" if len(clusters) == 1 else "groups"
+        text = (f"{len(clusters):,} {groups} of visually similar photos · {photos:,} photos"
                 if clusters else "No clusters yet — index some photos first")
-        if clusters and quality is not None:
+        # One group (or too few photos) has no silhouette: the scores are NaN, not worth showing.
+        if clusters and quality is not None and math.isfinite(quality.silhouette) \
+                and math.isfinite(quality.davies_bouldin):
             text += (f" · silhouette {quality.silhouette:.2f}"
                      f" · Davies-Bouldin {quality.davies_bouldin:.2f}")
         self.subtitle.setText(text)

@@ -59,6 +59,9 @@ log = logging.getLogger(__name__)
 GUI_STATE_FILE = "gui.ini"
 SORTS = (("date", "Date taken"), ("name", "Name"), ("relevance", "Relevance"))
 PANEL_WIDTHS = [200, 300]  # sidebar, detail panel: the first-run split
+# On a narrow window the side panels give way (down to their minimum widths) before the photo
+# grid gets narrower than this: two columns of thumbnails at the default size.
+NARROW_CENTRE = 420
 # Thumbnails held in memory: enough for a few screens of the largest grid size (a 320 px
 # thumbnail is 400 KB as a QImage, so 600 of them bound the cache near 240 MB).
 THUMBNAIL_CACHE = 600
@@ -453,11 +456,24 @@ class MainWindow(QMainWindow):
             self._panel_widths[1] = sizes[2]
 
     def _apply_panel_widths(self) -> None:
+        """Size the panels from the remembered widths, narrowed to fit the window if needed
+        (widening the window again restores them: the remembered widths are not changed)."""
         sidebar, detail = self._panel_widths
         sidebar = sidebar if not self.sidebar.isHidden() else 0
         detail = detail if not self.detail.isHidden() else 0
-        total = max(sum(self.splitter.sizes()), self.width())
+        total = sum(self.splitter.sizes()) if self.isVisible() else max(sum(self.splitter.sizes()), self.width())
+        deficit = NARROW_CENTRE - (total - sidebar - detail)
+        if deficit > 0 and detail:
+            give = min(deficit, detail - self.detail.minimumWidth())
+            detail, deficit = detail - max(0, give), deficit - max(0, give)
+        if deficit > 0 and sidebar:
+            sidebar -= max(0, min(deficit, sidebar - self.sidebar.minimumWidth()))
         self.splitter.setSizes([sidebar, max(200, total - sidebar - detail), detail])
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if self.isVisible():
+            self._apply_panel_widths()
 
     # --- keys, state, shutdown ------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override

@@ -158,3 +158,22 @@ def test_usable_at_800_by_600_with_collapsible_panels(indexed_library, make_wind
     window.detail_button.click()
     window.sidebar_button.click()
     assert window.detail.isVisible() and window.sidebar.isVisible()
+
+
+def test_the_status_bar_shows_no_rate_until_a_pass_has_run_a_while(qtbot):
+    from photoapp.core.jobs import ProgressEvent
+    from photoapp.gui.status_widget import RATE_AFTER_S, IndexStatusWidget
+
+    widget = IndexStatusWidget()
+    qtbot.addWidget(widget)
+    # Adding a second folder of known photos: a burst of re-attached files, not a real rate.
+    widget.set_progress(ProgressEvent(228, 230, 8329.6, 0.0, "/p/x.jpg", "index"))
+    assert widget.activity.text() == "Indexing  ·  228 / 230"
+    qtbot.wait(int(RATE_AFTER_S * 1000) + 100)
+    widget.set_progress(ProgressEvent(400, 1000, 12.46, 48.0, "/p/y.jpg", "index"))
+    assert widget.activity.text() == "Indexing  ·  400 / 1,000  ·  12.5 photos/s  ·  ETA 48s"
+    widget.set_progress(ProgressEvent(999, 1000, 12.5, 0.2, "/p/z.jpg", "index"))
+    assert "ETA" not in widget.activity.text()  # under a second left: no "ETA 0s"
+    widget.set_idle()
+    widget.set_progress(ProgressEvent(3, 3, 900.0, 0.0, "/p/w.jpg", "index"))  # a new pass starts over
+    assert "photos/s" not in widget.activity.text()

@@ -62,7 +62,7 @@ def test_window_size_splitter_and_last_view_are_remembered(indexed_library, make
     window.resize(790, 611)  # the offscreen screen is 800 px wide; geometry is kept on screen
     qtbot.waitUntil(lambda: window.width() == 790)
     size = window.size()
-    window.splitter.setSizes([170, 400, 220])
+    window.splitter.setSizes([160, 420, 210])
     sizes = window.splitter.sizes()
     window.size_slider.setValue(222)
     window.navigate(Errors())
