@@ -22,11 +22,17 @@ Calibration photos are never the photos a model is evaluated on (photoapp/bench/
 Photos are taken in sorted path order, every folder in turn, up to --count; a photo that does not
 decode is skipped (exif-samples holds deliberately broken files).
 
-What is quantised: the tagger's convolutions, residual Adds and classifier (Gemm) unless named
-in --exclude; the detector's Conv/Add nodes of the feature extractor and box predictor only
-(its pre- and post-processing: casts, box decoding and NMS loops stay float). --exclude-head
-boxes|all (detector) also keeps the box-encoding convolutions, or the whole box predictor, float; --exclude-first/--exclude-last keep
-the first / last quantisable node float.
+What is quantised: the tagger's Conv, Add, Clip and Gemm nodes unless named in --exclude (ORT's
+QDQ rules decide which tensors get Q/DQ pairs; Clip = ReLU6 fuses into its conv); the detector's
+Conv/Add/Clip nodes of the feature extractor and box predictor only (its pre- and
+post-processing: casts, box decoding and NMS loops stay float). --exclude-head boxes|all
+(detector) also keeps the box-encoding convolutions, or the whole box predictor, float;
+--exclude-first/--exclude-last keep the first / last Conv or Gemm float.
+
+The shipped files (accuracy and the knobs tried: models/README.md, "int8 variants") came from:
+    ... quantize_int8.py tagger --method entropy --count 300 --exclude-first --exclude-last
+    ... quantize_int8.py detector --exclude-head boxes
+(each manifest's variants.int8.conversion.command repeats its line).
 
 Runs on the CPU in a few minutes. Entropy/Percentile build activation histograms; ORT would keep
 every calibration activation until the end (12 GB for 100 tagger photos), so this script feeds
