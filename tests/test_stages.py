@@ -246,3 +246,56 @@ def test_the_watcher_gives_new_photos_stage_1_then_backfills_objects(library, co
     assert w.batches >= 1 and sum(r.analysed for r in w.backfill_reports) == n
     assert stages(library) == {"tags": (n, n), "colors": (n, n), "objects": (n, n)}
     assert "person" in detector_tags(library.info(photos / "astronaut.jpg"))
+
+
+def make_legacy(settings, bundle, photos) -> int:
+    """Index, then turn the catalog into what photoapp before analyses left behind: schema v2,
+    no analyses table, documents naming the models as ``model_version``."""
+    import sqlite3
+
+    from photoapp.core.stages import legacy_model_version
+
+    with Library.open(settings, bundle=bundle) as lib:
+        lib.add_folder(photos)
+        lib.index()
+        n = lib.status().documents
+    conn = sqlite3.connect(settings.data_dir / "catalog.sqlite3")
+    with conn:
+        conn.execute("DROP TABLE analyses")
+        legacy = legacy_model_version(bundle) or "efficientnet-lite2-imagenet@1+ssd-mobilenet-v2-coco@1"
+        conn.execute("UPDATE documents SET model_version = ?", (legacy,))
+        conn.execute("PRAGMA user_version = 2")
+    conn.close()
+    return n
+
+
+def test_a_library_from_before_analyses_keeps_its_models_work(settings, photos):
+    """Documents whose models are still the ones running (fp32, the only precision before)
+    count as analysed after the migration; only the new colour analyzer runs."""
+    from photoapp.core.models import build_bundle
+
+    fp32 = CountingBundle(build_bundle(MODELS_DIR, precision={"tagger": "fp32", "detector": "fp32"}))
+    n = make_legacy(settings, fp32, photos)
+    calls = fp32.calls
+    with Library.open(settings, bundle=fp32) as lib:
+        assert lib.catalog.schema_version == 3
+        report = lib.index()
+        assert report.analysed == n  # colours, from one decode each
+        assert fp32.calls == calls  # no model ran again
+        assert {s.name: s.done for s in lib.status().stages} == {"tags": n, "colors": n, "objects": n}
+
+
+def test_a_library_from_before_analyses_reruns_models_that_changed(settings, counting_bundle,
+                                                                   photos):
+    """With another model file running now (e.g. int8 instead of the old fp32), the old
+    documents' tags and objects are redone, each photo decoded once for all three analyzers."""
+    from photoapp.core.stages import legacy_model_version
+
+    if legacy_model_version(counting_bundle) is not None:
+        pytest.skip("the default bundle runs the legacy fp32 models")
+    n = make_legacy(settings, counting_bundle, photos)
+    with Library.open(settings, bundle=counting_bundle) as lib:
+        tagger, detector = counting_bundle.tagger.calls, counting_bundle.detector.calls
+        assert lib.index().analysed == n
+        assert counting_bundle.tagger.calls > tagger and counting_bundle.detector.calls > detector
+        assert {s.name: s.done for s in lib.status().stages} == {"tags": n, "colors": n, "objects": n}

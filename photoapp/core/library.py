@@ -375,7 +375,7 @@ class Library:
         were recorded. Called with the write lock held."""
         purge_disabled(self.catalog, self.backend, self.settings, bundle)
         if not self._adopted:
-            adopt_legacy(self.catalog, bundle, self._analyzers(bundle), model_version_of(bundle))
+            adopt_legacy(self.catalog, bundle, self._analyzers(bundle))
             self._adopted = True
 
     def _reconcile(self, targets: list[str], moves: Iterable[tuple[str, str]] = (),

@@ -258,6 +258,7 @@ class _Run:
         self.last_commit = time.monotonic()
         self.bundle = None
         self.bundle_lock = threading.Lock()
+        self.committed_docs = 0  # new documents committed by this run
 
     # --- driver -------------------------------------------------------------------------------
     def execute(self, work: list[WorkItem], removed: list[tuple[str, str | None]],
@@ -438,7 +439,10 @@ class _Run:
 
     def _maybe_commit(self) -> None:
         due = time.monotonic() - self.last_commit >= self.p.commit_interval_s
-        if self.buffer and (due or len(self.buffer) >= self.p.commit_max_items):
+        # The first analysed batch is committed at once: the first photos become searchable
+        # one batch after the start instead of one commit interval after it.
+        first = not self.committed_docs and bool(self.buffer.new_docs)
+        if self.buffer and (due or first or len(self.buffer) >= self.p.commit_max_items):
             self._commit()
 
     def _commit(self) -> None:
@@ -489,6 +493,7 @@ class _Run:
             for h in emptied:
                 w.delete_document(h)
         fault_point("after-catalog-commit")
+        self.committed_docs += len(buf.new_docs)
         self.report.documents_deleted += len(emptied)
         for h in emptied:
             self.report.thumbnails_deleted += self.p.thumbs.delete(h)

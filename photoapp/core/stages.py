@@ -67,12 +67,30 @@ def summary_line(documents: int, progress: list[StageProgress]) -> str:
     return " · ".join(parts)
 
 
-def adopt_legacy(catalog: Catalog, bundle, analyzers: list[Analyzer], legacy_version: str) -> int:
+def legacy_model_version(bundle) -> str | None:
+    """The ``model_version`` photoapp wrote before analyses were recorded (catalog v2), for
+    today's bundle: "tagger-name@release+detector-name@release" of the top-level (fp32) model
+    files; None when the bundle runs another precision (those documents must be redone)."""
+    parts = []
+    for model in [bundle.tagger] + ([bundle.detector] if bundle.detector is not None else []):
+        manifest = model.manifest
+        top = str((getattr(manifest, "raw", {}) or {}).get("precision", "fp32"))
+        if getattr(manifest, "precision", top) != top:
+            return None
+        parts.append(f"{model.name}@{getattr(manifest, 'release', model.version)}")
+    return "+".join(parts)
+
+
+def adopt_legacy(catalog: Catalog, bundle, analyzers: list[Analyzer]) -> int:
     """Documents from before analyses were recorded ran the bundle's tagger and detector in one
-    pass; when the bundle is still the one they name, record those analyzers as done instead of
-    re-running every model on the whole library. New analyzers (colours) stay pending."""
+    pass; when the bundle still runs the model files they name, record those analyzers as done
+    instead of re-running every model on the whole library. New analyzers (colours) stay
+    pending."""
+    legacy = legacy_model_version(bundle)
+    if legacy is None:
+        return 0
     model_analyzers = [a for a in analyzers if a.models(bundle)]
-    n = catalog.adopt_legacy_documents(legacy_version, versions_of(model_analyzers, bundle))
+    n = catalog.adopt_legacy_documents(legacy, versions_of(model_analyzers, bundle))
     if n:
         log.info("recorded %s as done on %d documents indexed before analyses were recorded",
                  ", ".join(a.name for a in model_analyzers), n)
