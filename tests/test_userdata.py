@@ -196,3 +196,20 @@ def test_a_rating_does_not_wait_for_a_running_index(rated_library, tmp_path):
         run.join(300)
     assert not run.is_alive()
     assert lib.info(photo).rating == 5
+
+
+def test_cli_info_shows_rating_and_favourite(rated_library, settings, capsys):
+    import json
+
+    from photoapp.cli.main import main
+
+    photo = str(rated_library.folder / "img_003.jpg")
+    rated_library.set_rating([photo], 3)
+    rated_library.set_favorite([photo])
+    rated_library.close()
+    base = ["--data-dir", str(settings.data_dir)]
+    assert main(base + ["info", photo]) == 0
+    assert "rating:   ***  favourite" in capsys.readouterr().out
+    assert main(base + ["info", photo, "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)[0]
+    assert (row["rating"], row["favorite"]) == (3, True)

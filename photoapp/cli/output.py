@@ -152,6 +152,8 @@ def document_to_json(doc) -> dict:
                     for o in doc.objects],
         "cluster_id": doc.cluster_id,
         "phash": doc.phash,
+        "rating": doc.rating,  # the user's, from the library's user data (core/userdata.py)
+        "favorite": doc.favorite,
     }
 
 
@@ -177,6 +179,8 @@ def print_document(doc) -> None:
         print(f"  camera:   {camera}" + (f" ({d['lens']})" if d["lens"] else ""))
     if d["gps"]:
         print(f"  gps:      {d['gps'][0]:.6f}, {d['gps'][1]:.6f}")
+    if d["rating"] or d["favorite"]:
+        print("  rating:   " + ("*" * d["rating"] or "none") + ("  favourite" if d["favorite"] else ""))
     if d["objects"]:
         counts: dict[str, int] = {}
         for o in d["objects"]:

@@ -220,6 +220,9 @@ class DetailPanel(QScrollArea):
         self.tags = ConfidenceBars()
         self.objects = ConfidenceBars()
         self.colors = ColorChips()  # clicking a chip emits color_clicked(name): a colour filter
+        # Chips past the panel's edge are cut, instead of widening (and so clipping) the whole panel.
+        self.colors.setMinimumWidth(1)
+        self.colors.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.form = QFormLayout()
         self.form.setHorizontalSpacing(12)
         self.form.setVerticalSpacing(6)

@@ -127,7 +127,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
         if score is not None:
             self._paint_badge(painter, box, f"{score:.2f}")
         if self.marks is not None and self.marks.marks and fast:
-            paint_thumbnail_mark(painter, box, self.marks.marks.get(model.id_at(index.row())))
+            drawn = target if image is not None and not image.isNull() else box  # on the picture itself
+            paint_thumbnail_mark(painter, drawn, self.marks.marks.get(model.id_at(index.row())))
 
         painter.setFont(self._caption_font)
         painter.setPen(self._text if selected else self._text_muted)

@@ -21,7 +21,7 @@ from .workers import TaskRunner
 from .zoom_canvas import ZOOM_STEP, ZoomCanvas
 
 VIEWER_SIDE = 2560  # first decode at most this large: enough to fit any screen
-FULL_SIDE = 12000   # a zoom past the first decode loads this much (memory: at most ~0.5 GB)
+FULL_SIDE = 8192    # a zoom past the first decode loads this much: one photo, at most ~256 MB
 
 ImageCanvas = ZoomCanvas  # the name older code and tests use
 

@@ -71,13 +71,13 @@ class ZoomCanvas(QWidget):
             self.source_size = image.size() if not image.isNull() else QSize()
         if not keep_view:
             self.fit, self.center = True, QPointF(0.5, 0.5)
+        self._update_cursor()
         self.update()
 
     def set_rotation(self, degrees: int) -> None:
         self.rotation = degrees % 360
         self.fit, self.center = True, QPointF(0.5, 0.5)
-        self.update()
-        self.view_changed.emit()
+        self._changed()
 
     def rotate_by(self, degrees: int) -> None:
         self.set_rotation(self.rotation + degrees)
@@ -125,8 +125,20 @@ class ZoomCanvas(QWidget):
     # --- zoom and pan ------------------------------------------------------------------------
     def set_fit(self) -> None:
         self.fit, self.center = True, QPointF(0.5, 0.5)
+        self._changed()
+
+    def _changed(self) -> None:
+        self._update_cursor()
         self.update()
         self.view_changed.emit()
+
+    def _update_cursor(self) -> None:
+        """An open hand where dragging pans: the picture is larger than the canvas."""
+        if self._drag_from is None:
+            if self.can_pan():
+                self.setCursor(Qt.CursorShape.OpenHandCursor)
+            else:
+                self.unsetCursor()
 
     def set_zoom(self, zoom: float, anchor: QPointF | None = None) -> None:
         """Zoom to ``zoom`` keeping the picture point under ``anchor`` (default: centre) still."""
@@ -143,8 +155,7 @@ class ZoomCanvas(QWidget):
         left, top = anchor.x() - fx * w, anchor.y() - fy * h
         self.center = QPointF((self.width() / 2 - left) / w, (self.height() / 2 - top) / h)
         self._clamp()
-        self.update()
-        self.view_changed.emit()
+        self._changed()
 
     def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
         self.set_zoom(self.zoom() * factor, anchor)
@@ -192,6 +203,7 @@ class ZoomCanvas(QWidget):
             self._zoom = max(MIN_ZOOM, min(MAX_ZOOM, state.relative * self.raw_fit_scale()))
         self.center = QPointF(*state.center)
         self._clamp()
+        self._update_cursor()
         self.update()
 
     # --- Qt events --------------------------------------------------------------------------
@@ -249,7 +261,7 @@ class ZoomCanvas(QWidget):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
         if self._drag_from is not None:
             self._drag_from = None
-            self.setCursor(Qt.CursorShape.OpenHandCursor if self.can_pan() else Qt.CursorShape.ArrowCursor)
+            self._update_cursor()
             event.accept()
             return
         super().mouseReleaseEvent(event)
