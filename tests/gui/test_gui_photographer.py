@@ -376,3 +376,31 @@ def test_an_empty_search_offers_did_you_mean_and_a_way_back(indexed_library, mak
     with qtbot.waitSignal(window.results_shown, timeout=30000) as shown:
         hint.show_all.linkActivated.emit("all")
     assert shown.args[0] > 0 and not hint.isVisible()
+
+
+def test_rating_keys_work_in_the_quick_preview_and_the_viewer_of_the_window(indexed_library, make_window, qtbot):
+    window = make_window(indexed_library)
+    qtbot.waitUntil(lambda: window.model.rowCount() > 1, timeout=20000)
+    marks = window.organiser.marks
+    qtbot.waitUntil(lambda: marks.library is indexed_library)
+    window.grid.setCurrentIndex(window.model.index(0))
+    first, second = window.model.id_at(0), window.model.id_at(1)
+    before = (marks.mark(first), marks.mark(second))
+    qtbot.keyClick(window.grid, Qt.Key.Key_Space)
+    preview = window.quick_preview() if callable(window.quick_preview) else window.quick_preview
+    assert preview is not None and preview.isVisible()
+    with qtbot.waitSignal(marks.changed, timeout=10000):
+        qtbot.keyClick(preview.viewer, Qt.Key.Key_2)
+    assert marks.mark(first).rating == 2
+    qtbot.keyClick(preview, Qt.Key.Key_Space)
+    window.grid.setCurrentIndex(window.model.index(1))
+    qtbot.keyClick(window.grid, Qt.Key.Key_Return)
+    assert window.stack.currentWidget() is window.viewer
+    with qtbot.waitSignal(marks.changed, timeout=10000):
+        qtbot.keyClick(window.viewer, Qt.Key.Key_Period)
+    assert marks.mark(second).favorite != before[1].favorite
+    assert window.viewer.mark_badge.mark == marks.mark(second)
+    for _ in range(2):
+        with qtbot.waitSignal(marks.changed, timeout=10000):
+            marks.undo()
+    assert (marks.mark(first), marks.mark(second)) == before
