@@ -90,7 +90,7 @@ class BrowseController(QObject):
         if view.natural_sort == "relevance":
             if view.sortable:
                 self._set_sort_quietly("relevance")
-        elif w.sort_combo.currentData() == "relevance":
+        elif w.sort_combo.currentData() == "relevance" and not view.has_relevance:
             self._set_sort_quietly("date")
         if isinstance(view, Clusters):
             w.stack.setCurrentWidget(w.cluster_gallery)
@@ -104,11 +104,11 @@ class BrowseController(QObject):
         elif isinstance(view, Similar):
             w.stack.setCurrentWidget(w.similar_page)
             w.actions.show_similar(view)
-        elif isinstance(view, Cluster):
-            self._show_cluster(view)
+        elif isinstance(view, Cluster) and w.actions.cluster_by_id(view.id) is None:
+            self.replace(Clusters())  # clusters were recomputed since: its id means nothing now
+            return
         else:
-            fetch, total = listings.fetcher(w.library, view, self.sort_key())
-            self._show_listing(view, fetch, total)
+            self._show_listing(view, listings.fetcher(w.library, view, self.sort_key()))
         w.view_changed.emit(view)
 
     def _show_empty_library(self) -> None:
@@ -119,49 +119,24 @@ class BrowseController(QObject):
         w.set_detail_visible(False)  # nothing to detail yet; the invitation gets the room
 
     # --- listings ---------------------------------------------------------------------------
-    def _show_listing(self, view: View, fetch, total: int | None = None) -> None:
+    def _show_listing(self, view: View, fetch) -> None:
         w = self.w
         w.stack.setCurrentWidget(w.grid_page)
         w.grid_page.set_title(view.title, view.subtitle or "Loading…", self.nav.can_go_back)
         self._listing_subtitle = view.subtitle
         w.detail.set_empty()
-        w.loader.load(fetch, total=total)
-
-    def _show_cluster(self, view: Cluster) -> None:
-        w = self.w
-        listing = listings.typed_listing(view) if hasattr(w.library, "list_photos") else None
-        if listing is not None:
-            fetch, _ = listings.fetcher(w.library, view, self.sort_key())
-            self._show_listing(view, fetch)
-            return
-        cluster = w.actions.cluster_by_id(view.id)
-        if cluster is None:  # clusters were recomputed: the ids are new
-            self.replace(Clusters())
-            return
-        from ..core.records import SearchHit
-
-        ids, library = list(cluster.member_ids), w.library
-
-        def page(offset: int, limit: int) -> list[SearchHit]:
-            hits = []
-            for doc_id in ids[offset: offset + limit]:
-                doc = library.info(doc_id)
-                if doc is not None and doc.paths:
-                    hits.append(SearchHit(doc.id, doc.path, 0.0, list(doc.paths)))
-            return hits
-
-        self._show_listing(view, page, total=len(ids))
+        w.loader.load(fetch)
 
     def reload_keep_scroll(self, first_page: int | None = None) -> None:
         """Fetch the current listing again without clearing it (new photos arrived): the
         selection and scroll position stay; an unchanged listing does not even repaint."""
         w, view = self.w, self.nav.current
-        if view is None or not view.shows_photos or isinstance(view, (Similar, Cluster)) \
+        if view is None or not view.shows_photos or isinstance(view, Similar) \
                 or self.viewer_open or w.stack.currentWidget() is not w.grid_page:
             return
         scroll = w.grid.verticalScrollBar().value()
         current = w.grid.currentIndex().data(Qt.ItemDataRole.UserRole + 1)
-        fetch, total = listings.fetcher(w.library, view, self.sort_key())
+        fetch = listings.fetcher(w.library, view, self.sort_key())
 
         def restore(_rows):
             w.loader.first_page_shown.disconnect(restore)
@@ -171,7 +146,7 @@ class BrowseController(QObject):
             w.grid.verticalScrollBar().setValue(scroll)
 
         w.loader.first_page_shown.connect(restore)
-        w.loader.load(fetch, clear=False, first_page=first_page, total=total)
+        w.loader.load(fetch, clear=False, first_page=first_page)
 
     def on_first_page(self, rows: int) -> None:
         w = self.w
@@ -193,7 +168,9 @@ class BrowseController(QObject):
         w = self.w
         if rows:
             self._update_count_subtitle(loading=False)
-            if not isinstance(self.nav.current, All) and w.sort_combo.currentData() in ("name", "date"):
+            view = self.nav.current
+            if view is not None and not listings.arrives_sorted(view) and \
+                    w.sort_combo.currentData() in ("name", "date"):
                 self.resort()
         w.results_finished.emit(rows)
 
@@ -226,16 +203,18 @@ class BrowseController(QObject):
         combo.blockSignals(False)
 
     def sort_key(self) -> str:
-        """The sort a listing is fetched in (relevance is the order a search arrives in)."""
-        key = self.w.sort_combo.currentData()
-        return key if key in ("date", "name") else "date"
+        """The sort a listing is fetched in: the sort box (a tag or colour listing by
+        "relevance" comes by confidence / colour share; All photos has no relevance)."""
+        return self.w.sort_combo.currentData() or "date"
 
     def resort(self) -> None:
         w = self.w
         key = w.sort_combo.currentData()
         w.gui_state.setValue("grid/sort", key)
-        if isinstance(self.nav.current, All):
-            self.refresh()
+        view = self.nav.current
+        if view is not None and view.shows_photos and listings.arrives_sorted(view) \
+                and not isinstance(view, Similar):
+            self.refresh()  # the core lists it in the new order
         elif w.stack.currentWidget() is w.grid_page and key in ("name", "relevance"):
             w.model.sort_hits(key)
         elif w.stack.currentWidget() is w.grid_page and key == "date":

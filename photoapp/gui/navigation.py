@@ -20,6 +20,8 @@ class View:
     sortable = True
     #: the order a listing arrives in ("relevance" for searches)
     natural_sort = "date"
+    #: "relevance" means something here (a search's score, a tag's confidence, a colour's share)
+    has_relevance = False
 
     @property
     def title(self) -> str:
@@ -61,6 +63,7 @@ class Folder(View):
 @dataclass(frozen=True)
 class Tag(View):
     label: str
+    has_relevance = True
 
     @property
     def title(self) -> str:
@@ -70,6 +73,7 @@ class Tag(View):
 @dataclass(frozen=True)
 class Color(View):
     name: str
+    has_relevance = True
 
     @property
     def title(self) -> str:
@@ -94,6 +98,7 @@ class Cluster(View):
 class Search(View):
     text: str
     natural_sort = "relevance"
+    has_relevance = True
 
     @property
     def title(self) -> str:
@@ -113,6 +118,7 @@ class Similar(View):
     target: Any = field(default=None, compare=False, hash=False)
     sortable = False
     natural_sort = "relevance"
+    has_relevance = True
 
     @property
     def title(self) -> str:

@@ -1,12 +1,11 @@
 """The navigation model and the listing rules, without Qt: views, history, remembered views,
-and folder listings that never include sibling folders."""
+and views listed through the core's typed listings, not query text."""
 from __future__ import annotations
 
 import subprocess
 import sys
 
-from photoapp.core.records import SearchHit
-from photoapp.gui.listings import fetcher, inside_folder
+from photoapp.gui.listings import fetcher
 from photoapp.gui.navigation import (
     All,
     Cluster,
@@ -42,6 +41,7 @@ def test_views_compare_by_value_and_say_what_they_show():
     assert not any(v.shows_photos for v in (Clusters(), Duplicates(), Errors()))
     assert not Similar("a").sortable and Search("x").sortable
     assert Search("x").natural_sort == "relevance" and Folder("/p").natural_sort == "date"
+    assert Tag("t").has_relevance and Color("red").has_relevance and not Folder("/p").has_relevance
     assert Folder("/photos/2020/").title == "2020"
     assert Search("dog").subtitle == "for “dog”"
 
@@ -89,40 +89,40 @@ def test_history_is_bounded_and_forgets_removed_folders():
     assert nav.back() == All()  # the two Tag("x") entries that became neighbours are one step
 
 
-class _SearchOnly:
-    """A library whose folder: search matches by substring, as the query language does."""
+class _Recorder:
+    """Records what the window asks the library for."""
 
-    def __init__(self, paths):
-        self.paths = paths
-        self.calls = 0
+    def __init__(self):
+        self.calls = []
 
-    def search(self, text, limit, offset):
-        self.calls += 1
-        needle = text.split(":", 1)[1].strip('"')
-        matches = [SearchHit(str(i), p, 1.0, [p]) for i, p in enumerate(self.paths) if needle in p]
-        return matches[offset: offset + limit]
+    def __getattr__(self, name):
+        return lambda *args: self.calls.append((name, *args)) or []
 
 
-def test_a_folder_listing_never_includes_a_sibling_folder():
-    paths = [f"/lib/photos2/{i}.jpg" if i % 3 else f"/lib/photos/{i}.jpg" for i in range(100)]
-    paths.append("/lib/photos/sub/deep.jpg")
-    library = _SearchOnly(paths)
-    fetch = inside_folder(library, "/lib/photos", raw_page=7)
-    pages = [fetch(0, 10)]
-    while len(pages[-1]) == 10:
-        pages.append(fetch(sum(map(len, pages)), 10))
-    listed = [h.path for page in pages for h in page]
-    assert listed == [p for p in paths if p.startswith("/lib/photos/")]
-    assert len(listed) == 35
-    fetch_all, _ = fetcher(library, Folder("/lib/photos2"), "date")
-    assert all(h.path.startswith("/lib/photos2/") for h in fetch_all(0, 1000))
+def test_views_list_through_typed_listings_never_through_query_text():
+    from photoapp.core.query import listing
+
+    library = _Recorder()
+    for view, sort in ((Folder('/p/say "cheese"'), "name"), (Tag("golden retriever"), "relevance"),
+                       (Color("red"), "date"), (Cluster("7", "beach"), "date"), (All(), "relevance"),
+                       (Search("dog -cat"), "date")):
+        fetcher(library, view, sort)(0, 50)
+    assert library.calls == [
+        ("list_photos", listing.Folder('/p/say "cheese"'), "name", 50, 0),
+        ("list_photos", listing.Tag("golden retriever"), "relevance", 50, 0),
+        ("list_photos", listing.Color("red"), "date", 50, 0),
+        ("list_photos", listing.Cluster(7), "date", 50, 0),
+        ("all_photos", "date", 50, 0),  # All photos has no relevance order
+        ("search", "dog -cat", 50, 0),  # only a search is query text
+    ]
 
 
-def test_a_photo_in_two_folders_is_listed_under_the_folders_copy():
+def test_a_photo_kept_in_two_folders_shows_as_the_folders_copy():
+    from photoapp.core.records import SearchHit
+
     class Library:
-        def search(self, text, limit, offset):
-            hit = SearchHit("h", "/lib/photos2/a.jpg", 1.0, ["/lib/photos2/a.jpg", "/lib/photos/a.jpg"])
-            return [hit][offset: offset + limit]
+        def list_photos(self, listing, sort, limit, offset):
+            return [SearchHit("h", "/lib/photos/a.jpg", 0.0, ["/lib/photos/a.jpg", "/lib/photos2/a.jpg"])]
 
-    hits = inside_folder(Library(), "/lib/photos")(0, 10)
-    assert [h.path for h in hits] == ["/lib/photos/a.jpg"]
+    assert [h.path for h in fetcher(Library(), Folder("/lib/photos2"), "date")(0, 10)] == ["/lib/photos2/a.jpg"]
+    assert [h.path for h in fetcher(Library(), Folder("/lib/photos"), "date")(0, 10)] == ["/lib/photos/a.jpg"]
