@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QObject, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QToolButton, QWidget
 
@@ -23,6 +23,7 @@ from .marks import MarksController
 from .search_help import SearchHelp
 
 MAX_FOLDERS_SHOWN = 5  # "show in folder" for a selection opens at most this many windows
+COMPACT_BELOW = 1100  # window width under which the selection bar shows icons only
 
 
 def stars_text(n: int) -> str:
@@ -58,8 +59,21 @@ class SelectionBar(QWidget):
         layout.addWidget(self.undo_button)
         self._feedback_timer = QTimer(self, singleShot=True, interval=6000)
         self._feedback_timer.timeout.connect(self._clear_feedback)
+        self.compact = False
         self.set_count(0)
         self._clear_feedback()
+
+    def set_compact(self, compact: bool) -> None:
+        """Icons only (names in tooltips) and no feedback text: a narrow window keeps the count
+        and every action usable instead of squeezing their names to "C…s"."""
+        self.compact = compact
+        style_ = Qt.ToolButtonStyle.ToolButtonIconOnly if compact else Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+        for button in (self.similar_button, self.copy_button, self.folder_button, self.rate_button, self.undo_button):
+            button.setToolButtonStyle(style_)
+            if compact and not button.toolTip():
+                button.setToolTip(button.text())
+        self.feedback.setVisible(not compact and self.undo_button.isVisible())
+        self.count.setMinimumWidth(self.count.sizeHint().width())
 
     @staticmethod
     def _button(icon_name: str, text: str) -> QToolButton:
@@ -78,10 +92,13 @@ class SelectionBar(QWidget):
             w.setVisible(n > 0)
         self.similar_button.setToolTip("Photos like this one" if n == 1 else f"Photos like these {n}")
         self.copy_button.setText("Copy path" if n == 1 else "Copy paths")
+        self.copy_button.setToolTip(self.copy_button.text())
+        self.count.setMinimumWidth(self.count.sizeHint().width())
 
     def show_feedback(self, text: str) -> None:
         self.feedback.setText(text)
-        self.feedback.setVisible(True)
+        self.feedback.setVisible(not self.compact)
+        self.undo_button.setToolTip(f"Undo: {text} (Ctrl+Z)")
         self.undo_button.setVisible(True)
         self._feedback_timer.start()
 
@@ -123,11 +140,17 @@ class PhotoOrganiser(QObject):
         self.marks.failed.connect(lambda text: self.bar.show_feedback(f"Could not change: {text}"))
         window.statusBar().insertPermanentWidget(0, self.bar)
         window.stack.currentChanged.connect(lambda _: self.update_selection())
+        window.installEventFilter(self)  # the bar goes compact on a narrow window
         self._hidden_chrome: list[QWidget] = []
         self.search_help = SearchHelp(window)  # "did you mean" and "show all" on an empty search
 
     def set_library(self, library) -> None:
         self.marks.set_library(library)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
+        if watched is self.w and event.type() == QEvent.Type.Resize:
+            self.bar.set_compact(self.w.width() < COMPACT_BELOW)
+        return False
 
     # --- selection ----------------------------------------------------------------------------
     def active_grid(self):
