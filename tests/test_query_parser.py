@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from photoapp.core.errors import QueryError
-from photoapp.core.query import EXCLUDE_MIN_CONFIDENCE, Query, TermClause, parse_query
+from photoapp.core.query import EXCLUDE_MIN_CONFIDENCE, MATCH_MIN_CONFIDENCE as M, Query, TermClause, parse_query
 
 
 class LabelTable:
@@ -22,8 +22,15 @@ class LabelTable:
 
 def test_words_become_free_text_terms():
     q = parse_query("Dog  beach")
-    assert q.terms == [TermClause("dog"), TermClause("beach")]
+    assert q.terms == [TermClause("dog", M), TermClause("beach", M)]
     assert not q.is_empty
+
+
+def test_words_match_tags_from_a_floor_unless_the_query_sets_one():
+    assert parse_query("dog").terms[0].min_confidence == M
+    assert parse_query("dog>=0.01").terms[0].min_confidence == 0.01
+    assert parse_query("dog score>=0.5").terms[0].min_confidence == 0.5
+    assert parse_query("tag:dog").terms[0].min_confidence is None  # the tag, however faint
 
 
 def test_empty_query():
@@ -32,7 +39,7 @@ def test_empty_query():
 
 
 def test_phrase_is_one_term():
-    assert parse_query('"stop  sign" car').terms == [TermClause("stop sign"), TermClause("car")]
+    assert parse_query('"stop  sign" car').terms == [TermClause("stop sign", M), TermClause("car", M)]
 
 
 def test_tag_filter_is_tag_only_and_accepts_underscores_and_quotes():
@@ -69,7 +76,7 @@ def test_repeated_dates_keep_the_narrowest_range():
 
 def test_exclusions_get_the_default_floor_unless_given():
     q = parse_query('dog -cat -tag:bird -"hot dog" -pizza>=0.8')
-    assert q.terms == [TermClause("dog")]
+    assert q.terms == [TermClause("dog", M)]
     assert q.excluded == [TermClause("cat", EXCLUDE_MIN_CONFIDENCE),
                           TermClause("bird", EXCLUDE_MIN_CONFIDENCE, True),
                           TermClause("hot dog", EXCLUDE_MIN_CONFIDENCE),
@@ -79,19 +86,19 @@ def test_exclusions_get_the_default_floor_unless_given():
 def test_vocabulary_fills_labels_and_joins_multiword_labels():
     vocab = LabelTable({"rooster": ("cock",), "golden retriever": ("golden retriever",), "dog": ("dog",)})
     q = parse_query("rooster golden retriever beach tag:dog -rooster", vocab)
-    assert q.terms == [TermClause("rooster", labels=("cock",)),
-                       TermClause("golden retriever", labels=("golden retriever",)),
-                       TermClause("beach"),
+    assert q.terms == [TermClause("rooster", M, labels=("cock",)),
+                       TermClause("golden retriever", M, labels=("golden retriever",)),
+                       TermClause("beach", M),
                        TermClause("dog", tag_only=True, labels=("dog",))]
     assert q.excluded == [TermClause("rooster", EXCLUDE_MIN_CONFIDENCE, labels=("cock",))]
 
 
 def test_without_vocabulary_labels_stay_empty():
-    assert parse_query("rooster").terms == [TermClause("rooster")]
+    assert parse_query("rooster").terms == [TermClause("rooster", M)]
 
 
 def test_non_ascii_words():
-    assert parse_query("café -été").terms == [TermClause("café")]
+    assert parse_query("café -été").terms == [TermClause("café", M)]
 
 
 @pytest.mark.parametrize("text, message", [

@@ -9,8 +9,8 @@
     suggest.py  "did you mean dog?" by edit distance over the vocabulary
 """
 from .parse import FIELDS, LabelResolver, parse_query
-from .plan import EXCLUDE_MIN_CONFIDENCE, MAX_TERMS, TEXT_MAX, TEXT_WEIGHTS, Query, TermClause
+from .plan import EXCLUDE_MIN_CONFIDENCE, MATCH_MIN_CONFIDENCE, MAX_TERMS, TEXT_MAX, TEXT_WEIGHTS, Query, TermClause
 from .suggest import suggest, suggest_query
 
-__all__ = ["EXCLUDE_MIN_CONFIDENCE", "FIELDS", "LabelResolver", "MAX_TERMS", "Query", "TEXT_MAX",
+__all__ = ["EXCLUDE_MIN_CONFIDENCE", "MATCH_MIN_CONFIDENCE", "FIELDS", "LabelResolver", "MAX_TERMS", "Query", "TEXT_MAX",
            "TEXT_WEIGHTS", "TermClause", "parse_query", "suggest", "suggest_query"]

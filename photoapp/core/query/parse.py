@@ -18,8 +18,8 @@ Parsing details (``parse_query``): words are lower-cased; several terms must all
 ``tag:golden_retriever`` = ``tag:"golden retriever"``; ``dog>0.9`` is strict; ``90%`` = 0.9;
 ``after:2020`` / ``after:2020-06`` start at the first day of that year / month, ``before:`` is
 exclusive (``before:2021`` = before 2021-01-01); a bare date phrase limits the query to its
-period; ``-cat`` gets ``min_confidence = EXCLUDE_MIN_CONFIDENCE`` unless it has its own
-threshold; with a vocabulary, runs of words that name one label become one term. More than
+period; a word or phrase gets ``min_confidence = MATCH_MIN_CONFIDENCE`` (``tag:dog`` asks for
+the tag at any confidence) and ``-cat`` ``EXCLUDE_MIN_CONFIDENCE``, unless given a threshold; with a vocabulary, runs of words that name one label become one term. More than
 MAX_TERMS terms, exclusions and filters together is a QueryError.
 """
 from __future__ import annotations
@@ -34,7 +34,7 @@ from typing import Protocol
 
 from ..errors import QueryError
 from .dates import MONTHS, SEASONS, natural_period, parse_date_value
-from .plan import EXCLUDE_MIN_CONFIDENCE, MAX_TERMS, Query, TermClause
+from .plan import EXCLUDE_MIN_CONFIDENCE, MATCH_MIN_CONFIDENCE, MAX_TERMS, Query, TermClause
 from .palette import color_name
 
 FIELDS = ("tag", "camera", "after", "before", "folder", "color", "colour", "rating")
@@ -84,8 +84,9 @@ def parse_query(text: str, vocabulary: LabelResolver | None = None, now: datetim
             pos += 1
             continue
         tokens += 1
-        if tokens > 4 * MAX_TERMS:  # fail early on a pasted essay; the exact count is below
-            raise QueryError(f"too many search terms (more than {4 * MAX_TERMS} words); at most {MAX_TERMS}")
+        if tokens > 4 * MAX_TERMS:  # fail early on a pasted essay, without parsing it all
+            count = len(re.findall(r'"[^"]*"|\S+', text))
+            raise QueryError(f"too many search terms ({count}); at most {MAX_TERMS}")
         m = _TOKEN.match(text, pos)
         raw = m.group(0) if m else ""
         if not raw:  # a stray operator such as ">=0.5" with nothing before it
@@ -151,7 +152,8 @@ def parse_query(text: str, vocabulary: LabelResolver | None = None, now: datetim
             plain_run.append(term_text)
         else:
             _flush_run(query, plain_run, vocabulary, now)
-            query.terms.append(TermClause(term_text, min_conf, tag_only, _resolve(vocabulary, term_text)))
+            floor = MATCH_MIN_CONFIDENCE if min_conf is None and field_name is None else min_conf
+            query.terms.append(TermClause(term_text, floor, tag_only, _resolve(vocabulary, term_text)))
     _flush_run(query, plain_run, vocabulary, now)
 
     if query.size > MAX_TERMS:
@@ -279,7 +281,7 @@ def _flush_run(query: Query, words: list[str], vocabulary: LabelResolver | None,
             text = " ".join(words[i:i + n])
             labels = _resolve(vocabulary, text)
             if labels or n == 1:
-                query.terms.append(TermClause(text, None, False, labels))
+                query.terms.append(TermClause(text, MATCH_MIN_CONFIDENCE, False, labels))
                 i += n
                 break
     words.clear()

@@ -6,7 +6,7 @@ both compilers must follow is written here once:
 
 Matching
 - A term matches a photo through a *tag* or detected *object* whose label is one of the term's
-  labels, at ``min_confidence`` or more; or, unless ``tag_only``, through its words appearing as a
+  labels, at ``min_confidence`` or more (for words the parser sets MATCH_MIN_CONFIDENCE); or, unless ``tag_only``, through its words appearing as a
   phrase in a file name, a folder name or the camera (make, model, lens).
 - Which labels: ``TermClause.labels`` (resolved through the vocabulary) plus the text itself;
   without vocabulary labels, exactly the label spelled like the term when some photo has it
@@ -40,6 +40,12 @@ from datetime import datetime
 # between engines, and a name repeated in two paths must not outrank a 0.95 tag.
 TEXT_WEIGHTS = {"names": 0.25, "camera": 0.15, "folders": 0.10}
 TEXT_MAX = sum(TEXT_WEIGHTS.values())
+
+# A word matches a tag or object from this confidence on, unless the query says otherwise
+# ("dog>=0.01", or "tag:dog": the tag at any confidence). Classifiers name a top-10 whatever the photo shows: on imagenet-sample a tag
+# under 0.10 is right 0-10% of the time (bench/tag_confidence.py), so "dog" would list doorways
+# whose dog guess is 6%. The parser writes it into each term, like the exclusion floor below.
+MATCH_MIN_CONFIDENCE = 0.10
 
 # `-cat` excludes photos where "cat" is a tag/object at this confidence or more (or a name
 # matches). Without a floor, the faint top-10 guesses every classifier emits (cat at 0.01 on a
