@@ -167,3 +167,14 @@ def test_int8_file_is_checked_against_its_manifest_sha256(tmp_path):
         OnnxModel(m).load()
     with pytest.raises(ModelError, match="model file model.onnx is missing"):
         load_manifest(dst, "fp32")
+
+
+def test_one_model_as_bundle_json_selects_it(models_copy):
+    """What benchmarks that need only the tagger load: the bundle's precision, or an override."""
+    from photoapp.core.models.bundle import selected_manifest
+
+    assert selected_manifest(MODELS, "tagger").precision == read_layout(MODELS)["precision"]["tagger"]
+    assert selected_manifest(MODELS, "tagger", "fp32").model_path.name == "model.onnx"
+    write_layout(models_copy, detector=None)
+    with pytest.raises(ModelError, match="no detector"):
+        selected_manifest(models_copy, "detector")

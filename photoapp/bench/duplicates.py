@@ -90,11 +90,11 @@ def load_rgb(path: Path) -> Image.Image:
 
 def build_tagger(models_dir: Path, threads: int = 0):
     """Just the tagger of the bundle (the benchmarks need no detector)."""
-    from photoapp.core.models.bundle import read_layout
-    from photoapp.core.models.manifest import load_manifest
+    from photoapp.core.models.bundle import selected_manifest
     from photoapp.core.models.tagger import OnnxTagger
 
-    return OnnxTagger(load_manifest(models_dir / read_layout(models_dir)["tagger"]), "cpu", threads)
+    # the precision bundle.json selects (int8 by default), as the app runs it
+    return OnnxTagger(selected_manifest(models_dir, "tagger"), "cpu", threads)
 
 
 class EmbeddingCache:

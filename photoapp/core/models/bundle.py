@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..errors import ModelError
 from .detector import OnnxDetector
-from .manifest import load_manifest
+from .manifest import ModelManifest, load_manifest
 from .tagger import OnnxTagger
 from .vocabulary import WordNetVocabulary
 
@@ -77,6 +77,18 @@ def read_layout(models_dir: Path) -> dict:
     return layout
 
 
+def selected_manifest(models_dir: str | Path, role: str, precision: str | None = None
+                      ) -> ModelManifest:
+    """The manifest bundle.json selects for ``role`` ("tagger"/"detector"), at its precision
+    unless ``precision`` overrides it: for callers that need one model, not the bundle."""
+    models_dir = Path(models_dir)
+    layout = read_layout(models_dir)
+    if not layout.get(role):
+        raise ModelError(f"{models_dir / BUNDLE_FILE}: no {role}")
+    return load_manifest(models_dir / layout[role],
+                         precision or layout.get("precision", {}).get(role))
+
+
 def build_bundle(models_dir: str | Path, compute: str = "auto", threads: int = 0,
                  precision: dict[str, str] | None = None) -> ModelBundle:
     """A fresh bundle (no caching): what load_bundle uses. ``precision`` overrides bundle.json's
@@ -85,13 +97,13 @@ def build_bundle(models_dir: str | Path, compute: str = "auto", threads: int = 0
     if not models_dir.is_dir():
         raise ModelError(f"models folder {models_dir} does not exist")
     layout = read_layout(models_dir)
-    chosen = {**layout.get("precision", {}), **(precision or {})}
-    tagger = OnnxTagger(load_manifest(models_dir / layout["tagger"], chosen.get("tagger")),
+    precision = precision or {}
+    tagger = OnnxTagger(selected_manifest(models_dir, "tagger", precision.get("tagger")),
                         compute, threads)
     detector = None
     if layout.get("detector"):
-        detector = OnnxDetector(load_manifest(models_dir / layout["detector"],
-                                              chosen.get("detector")), compute, threads)
+        detector = OnnxDetector(selected_manifest(models_dir, "detector",
+                                                  precision.get("detector")), compute, threads)
     vocabulary = WordNetVocabulary.from_file(models_dir / layout["vocabulary"])
     log.info("model bundle from %s: tagger %s %s, detector %s, compute=%s, threads=%s", models_dir,
              tagger.name, tagger.version, f"{detector.name} {detector.version}" if detector else None,
