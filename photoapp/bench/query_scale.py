@@ -2,8 +2,9 @@
 
     python -m photoapp.bench.query_scale --sizes 10000,100000,1000000 --workdir /tmp/photoapp-qs
 
-For each size: builds a synthetic library (see synthetic_library.py) through the public
-EmbeddedIndex API, then, in a *fresh process* that only opens the index, runs keyword and
+For each size: builds a synthetic library (see synthetic_library.py) with EmbeddedIndex's bulk
+writer (``--keyword-only``: without embeddings, minutes instead of most of an hour at 1M), then,
+in a *fresh process* that only opens the index, runs keyword and
 similar-photo queries and reports p50/p99 latency, recall@10 of the vector search against exact
 search, and the process's memory (VmRSS = anonymous + file-backed resident pages, VmHWM = peak).
 Writes the table to photoapp/bench/results/query_scale.md. ``--reuse`` keeps built indexes.
