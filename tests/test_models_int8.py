@@ -178,3 +178,17 @@ def test_one_model_as_bundle_json_selects_it(models_copy):
     write_layout(models_copy, detector=None)
     with pytest.raises(ModelError, match="no detector"):
         selected_manifest(models_copy, "detector")
+
+
+def test_version_without_sha256_in_the_manifest_follows_the_file(tmp_path):
+    """A drop-in folder need not record sha256s: the file is hashed for the version instead."""
+    dst = tmp_path / "tagger"
+    shutil.copytree(MODELS / "efficientnet-lite2", dst, ignore=shutil.ignore_patterns("model.onnx"))
+    raw = json.loads((dst / "manifest.json").read_text())
+    del raw["variants"]["int8"]["sha256"]
+    (dst / "manifest.json").write_text(json.dumps(raw))
+    shipped = load_manifest(MODELS / "efficientnet-lite2", "int8")
+    assert load_manifest(dst, "int8").version == shipped.version  # same bytes, same version
+    with open(dst / "model.int8.onnx", "ab") as f:
+        f.write(b"\0")
+    assert load_manifest(dst, "int8").version != shipped.version

@@ -32,7 +32,9 @@ selects one (bundle.json's ``precision`` says which); ``None`` selects the top-l
 
 ``version`` (what the runtime reports and the catalog stores per analyzer) is derived, so that
 any change of the ONNX file a bundle runs is a new version: ``<manifest version>-<precision>-<first
-12 hex of the file's sha256>``, e.g. ``1-int8-3fa9c2d41b7e`` (``1-fp32`` when no sha256 is given).
+12 hex of the file's sha256>``, e.g. ``1-int8-3fa9c2d41b7e``. Without a ``sha256`` in the manifest
+(a user's drop-in folder) the file is hashed when the manifest loads: no check, but a replaced file
+is still a new version.
 ("+" would clash with ModelBundle.version, which joins ``name@version`` with "+".)
 
 Classifier output roles: ``logits`` (required), ``embedding`` (optional). Detector roles:
@@ -48,6 +50,7 @@ detector's class id); ``label`` is the canonical label shared with the vocabular
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,8 +157,16 @@ def _preprocessing(folder: Path, p: dict) -> Preprocessing:
     return pre
 
 
-def derived_version(release: str, precision: str, sha256: str | None) -> str:
-    return f"{release}-{precision}" + (f"-{sha256[:12]}" if sha256 else "")
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def derived_version(release: str, precision: str, sha256: str) -> str:
+    return f"{release}-{precision}-{sha256[:12]}"
 
 
 def _select_variant(folder: Path, raw: dict, precision: str | None) -> tuple[str, str, str | None]:
@@ -208,7 +219,8 @@ def load_manifest(folder: str | Path, precision: str | None = None) -> ModelMani
         raise _fail(folder, f"model file {model_file} is missing")
     release = str(raw.get("version", "0"))
     return ModelManifest(
-        folder=folder, name=str(raw["name"]), version=derived_version(release, chosen, sha256),
+        folder=folder, name=str(raw["name"]),
+        version=derived_version(release, chosen, sha256 or file_sha256(model_path)),
         task=task, model_path=model_path, sha256=sha256, input_name=inputs[0]["name"],
         outputs=dict(outputs), preprocessing=_preprocessing(folder, raw["preprocessing"]),
         postprocessing=dict(raw.get("postprocessing", {})),

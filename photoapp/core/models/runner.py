@@ -9,15 +9,13 @@ Provider choice follows ``settings.compute``:
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
-from pathlib import Path
 
 import numpy as np
 
 from ..errors import ModelError
-from .manifest import ModelManifest
+from .manifest import ModelManifest, file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +38,6 @@ def choose_providers(compute: str, available: list[str] | None = None) -> list[s
         log.warning("compute=gpu but ONNX Runtime offers no GPU provider (available: %s); "
                     "running on CPU", ", ".join(available))
     return accel + [CPU]
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 class OnnxModel:
