@@ -25,7 +25,6 @@ it read.
 """
 from __future__ import annotations
 
-import heapq
 import os
 
 from ...query import Query

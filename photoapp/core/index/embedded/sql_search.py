@@ -12,7 +12,10 @@ The matching and ranking rules are the plan's; this module only says how SQLite 
   members; MAX_TERMS keeps us far below both);
 - filters and exclusions are conditions on ``photos p`` that look up the photo's own rows
   (``EXISTS`` over the (photo_pk, ord) primary keys), so checking a few hundred candidates, or
-  walking the date index until a page is full, never reads whole label ranges.
+  walking the date index until a page is full, never reads whole label ranges;
+- ``driven_sql`` reads one (the rarest) term's rows and checks the rest per candidate; the
+  choice between it and the in-memory paths is ranking.top_hits'; ``listing_sql`` compiles the
+  typed listings of core/query/listing.py (no query text involved).
 """
 from __future__ import annotations
 
@@ -172,8 +175,9 @@ def build_match(query: Query, terms: list[ResolvedTerm], excluded: list[Resolved
     ranking); None when some term cannot match anything (AND semantics). ``ordered=False``:
     just (vec_slot) of the matching photos, in no order (for filtering vector search).
 
-    This scores every photo any term matches: the fall-back of ranking.top_hits, which usually
-    finds the best few without it."""
+    This scores every photo any term matches: keyword search ranks through ranking.top_hits,
+    which finds the best few without that; this serves queries without terms (walking the date
+    index) and the set of photos a filtered similar-photo search may return."""
     if any(not t.can_match for t in terms):
         return None
     conds, params = filter_conditions(query, excluded)
