@@ -213,3 +213,23 @@ def test_cli_info_shows_rating_and_favourite(rated_library, settings, capsys):
     assert main(base + ["info", photo, "--json"]) == 0
     row = json.loads(capsys.readouterr().out)[0]
     assert (row["rating"], row["favorite"]) == (3, True)
+
+
+def test_a_photo_edited_in_place_keeps_its_rating(rated_library):
+    from PIL import Image
+
+    lib, folder = rated_library, rated_library.folder
+    path = folder / "img_001.jpg"
+    lib.set_rating([str(path)], 4)
+    lib.set_favorite([str(path)])
+    old_id = lib.info(path).id
+    with Image.open(path) as im:  # an external editor saves new bytes at the same path
+        edited = im.convert("RGB").rotate(180)
+    edited.save(path, quality=85)
+    report = lib.index()
+    assert report.indexed == 1
+    doc = lib.info(path)
+    assert doc.id != old_id
+    assert (doc.rating, doc.favorite) == (4, True)
+    assert (lib.backend.get(doc.id).rating, lib.backend.get(doc.id).favorite) == (4, True)  # in the index too
+    assert doc.id in {h.id for h in lib.search("rating>=4 favorite", limit=50)}

@@ -162,7 +162,7 @@ class Library:
         self.pipeline = IndexPipeline(catalog, backend, self.models, self.thumbs,
                                       decode_workers=settings.decode_workers,
                                       batch_size=settings.batch_size,
-                                      user_marks=self.userdata.get_many, user_marks_lock=self._marks_lock,
+                                      user_marks=self._marks_for_upsert, user_marks_lock=self._marks_lock,
                                       analyzers=self._analyzers)
         install_safeguards(self)  # writer lock, decode limits, commit journal (safeguards.py)
         self._adopted = False  # legacy documents adopted (once per library, stages.adopt_legacy)
@@ -667,6 +667,13 @@ class Library:
         Folder changes are not undoable: removing a folder purges what the models computed."""
         with self._marks_lock:
             return self._mirror(self.userdata.undo())
+
+    def _marks_for_upsert(self, ids: list[str], edited: dict[str, list[str]] | None = None) -> dict[str, UserMark]:
+        """The pipeline's hook: marks of the documents it writes. A photo edited in place (its
+        path now holds new bytes, so a new id) inherits what its old content had."""
+        if edited:
+            self.userdata.inherit(edited)
+        return self.userdata.get_many(ids)
 
     def _resolve_ids(self, targets: Iterable[str | os.PathLike]) -> list[str]:
         ids = []

@@ -192,8 +192,8 @@ class IndexPipeline:
         self.catalog = catalog
         # (bundle, max stage or None) -> analyzers to run, in registry order (settings applied)
         self.select_analyzers = analyzers
-        # ids -> {id: UserMark} (core/userdata.py): ratings outlive the index, so every document
-        # written again gets them back.
+        # (ids, {new id: ids its paths had before}) -> {id: UserMark} (core/userdata.py): ratings
+        # outlive the index, so every document written again gets them back.
         self.user_marks = user_marks
         # Held from reading the marks to the end of the upsert: a rating given meanwhile is
         # mirrored into the index after this upsert, never under it (then overwritten).
@@ -521,7 +521,10 @@ class _Run:
         rejected: dict[str, str] = {}
         with self.p.user_marks_lock:
             if docs and self.p.user_marks is not None:
-                marks = self.p.user_marks([d.id for d in docs])
+                # A photo edited in place (same path, new bytes: a new id) keeps its old marks.
+                edited = {h: [i.old_hash for i in items if i.old_hash and i.old_hash != h]
+                          for h, (_, items) in buf.new_docs.items()}
+                marks = self.p.user_marks([d.id for d in docs], edited)
                 for doc in docs:
                     if doc.id in marks:
                         doc.rating, doc.favorite = marks[doc.id].rating, marks[doc.id].favorite

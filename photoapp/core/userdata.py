@@ -165,6 +165,28 @@ class UserData:
             self._write_keeper(group_key, path)
         return Change(description, {}, {group_key: path})
 
+    def inherit(self, previous: dict[str, list[str]]) -> dict[str, UserMark]:
+        """Give each new id that has no mark the mark of the first of its previous ids that has
+        one (a photo edited in place gets a new content hash). Not an undoable user change."""
+        wanted = {new: olds for new, olds in previous.items() if olds}
+        if not wanted:
+            return {}
+        have = self.get_many(wanted)
+        known = self.get_many(old for olds in wanted.values() for old in olds)
+        given: dict[str, UserMark] = {}
+        for new, olds in wanted.items():
+            if new in have:
+                continue
+            mark = next((known[o] for o in olds if o in known), None)
+            if mark is not None:
+                given[new] = mark
+        if given:
+            with self._lock, self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                for doc_id, mark in given.items():
+                    self._write_mark(doc_id, mark)
+        return given
+
     def undo(self) -> Change:
         """Put back the values the last change replaced; raises UserDataError when there is none."""
         with self._lock, self._db:
