@@ -25,7 +25,9 @@ from dataclasses import dataclass
 
 from ...query import TEXT_WEIGHTS, Query, TermClause
 
-MAX_LABELS_PER_TERM = 500
+# Labels one term may stand for. With MAX_TERMS terms, each label bound up to 4 times in one
+# statement, this keeps every query under SQLite's 32,766 bound parameters.
+MAX_LABELS_PER_TERM = 200
 # (FTS5 column, plan field) in text_fts column order.
 _TEXT_COLUMNS = (("names", "names"), ("folders", "folders"), ("camera", "camera"))
 
