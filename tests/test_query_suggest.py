@@ -39,6 +39,7 @@ def test_suggest_query_rewrites_only_unknown_words(vocab):
     assert suggest_query("tag:dgo last summer", vocab) is None  # fields and dates are left alone
     assert suggest_query("elephnt rating>=4", vocab) == "elephant rating>=4"
     assert suggest_query("dog", vocab) is None
+    assert suggest_query("golden retreiver", vocab) == "golden retriever"  # "golden" is a known word
 
 
 def test_everyday_tags(vocab):

@@ -70,6 +70,8 @@ def suggest_query(text: str, vocabulary, known=lambda word: False) -> str | None
     word changes. Filters, quotes, numbers and the parser's own words are left as they are."""
     from .parse import is_query_word
 
+    # A word of a known phrase ("golden" of "golden retriever") is no typo either.
+    phrase_words = {w for phrase in vocabulary_words(vocabulary) for w in phrase.split()}
     changed = False
     out = []
     last = 0
@@ -81,7 +83,7 @@ def suggest_query(text: str, vocabulary, known=lambda word: False) -> str | None
         if text[end:end + 1] == ":":  # a field name such as tag:
             continue
         word = m.group(0).lower()
-        if vocabulary.resolve(word) or known(word) or is_query_word(word):
+        if word in phrase_words or vocabulary.resolve(word) or known(word) or is_query_word(word):
             continue
         best = suggest(word, vocabulary, 1)
         if best:
