@@ -150,9 +150,10 @@ class ConfidenceBars(QWidget):
 class ElidedLabel(QLabel):
     """A one-line label that elides instead of widening the panel (long file names)."""
 
-    def __init__(self, text: str = "", parent=None):
+    def __init__(self, text: str = "", parent=None, mode: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle):
         super().__init__(parent)
         self._full = text
+        self._mode = mode
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setText(text)
 
@@ -166,8 +167,7 @@ class ElidedLabel(QLabel):
         self._elide()
 
     def _elide(self) -> None:
-        super().setText(QFontMetrics(self.font()).elidedText(self._full, Qt.TextElideMode.ElideMiddle,
-                                                             max(10, self.width())))
+        super().setText(QFontMetrics(self.font()).elidedText(self._full, self._mode, max(10, self.width())))
 
 
 def breakable_path(path: str) -> str:

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from . import formatting, style
+from .detail_panel import ElidedLabel
 from .file_actions import copy_paths, open_in_system_viewer, show_in_file_manager
 from .icons import icon
 from .pages import EmptyHint
@@ -306,11 +307,10 @@ class ComparePane(QFrame):
         for r, (key, value) in enumerate(member_facts(member).items()):
             key_label = QLabel(key)
             key_label.setStyleSheet(f"color: {style.TEXT_MUTED};")
-            value_label = QLabel(value)
-            value_label.setWordWrap(key == "Folder")
-            value_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            value_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-            value_label.setToolTip(value)
+            # One line each, elided (a folder from the left: its end tells copies apart), so every
+            # pane has the same height and the synchronised pictures line up.
+            value_label = ElidedLabel(value, mode=Qt.TextElideMode.ElideLeft if key == "Folder"
+                                      else Qt.TextElideMode.ElideMiddle)
             grid.addWidget(key_label, r, 0, Qt.AlignmentFlag.AlignTop)
             grid.addWidget(value_label, r, 1)
             self.fact_labels[key] = value_label
@@ -344,7 +344,8 @@ class ComparePane(QFrame):
             self.keep_button.setStyleSheet(f"QPushButton {{ background: #ffffff; color: {style.TEXT};"
                                            f" border: 1px solid {style.BORDER}; border-radius: 6px; padding: 5px 10px; }}"
                                            f" QPushButton:hover {{ border-color: {style.ACCENT}; }}")
-            self.setStyleSheet(f"#ComparePane {{ border: 1px solid {style.BORDER}; border-radius: 10px;"
+            # The same 2 px as the keeper's border: every pane's picture gets the same size.
+            self.setStyleSheet(f"#ComparePane {{ border: 2px solid {style.BORDER}; border-radius: 10px;"
                                " background: #ffffff; }")
 
 
