@@ -400,14 +400,20 @@ class DuplicateCompare(QWidget):
         layout.addWidget(self.hint)
         layout.addWidget(self.scroll, 1)
 
-    def show_group(self, row: DuplicateRow) -> None:
-        self.row = row
+    def clear(self) -> None:
+        """Drop the panes and their decoded pictures (up to ~17 MB each): nothing is held once
+        the comparison is closed."""
         self._generation += 1
-        generation = self._generation
         for pane in self.panes:
             pane.setParent(None)
             pane.deleteLater()
         self.panes = []
+        self.row = None
+
+    def show_group(self, row: DuplicateRow) -> None:
+        self.clear()
+        self.row = row
+        generation = self._generation
         members = row.members[:MAX_COMPARED]
         extra = len(row.members) - len(members)
         self.title.setText(group_title(row) + (f" (first {len(members)} shown)" if extra else ""))
@@ -544,6 +550,7 @@ class DuplicatesView(QWidget):
         self.compare.setFocus()
 
     def close_compare(self) -> None:
+        self.compare.clear()
         self.header.show()
         self.body.setCurrentWidget(self.view if self.model.rows else self.empty)
 
