@@ -39,9 +39,19 @@ class MarksController(QObject):
         if library is not None:
             self.runner.submit(library.marks, self._loaded, lambda exc: self.failed.emit(str(exc)))
 
+    def reload(self) -> None:
+        """Read every mark again, keeping the current ones on screen meanwhile: after indexing
+        (an edited photo inherits its old marks under a new id) or a change made elsewhere
+        (``photoapp rate`` while the app runs)."""
+        library = self.library
+        if library is not None:
+            self.runner.submit(library.marks, lambda m: self._loaded(m) if library is self.library else None,
+                               lambda exc: self.failed.emit(str(exc)))
+
     def _loaded(self, marks: dict) -> None:
-        self.marks = dict(marks)
-        self.changed.emit(set(marks))
+        before, self.marks = self.marks, dict(marks)
+        changed = {i for i in set(before) | set(self.marks) if before.get(i) != self.marks.get(i)}
+        self.changed.emit(changed if before else set(self.marks))
 
     def mark(self, doc_id: str) -> UserMark:
         return self.marks.get(doc_id, UserMark())

@@ -141,6 +141,8 @@ class PhotoOrganiser(QObject):
         window.statusBar().insertPermanentWidget(0, self.bar)
         window.stack.currentChanged.connect(lambda _: self.update_selection())
         window.installEventFilter(self)  # the bar goes compact on a narrow window
+        # Marks given elsewhere (the CLI) or inherited by edited photos show after a refresh.
+        window.library_refreshed.connect(self.marks.reload)
         self._hidden_chrome: list[QWidget] = []
         self.search_help = SearchHelp(window)  # "did you mean" and "show all" on an empty search
 

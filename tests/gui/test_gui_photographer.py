@@ -404,3 +404,17 @@ def test_rating_keys_work_in_the_quick_preview_and_the_viewer_of_the_window(inde
         with qtbot.waitSignal(marks.changed, timeout=10000):
             marks.undo()
     assert (marks.mark(first), marks.mark(second)) == before
+
+
+def test_marks_given_elsewhere_show_after_a_library_refresh(parts, indexed_library, qtbot):
+    _, _, marks, model = parts
+    doc_id = model.id_at(0)
+    before = marks.mark(doc_id)
+    change = indexed_library.set_rating([doc_id], 1 if before.rating != 1 else 2)  # as `photoapp rate` would
+    with qtbot.waitSignal(marks.changed, timeout=10000) as changed:
+        marks.reload()
+    assert doc_id in changed.args[0] and marks.mark(doc_id) == change.marks[doc_id]
+    indexed_library.undo()
+    with qtbot.waitSignal(marks.changed, timeout=10000):
+        marks.reload()
+    assert marks.mark(doc_id) == before
