@@ -228,9 +228,14 @@ class ElasticReads:
                    ) -> list[tuple[str, int]]:
         prefix = prefix.lower()
         if min_confidence:
-            res = self._search("tag_counts", size=0, aggs=q.confident_tag_counts_aggs(limit, prefix, min_confidence))
+            # A server that ignores `include` (see below) gets asked for every label instead.
+            size = 65_536 if prefix and self._include_works is False else limit
+            res = self._search("tag_counts", size=0, aggs=q.confident_tag_counts_aggs(size, prefix, min_confidence))
             buckets = ((res or {}).get("aggregations", {}).get("tags", {}).get("sure", {})
                        .get("labels", {}).get("buckets", []))
+            if prefix and size == limit and any(not b["key"].startswith(prefix) for b in buckets):
+                self._include_works = False
+                return self.tag_counts(limit, prefix, min_confidence)
             rows = [(b["key"], int(b["doc_count"])) for b in buckets if b["key"].startswith(prefix)]
             return sorted(rows, key=lambda r: (-r[1], r[0]))[:limit]
 
