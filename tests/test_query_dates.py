@@ -69,3 +69,9 @@ def test_contradicting_dates_are_refused():
         parse_query("2019 2020", now=NOW)
     with pytest.raises(QueryError, match="after:someday is not a date"):
         parse_query("after:someday", now=NOW)
+
+
+def test_quotes_keep_a_date_word_or_filter_word_literal():
+    q = parse_query('"2019" "favorite" "last summer"', now=NOW)
+    assert [t.text for t in q.terms] == ["2019", "favorite", "last summer"]
+    assert q.after is None and q.favorite is None
