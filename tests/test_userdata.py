@@ -233,3 +233,40 @@ def test_a_photo_edited_in_place_keeps_its_rating(rated_library):
     assert (doc.rating, doc.favorite) == (4, True)
     assert (lib.backend.get(doc.id).rating, lib.backend.get(doc.id).favorite) == (4, True)  # in the index too
     assert doc.id in {h.id for h in lib.search("rating>=4 favorite", limit=50)}
+
+
+def test_duplicates_keeper_is_suggested_then_chosen_and_the_cli_shows_it(rated_library, settings, capsys):
+    import json
+    import shutil
+
+    from PIL import Image
+
+    from photoapp.cli.main import main
+    from photoapp.core.keeper import group_candidates, keeper_for
+
+    lib, folder = rated_library, rated_library.folder
+    original = folder / "img_002.jpg"
+    (folder / "copies").mkdir()
+    shutil.copy(original, folder / "copies" / "same.jpg")
+    with Image.open(original) as im:
+        im.resize((im.width // 2, im.height // 2)).save(folder / "copies" / "half.jpg", quality=90)
+    lib.index()
+    group = next(g for g in lib.duplicates() if str(original) in g.paths)
+    candidates = group_candidates(lib, group)
+    key, keep, chosen = keeper_for(lib, candidates)
+    assert chosen is None and candidates[keep].width == max(c.width for c in candidates)
+    assert "half" not in candidates[keep].path
+    lib.set_keeper(key, str(folder / "copies" / "half.jpg"))
+    assert keeper_for(lib, candidates)[1:] == (
+        [c.path for c in candidates].index(str(folder / "copies" / "half.jpg")), str(folder / "copies" / "half.jpg"))
+    lib.close()
+    base = ["--data-dir", str(settings.data_dir)]
+    assert main(base + ["duplicates"]) == 0
+    assert f"{folder / 'copies' / 'half.jpg'}  <- keep\n" in capsys.readouterr().out
+    assert main(base + ["undo"]) == 0
+    capsys.readouterr()
+    assert main(base + ["duplicates", "--json"]) == 0
+    row = next(r for r in json.loads(capsys.readouterr().out) if str(original) in r["paths"])
+    # Back to the suggestion: a full-size copy (the generated photos are near-duplicates of each other).
+    assert row["keep"] != str(folder / "copies" / "half.jpg") and not row["keep_chosen"]
+    assert all(p.exists() for p in (original, folder / "copies" / "same.jpg", folder / "copies" / "half.jpg"))

@@ -258,8 +258,16 @@ def dispatch(args, settings) -> int:
                     print(f"[{r['id']:>3}] {r['name']}  ({r['size']} photos)  e.g. {r['representative']}")
             return 0
         if c == "duplicates":
+            from photoapp.core.keeper import group_candidates, keeper_for
+
             groups = lib.duplicates(threshold=args.threshold)
-            rows = [{"paths": g.paths, "ids": g.ids, "similarity": round(g.similarity, 4)} for g in groups]
+            rows = []
+            for g in groups:
+                # The copy to keep: the user's choice (GUI), else the suggestion; nothing is deleted.
+                candidates = group_candidates(lib, g)
+                _, keep, chosen = keeper_for(lib, candidates) if candidates else ("", -1, None)
+                rows.append({"paths": g.paths, "ids": g.ids, "similarity": round(g.similarity, 4),
+                             "keep": candidates[keep].path if keep >= 0 else None, "keep_chosen": chosen is not None})
             if as_json:
                 print_json(rows)
             elif not rows:
@@ -268,7 +276,8 @@ def dispatch(args, settings) -> int:
                 for i, r in enumerate(rows, 1):
                     print(f"group {i} (similarity {r['similarity']:.2f}):")
                     for p in r["paths"]:
-                        print(f"  {p}")
+                        mark = ("  <- keep" + ("" if r["keep_chosen"] else " (suggested)")) if p == r["keep"] else ""
+                        print(f"  {p}{mark}")
             return 0
         if c == "info":
             doc = lib.info(args.path.resolve() if args.path.exists() else str(args.path))

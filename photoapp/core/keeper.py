@@ -9,6 +9,7 @@ folder is usually the extra one).
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,48 @@ class Candidate:
     size_bytes: int = 0
     taken_at: datetime | None = None
     modified_at: datetime | None = None
+    id: str = ""  # document id (identical copies share one)
+
+
+def group_candidates(library, group) -> list[Candidate]:
+    """Every copy in a ``DuplicateGroup`` with what the rule compares (sizes from the index,
+    file times from a stat: nothing is opened). Paths the index no longer resolves are kept,
+    with what is known (their path), so they can still be shown."""
+    found: list[Candidate] = []
+    seen: set[str] = set()
+    for doc_id in group.ids:
+        doc = library.info(doc_id)
+        if doc is None:
+            continue
+        paths = [p for p in doc.paths if p in group.paths] or list(doc.paths)
+        for path in paths:
+            if path not in seen:
+                seen.add(path)
+                found.append(Candidate(path, doc.width, doc.height, doc.size_bytes, doc.taken_at,
+                                       _modified(path), doc_id))
+    for path in group.paths:
+        if path not in seen and group.ids:
+            seen.add(path)
+            found.append(Candidate(path, modified_at=_modified(path), id=group.ids[0]))
+    return found
+
+
+def keeper_for(library, candidates: Sequence[Candidate]) -> tuple[str, int, str | None]:
+    """(group key, index of the copy to keep, the path the user chose or None): the user's
+    choice when it is still one of the copies, else the suggestion."""
+    key = group_key([c.path for c in candidates])
+    chosen = library.keeper(key)
+    for i, c in enumerate(candidates):
+        if c.path == chosen:
+            return key, i, chosen
+    return key, suggest_keeper(candidates), None
+
+
+def _modified(path: str) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(os.stat(path).st_mtime)
+    except OSError:
+        return None
 
 
 def suggest_keeper(candidates: Sequence[Candidate]) -> int:

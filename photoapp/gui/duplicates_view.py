@@ -84,40 +84,20 @@ class DuplicateRow:
 
 
 def build_rows(library, groups) -> list[DuplicateRow]:
-    """Worker side: attach size, resolution, dates and the keeper to every path of every group."""
-    from ..core.keeper import Candidate, group_key, suggest_keeper
+    """Worker side: every copy of every group with its size, resolution and dates, and the keeper
+    (core/keeper.py: the user's choice, else the suggestion)."""
+    from ..core.keeper import group_candidates, keeper_for, suggest_keeper
 
     rows = []
     for group in groups:
-        docs = {doc_id: library.info(doc_id) for doc_id in group.ids}
-        members = []
-        seen = set()
-        for doc_id, doc in docs.items():
-            paths = [p for p in (doc.paths if doc else []) if p in group.paths] or (doc.paths if doc else [])
-            for path in paths:
-                if path in seen:
-                    continue
-                seen.add(path)
-                members.append(DuplicateMember(doc_id, path, doc.size_bytes, doc.width, doc.height,
-                                               doc.taken_at, _modified(path)))
-        for path in group.paths:  # paths the catalog no longer resolves: still worth showing
-            if path not in seen and group.ids:
-                seen.add(path)
-                members.append(DuplicateMember(group.ids[0], path, 0, 0, 0, None, _modified(path)))
-        if len(members) > 1:
-            key = group_key([m.path for m in members])
-            suggested = suggest_keeper([Candidate(m.path, m.width, m.height, m.size_bytes, m.taken_at,
-                                                  m.modified_at) for m in members])
-            chosen = library.keeper(key) if hasattr(library, "keeper") else None
-            rows.append(DuplicateRow(group.similarity, members, key, suggested, chosen))
+        candidates = group_candidates(library, group)
+        if len(candidates) < 2:
+            continue
+        members = [DuplicateMember(c.id, c.path, c.size_bytes, c.width, c.height, c.taken_at, c.modified_at)
+                   for c in candidates]
+        key, _, chosen = keeper_for(library, candidates)
+        rows.append(DuplicateRow(group.similarity, members, key, suggest_keeper(candidates), chosen))
     return rows
-
-
-def _modified(path: str) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(os.stat(path).st_mtime)  # stat only: the file is not opened
-    except OSError:
-        return None
 
 
 def member_facts(member: DuplicateMember) -> dict[str, str]:
