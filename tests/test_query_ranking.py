@@ -51,7 +51,7 @@ def _reference(index, text, n):
 
 
 STRATEGIES = {  # module settings that force each path of ranking.top_hits
-    "driven": {"DRIVER_ROWS": 10**9},
+    "driven": {"DRIVER_ROWS": 10**9, "WHOLE_ROWS": -1},
     "whole": {"DRIVER_ROWS": -1, "WHOLE_ROWS": 10**9},
     "surest": {"DRIVER_ROWS": -1, "WHOLE_ROWS": -1, "LOOKUP_BUDGET": 10**9},
 }
