@@ -84,8 +84,7 @@ from .hashing import looks_like_hash
 from .jobs import Cancelled, JobControl, ProgressCallback, ProgressEvent
 from .analyzers import LATER_STAGE, analyzer_named, enabled_analyzers
 from .pipeline import BackfillReport, IndexPipeline, IndexReport, model_version_of
-from .privacy import exposure_warnings
-from .safeguards import fault_point, folder_removal, heal_on_open
+from .safeguards import fault_point, folder_removal, heal_on_open, status_warnings
 from .safeguards import install as install_safeguards
 from .reconcile import plan_changes
 from .records import ClusterInfo, DuplicateGroup, PhotoDocument, SearchHit
@@ -547,7 +546,7 @@ class Library:
         st.watch_mode = watchers[0].mode if watchers else None
         st.pending = self._pending + sum(w.pending for w in watchers)
         st.warnings = list(self._warnings) + [m for w in watchers for m in w.warnings]
-        st.warnings += exposure_warnings(self.settings.data_dir)  # privacy.py
+        st.warnings += status_warnings(self)  # safeguards.py: open data folder, other writer
         queued = len(self.backend.pending_ids())
         if queued:
             st.warnings.append(f"{queued} photo(s) queued for the index server: sent when it is reachable")

@@ -22,6 +22,7 @@ from .errors import BackendError
 from .faults import fault_point
 from .heap import fix_mmap_threshold
 from .pixel_budget import DecodeLimits
+from .privacy import exposure_warnings
 from .writer_lock import WriterLock
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,18 @@ def heal_on_open(lib) -> None:
         msg = f"could not repair an interrupted run yet ({e}); the next index will"
         log.warning(msg)
         lib._warnings.append(msg)
+
+
+def status_warnings(lib) -> list[str]:
+    """Lines for Library.status (the CLI and the GUI show them): an open data folder, another
+    process writing this library."""
+    lines = exposure_warnings(lib.settings.data_dir)
+    pid = lib.writer.held_elsewhere()
+    if pid is not None:
+        who = f"pid {pid}" if pid > 0 else "another process"
+        lines.append(f"another photoapp ({who}) is indexing this library: indexing here waits "
+                     f"for it; searching does not")
+    return lines
 
 
 def heal_now(lib) -> None:
@@ -104,4 +117,5 @@ def _write_json(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
-__all__ = ["install", "heal_on_open", "heal_now", "folder_removal", "fault_point"]
+__all__ = ["install", "heal_on_open", "heal_now", "folder_removal", "fault_point",
+           "status_warnings"]

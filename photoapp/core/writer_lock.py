@@ -99,6 +99,23 @@ class WriterLock:
             finally:
                 self._leave(shared)
 
+    def held_elsewhere(self) -> int | None:
+        """The pid of another process writing this library right now (-1 if unknown), or None.
+        For status lines: it never waits, and ignores this process's own hold."""
+        if _process_lock(self.path).depth > 0:
+            return None
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return self.holder() or -1
+        finally:
+            os.close(fd)  # drops the shared lock, if we got it
+        return None
+
     def holder(self) -> int | None:
         """The pid written by the process that holds (or last held) the lock."""
         try:

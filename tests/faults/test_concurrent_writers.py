@@ -79,6 +79,9 @@ def test_watcher_indexer_and_reader_at_once(tmp_path, model_bundle):
             indexer = Child(data, "index", str(b))
             line = indexer.wait_for("waiting for another photoapp")
             assert f"(pid {os.getpid()})" in line
+            status = cli(data, "status", timeout=60)  # readers do not wait, and say who writes
+            assert status.returncode == 0, status.stderr
+            assert f"another photoapp (pid {os.getpid()}) is indexing".encode() in status.stdout
             copy(A_LATER, a)  # the watcher's next batch queues behind us too
             time.sleep(1.5)
         # Now both write, one at a time; readers go on regardless.

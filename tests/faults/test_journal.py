@@ -43,10 +43,13 @@ def test_lock_is_reentrant_here_and_exclusive_across_processes(tmp_path):
         with lock.try_hold() as got:
             assert not got
         assert lock.holder() == child.pid
+        assert lock.held_elsewhere() == child.pid  # what `status` reports
     finally:
         child.stdin.close()
         child.wait(30)
+    assert lock.held_elsewhere() is None
     with lock.hold(), lock.hold():  # re-entrant within a process
+        assert lock.held_elsewhere() is None  # our own hold is not "another photoapp"
         with lock.try_hold() as got:
             assert got
     with lock.try_hold() as got:
