@@ -280,7 +280,9 @@ def confident_tag_counts(conn, limit: int, prefix: str, min_confidence: float) -
     for label, bound in conn.execute(sql + " ORDER BY photos DESC, label", params).fetchall():
         if len(best) >= limit and sorted(best, key=lambda r: -r[0])[limit - 1][0] >= bound:
             break
-        count = conn.execute("SELECT count(DISTINCT photo_pk) FROM tags WHERE label = ? AND confidence >= ?",
+        # count(*), not count(DISTINCT photo_pk): a photo carries each label once (the tagger's
+        # tags are one per label), and DISTINCT would sort the whole range.
+        count = conn.execute("SELECT count(*) FROM tags WHERE label = ? AND confidence >= ?",
                              (label, float(min_confidence))).fetchone()[0]
         if count:
             best.append((count, label))
