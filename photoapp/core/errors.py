@@ -56,3 +56,8 @@ class MappingConflictError(BackendError):
 
 class LibraryError(PhotoAppError):
     """A folder, path or document id the library cannot use (not a folder, not in the library)."""
+
+
+class StorageError(PhotoAppError):
+    """Writing the library's data folder failed: full disk, read-only disk, no permission.
+    The message names the folder, why, and what to do (sqlite_files.storage_problem)."""

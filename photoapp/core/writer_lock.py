@@ -16,10 +16,14 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from .errors import StorageError
+from .sqlite_files import storage_problem
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +62,19 @@ class WriterLock:
 
     @contextmanager
     def hold(self) -> Iterator[None]:
-        """Hold the library's writer lock (re-entrant within this process); waits if needed."""
-        with self._held(blocking=True):
-            yield
+        """Hold the library's writer lock (re-entrant within this process); waits if needed.
+
+        Every write of the library happens inside a hold, so this is also the one place where
+        a write the disk refuses becomes a ``StorageError`` naming the folder and what to do,
+        for the CLI and the GUI alike."""
+        try:
+            with self._held(blocking=True):
+                yield
+        except (OSError, sqlite3.Error) as e:
+            problem = storage_problem(e, self.path.parent)
+            if problem is None:
+                raise
+            raise StorageError(problem) from e
 
     @contextmanager
     def try_hold(self) -> Iterator[bool]:

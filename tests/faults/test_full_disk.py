@@ -14,6 +14,9 @@ import subprocess
 import pytest
 
 from fault_helpers import SAMPLE_PHOTOS, cli, copy_photos
+from photoapp.core.errors import StorageError
+from photoapp.core.library import Library
+from photoapp.core.settings import Settings
 
 READ_COMMANDS = (["search", "cat", "--json"], ["status"], ["errors"], ["folders"])
 
@@ -73,6 +76,10 @@ def test_full_tmpfs(tmpfs, tmp_path):
     assert os.statvfs(tmpfs).f_bavail == 0
     _check_reads_work(data, photos)
     _check_write_fails_clearly(data, photos, b"the disk is full")
+    # The core says it too (typed, for the GUI): the write paths raise StorageError.
+    with pytest.raises(StorageError, match="the disk is full"):
+        with Library.open(Settings(data_dir=data)) as lib:
+            lib.remove_folder(photos)
     filler.unlink()
     r = cli(data, "index", str(photos))
     assert r.returncode == 0 and b"1 indexed" in r.stdout, r.stderr
