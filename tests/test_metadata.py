@@ -82,3 +82,25 @@ def test_real_camera_files_never_raise():
             m = read_metadata(img)
             seen_gps += m.gps is not None
     assert seen_gps > 0
+
+
+def test_every_exif_text_field_is_capped(tmp_path):
+    p = save(gradient(), tmp_path / "long.jpg", "JPEG", exif=exif_bytes(
+        make="C" * 5000, model="M" * 60_000, lens="L" * 300))
+    m = decode_file(p).metadata
+    assert (len(m.camera_make), len(m.camera_model), len(m.lens)) == (120, 120, 120)
+
+
+def test_pillow_warnings_go_to_the_log_not_stderr(tmp_path):
+    import subprocess
+    import sys
+
+    corrupt = exif_bytes(make="Canon", model="ABCDEFGHIJ" * 10)[:-20]  # a tag runs off the end
+    p = save(gradient(), tmp_path / "corrupt.jpg", "JPEG", exif=corrupt)
+    code = ("from photoapp.core.decode import decode_file; "
+            f"decode_file({p!r}); print('decoded')")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.stdout.strip() == "decoded" and r.stderr == ""
+    plain = subprocess.run([sys.executable, "-c", "from PIL import Image; "
+                            f"Image.open({p!r}).getexif()"], capture_output=True, text=True)
+    assert "Warning" in plain.stderr  # Pillow alone does print it
