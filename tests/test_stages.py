@@ -299,3 +299,25 @@ def test_a_library_from_before_analyses_reruns_models_that_changed(settings, cou
         assert lib.index().analysed == n
         assert counting_bundle.tagger.calls > tagger and counting_bundle.detector.calls > detector
         assert {s.name: s.done for s in lib.status().stages} == {"tags": n, "colors": n, "objects": n}
+
+
+def test_a_backfill_decodes_each_photo_once_for_all_its_pending_analyzers(library, photos,
+                                                                          monkeypatch):
+    import photoapp.core.pipeline as pipeline
+
+    library.add_folder(photos)
+    library.index(quick=True)
+    n = library.status().documents
+    library.catalog.forget_analyzer("colors")  # colours pending too, as after a palette change
+    decoded = []
+    real = pipeline.decode_bytes
+
+    def counting(data, path, *args, **kwargs):
+        decoded.append(path)
+        return real(data, path, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "decode_bytes", counting)
+    report = library.backfill()
+    assert report.analysed == n
+    assert len(decoded) == n == len(set(decoded))  # one decode per photo for colours + objects
+    assert {s.name: s.done for s in library.status().stages} == {"tags": n, "colors": n, "objects": n}
