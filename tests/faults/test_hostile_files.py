@@ -137,3 +137,15 @@ def test_hostile_files_through_the_cli(tmp_path):
     assert errors["huge.png"].startswith("too-large") and "9000x8000" in errors["huge.png"]
     info = cli(data, "info", str(photos / "long-exif.jpg"), "--json").stdout
     assert json.loads(info)[0]["camera_model"] == "M" * 120
+
+
+@pytest.mark.parametrize("kind", ["16-bit", "1-bit"])
+def test_pngs_the_band_decoder_leaves_alone_still_decode_reduced(kind):
+    a = np.random.default_rng(2).integers(0, 65535, (700, 900), dtype=np.uint16)
+    im = Image.fromarray(a) if kind == "16-bit" else Image.fromarray((a >> 8).astype(np.uint8)).convert("1")
+    buf = io.BytesIO()
+    im.save(buf, "PNG")
+    assert decode_reduced(buf.getvalue(), 3, to_rgb) is None  # decoded whole, under the budget
+    d = decode_bytes(buf.getvalue(), kind, 200, DecodeLimits())
+    assert (d.width, d.height) == (900, 700) and d.image.mode == "RGB"
+    assert 200 <= min(d.image.size) < 700
