@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from conftest import MODELS_DIR, SAMPLE_PHOTOS, CountingBundle
+from es_server import es_settings, es_url  # noqa: F401  (fixtures)
 from photoapp.core.library import Library
 from photoapp.core.settings import Settings
 
@@ -321,3 +322,20 @@ def test_a_backfill_decodes_each_photo_once_for_all_its_pending_analyzers(librar
     assert report.analysed == n
     assert len(decoded) == n == len(set(decoded))  # one decode per photo for colours + objects
     assert {s.name: s.done for s in library.status().stages} == {"tags": n, "colors": n, "objects": n}
+
+
+def test_stages_on_elasticsearch(es_settings, counting_bundle, photos):
+    """The same staging through the Elasticsearch backend (noida-db): quick, backfill through
+    update_fields, purge through clear_fields."""
+    es_settings.models_dir = MODELS_DIR
+    with Library.open(es_settings, bundle=counting_bundle) as lib:
+        lib.add_folder(photos)
+        n = lib.index(quick=True).indexed
+        assert stages(lib)["objects"] == (0, n)
+        assert lib.search("person").notes == ["objects: 0% of photos analysed so far"]
+        assert lib.index().analysed == n
+        astronaut = lib.info(photos / "astronaut.jpg")
+        assert "person" in {o.label for o in astronaut.objects} and astronaut.colors
+        lib.set_analyzer_enabled("objects", False)
+        assert not lib.info(photos / "astronaut.jpg").objects
+        assert "person" not in detector_tags(lib.info(photos / "astronaut.jpg"))
