@@ -180,7 +180,9 @@ def run_watch(lib, paths, progress):
         p = _existing(p, "folder")
         lib.add_folder(p)
     targets = [p.resolve() for p in paths] or None
-    print(index_summary(lib.index(targets, progress=progress)), file=sys.stderr)
+    # Stage 1 first (browsable and searchable); the watcher backfills objects whenever no
+    # change is waiting, so new photos never queue behind the backfill.
+    print(index_summary(lib.index(targets, progress=progress, quick=True)), file=sys.stderr)
     progress.close()
     stop = threading.Event()
     watcher = lib.watch(targets)
