@@ -261,7 +261,9 @@ class MainWindow(QMainWindow):
         self._panel_widths = list(PANEL_WIDTHS)  # remembered while a panel is hidden
         self._detail_wanted = True    # the user's choice; a view without photos hides it anyway
         self._detail_for_view = True
-        self.splitter.splitterMoved.connect(lambda *_: self._remember_panel_widths())
+        self._squeezed = False  # panels narrowed to fit a small window: not the user's widths
+        self._fitted_sizes: list[int] = []
+        self.splitter.splitterMoved.connect(lambda *_: self._remember_panel_widths(dragged=True))
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -447,8 +449,11 @@ class MainWindow(QMainWindow):
         if show:
             self._apply_panel_widths()
 
-    def _remember_panel_widths(self) -> None:
+    def _remember_panel_widths(self, dragged: bool = False) -> None:
         sizes = self.splitter.sizes()
+        if self._squeezed and not dragged and all(abs(a - b) <= 2 for a, b in zip(sizes, self._fitted_sizes)):
+            return  # our own fit to a small window: keep the user's widths for when it is wide again
+        self._squeezed = False
         if not self.sidebar.isHidden() and sizes[0] > 0:
             self._panel_widths[0] = sizes[0]
         if not self.detail.isHidden() and sizes[2] > 0:
@@ -462,12 +467,14 @@ class MainWindow(QMainWindow):
         detail = detail if not self.detail.isHidden() else 0
         total = sum(self.splitter.sizes()) if self.isVisible() else max(sum(self.splitter.sizes()), self.width())
         deficit = NARROW_CENTRE - (total - sidebar - detail)
+        self._squeezed = deficit > 0
         if deficit > 0 and detail:
             give = min(deficit, detail - self.detail.minimumWidth())
             detail, deficit = detail - max(0, give), deficit - max(0, give)
         if deficit > 0 and sidebar:
             sidebar -= max(0, min(deficit, sidebar - self.sidebar.minimumWidth()))
         self.splitter.setSizes([sidebar, max(200, total - sidebar - detail), detail])
+        self._fitted_sizes = self.splitter.sizes()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)

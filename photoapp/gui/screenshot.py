@@ -140,10 +140,16 @@ def _render_states(window, library, out_dir: Path) -> list[Path]:
     from .navigation import All, Color
 
     written = []
+    window.resize(*WINDOW_SIZE)  # earlier renderings may have left it small or full screen
+    window.navigate(All())
+    wait_until_idle(window)
     colors = [c for doc in _documents(library, 50) for c, _ in (getattr(doc, "colors", None) or [])]
     if colors:
         window.navigate(Color(max(set(colors), key=colors.count)))
         wait_until_idle(window)
+        if window.model.rowCount():
+            window.grid.setCurrentIndex(window.model.index(0))
+            wait_until_idle(window)
         written.append(_grab(window, window, out_dir / "21-colour.png"))
     window.navigate(All())
     window.resize(800, 600)
