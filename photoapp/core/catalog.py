@@ -180,6 +180,8 @@ class Catalog:
         self._conn = connect_wal(self.path, check_same_thread=False, isolation_level=None,
                                  timeout=30)
         self._lock = threading.RLock()
+        # Committed write transactions of this process: lets readers cache derived counts.
+        self.generation = 0
         self._conn.execute("PRAGMA synchronous=NORMAL")  # WAL+NORMAL survives a killed process
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._migrate()
@@ -221,6 +223,7 @@ class Catalog:
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
+            self.generation += 1
 
     def _query(self, sql: str, args: tuple = ()) -> list[tuple]:
         with self._lock:
@@ -329,11 +332,13 @@ class Catalog:
 
     def analysis_counts(self, versions: dict[str, str]) -> dict[str, int]:
         """name -> documents on which that analyzer ran at its current version."""
+        # Rows go with their document (delete_document, forget_index_state), so the covering
+        # index (analyzer, version) alone answers: no join with documents.
         out = {}
         for name, version in versions.items():
             out[name] = self._query(
-                "SELECT COUNT(*) FROM analyses a JOIN documents d USING (content_hash)"
-                " WHERE a.analyzer = ? AND a.version = ?", (name, version))[0][0]
+                "SELECT COUNT(*) FROM analyses WHERE analyzer = ? AND version = ?",
+                (name, version))[0][0]
         return out
 
     def analysed_by(self, analyzer: str) -> list[str]:

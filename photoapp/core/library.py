@@ -94,6 +94,8 @@ from .stages import (SearchResults, StageProgress, adopt_legacy, notes_for_query
 from .thumbnails import ThumbnailCache
 from .userdata import Change, UserData, UserMark
 
+PROGRESS_TTL_S = 5.0  # stage progress cached at most this long (see stage_progress)
+
 __all__ = ["Library", "LibraryStatus", "FileErrorRecord", "PurgeReport", "IndexReport",
            "ProgressEvent", "JobControl", "Cancelled"]
 
@@ -166,6 +168,7 @@ class Library:
         install_safeguards(self)  # writer lock, decode limits, commit journal (safeguards.py)
         self._adopted = False  # legacy documents adopted (once per library, stages.adopt_legacy)
         self._stage1_waiting = 0  # stage-1 runs waiting for the write lock
+        self._progress_cache = None  # (catalog generation + settings, time, [StageProgress])
         self._waiting_lock = threading.Lock()
         self._watchers: list = []
         self._indexing = 0
@@ -457,11 +460,21 @@ class Library:
         return SearchResults(hits, notes_for_query(query, self.stage_progress()))
 
     def stage_progress(self) -> list[StageProgress]:
-        """How far each enabled analyzer is over the library ([] when models are missing)."""
+        """How far each enabled analyzer is over the library ([] when models are missing).
+
+        Every search asks (for its notes): counting a million rows each time would cost more
+        than the search, so the answer is kept until this process writes the catalog again,
+        and at most PROGRESS_TTL_S (another process may be indexing the same library)."""
         bundle = self._bundle_if_loadable()
         if bundle is None:
             return []
-        return stage_progress(self.catalog, self._analyzers(bundle), bundle)
+        key = (self.catalog.generation, tuple(sorted((self.settings.analyzers or {}).items())))
+        cached = self._progress_cache
+        if cached and cached[0] == key and time.monotonic() - cached[1] < PROGRESS_TTL_S:
+            return cached[2]
+        progress = stage_progress(self.catalog, self._analyzers(bundle), bundle)
+        self._progress_cache = (key, time.monotonic(), progress)
+        return progress
 
     def similar(self, target, limit: int = 50, filter_text: str = "") -> list[SearchHit]:
         """Photos that look like ``target``: a library path or document id (its stored embedding,
