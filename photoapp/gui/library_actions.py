@@ -87,6 +87,16 @@ class LibraryActions(QObject):
     def _view_exists(self, view) -> bool:
         return not isinstance(view, Folder) or self.w.sidebar.has_view(view)
 
+    def retry_backend(self) -> None:
+        """The banner's Retry: read the library again and, whatever the answer, show the current
+        view again (its photos, once the backend answers; the banner otherwise)."""
+        def once():
+            self.w.library_refreshed.disconnect(once)
+            self.browse.refresh()
+
+        self.w.library_refreshed.connect(once)
+        self.refresh_library()
+
     def refresh_status(self) -> None:
         if self.w.library is not None:
             self.w.runner.submit(self.w.library.status, self.apply_status, self.on_background_error)

@@ -216,7 +216,7 @@ class MainWindow(QMainWindow):
 
         self.banner = BackendBanner()
         self.banner.switch_requested.connect(self.switch_to_embedded)
-        self.banner.retry_requested.connect(lambda: self.actions.refresh_status())
+        self.banner.retry_requested.connect(lambda: self.actions.retry_backend())
         self.banner.hide()
 
         self.sidebar = Sidebar()

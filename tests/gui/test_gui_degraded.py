@@ -11,6 +11,7 @@ from PySide6.QtCore import QSettings
 from photoapp.core.settings import Settings
 
 from conftest import SAMPLE_PHOTOS, _require_photos, _settings
+from test_gui_settings import answer_next_box
 
 
 @pytest.fixture
@@ -42,6 +43,7 @@ def test_an_unreachable_cluster_opens_degraded_and_switches_back_in_one_click(tw
     from photoapp.gui.main_window import MainWindow
 
     settings, photos = two_libraries
+    unreachable = settings.backend
     window = MainWindow(None, settings, QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat),
                         watch=False)
     qtbot.addWidget(window)
@@ -68,6 +70,22 @@ def test_an_unreachable_cluster_opens_degraded_and_switches_back_in_one_click(tw
         qtbot.waitUntil(lambda: not window.banner.isVisible(), timeout=20000)
         qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=30000)
         assert window.library_folders == [str(photos)]
+
+        # Retry on the embedded library: nothing to complain about, the photos stay.
+        with qtbot.waitSignal(window.results_finished, timeout=30000):
+            window.banner.retry_requested.emit()
+        assert window.banner.isHidden() and window.model.rowCount() == 3
+
+        # Settings → Index → an Elasticsearch URL that fails its test, saved anyway: the window
+        # reopens on it at once (no restart), degraded again, with the way back offered.
+        dialog = window.open_settings()
+        dialog.es_radio.setChecked(True)
+        dialog.es_url.setText(unreachable)
+        answer_next_box("Save anyway", [])
+        with qtbot.waitSignal(window.library_switched, timeout=60000):
+            dialog.save()
+        qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=30000)
+        assert window.library.status().backend != "embedded"
     finally:
         window.shutdown()
         if window.library is not None:
