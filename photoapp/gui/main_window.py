@@ -40,7 +40,7 @@ from .icons import app_icon, icon
 from .indexing import IndexingController
 from .organise import PhotoOrganiser
 from .library_actions import LibraryActions
-from .navigation import View
+from .navigation import Navigation, View
 from .pages import EmptyState, GridPage, SimilarPage
 from .photo_grid import PhotoGridView
 from .photo_model import PhotoListModel
@@ -144,7 +144,7 @@ class MainWindow(QMainWindow):
         self.settings.save()
         old, self.library = self.library, None
         self.indexer.stop()
-        self.browse.nav.replace(None)
+        self.browse.nav = Navigation()  # the old library's folders and searches are no way back
         self.library_folders = []
         self.actions.forget_derived()
         self.thumbnails.clear()
