@@ -4,6 +4,7 @@ the detail panel following the viewer, back/forward, small screens."""
 from __future__ import annotations
 
 import shutil
+import time
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -169,7 +170,8 @@ def test_the_status_bar_shows_no_rate_until_a_pass_has_run_a_while(qtbot):
     # Adding a second folder of known photos: a burst of re-attached files, not a real rate.
     widget.set_progress(ProgressEvent(228, 230, 8329.6, 0.0, "/p/x.jpg", "index"))
     assert widget.activity.text() == "Indexing  ·  228 / 230"
-    qtbot.wait(int(RATE_AFTER_S * 1000) + 100)
+    started = time.monotonic()  # waitUntil, not wait: a window closing elsewhere may end one wait early
+    qtbot.waitUntil(lambda: time.monotonic() - started > RATE_AFTER_S + 0.1, timeout=int(RATE_AFTER_S * 1000) + 5000)
     widget.set_progress(ProgressEvent(400, 1000, 12.46, 48.0, "/p/y.jpg", "index"))
     assert widget.activity.text() == "Indexing  ·  400 / 1,000  ·  12.5 photos/s  ·  ETA 48s"
     widget.set_progress(ProgressEvent(999, 1000, 12.5, 0.2, "/p/z.jpg", "index"))
