@@ -86,6 +86,7 @@ from .analyzers import LATER_STAGE, analyzer_named, enabled_analyzers
 from .pipeline import BackfillReport, IndexPipeline, IndexReport, model_version_of
 from .safeguards import fault_point, folder_removal, heal_on_open, status_warnings
 from .safeguards import install as install_safeguards
+from .scan_problems import record_scan_problems
 from .reconcile import plan_changes
 from .records import ClusterInfo, DuplicateGroup, PhotoDocument, SearchHit
 from .settings import Settings
@@ -405,6 +406,7 @@ class Library:
                                         control=control, on_file=scanning)
                 except Cancelled:
                     return IndexReport(cancelled=True)
+                record_scan_problems(self.catalog, plan)  # scan_problems.py: shown by errors()
                 self._pending = len(plan.work) + len(plan.attach) + len(plan.removed)
 
                 def tracking(e: ProgressEvent) -> None:
