@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from photoapp.core.settings import Settings, default_models_dir
+from photoapp.core.settings import Settings
 
-SAMPLE_PHOTOS = Path(__file__).parent / "data" / "photos"
-MODELS_DIR = default_models_dir()  # the repo's models/, or $PHOTOAPP_MODELS_DIR
+from library_support import MODELS_DIR, SAMPLE_PHOTOS, CountingBundle  # noqa: F401 (re-exported)
 
 
 @pytest.fixture
@@ -32,42 +31,6 @@ def data_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def settings(data_dir: Path) -> Settings:
     return Settings(data_dir=data_dir, models_dir=MODELS_DIR, decode_workers=2, batch_size=4)
-
-
-class _CountedModel:
-    """The real model, with a count of its inference calls (to prove work was skipped)."""
-
-    def __init__(self, model):
-        self._model = model
-        self.calls = 0
-
-    def __getattr__(self, name):
-        return getattr(self._model, name)
-
-    def run(self, batch):
-        self.calls += 1
-        return self._model.run(batch)
-
-    def analyze(self, images):
-        self.calls += 1
-        return self._model.analyze(images)
-
-    def detect(self, images):
-        self.calls += 1
-        return self._model.detect(images)
-
-
-class CountingBundle:
-    def __init__(self, bundle):
-        self.bundle = bundle
-        self.tagger = _CountedModel(bundle.tagger)
-        self.detector = _CountedModel(bundle.detector) if bundle.detector is not None else None
-        self.vocabulary = bundle.vocabulary
-        self.version = getattr(bundle, "version", "")
-
-    @property
-    def calls(self) -> int:
-        return self.tagger.calls + (self.detector.calls if self.detector is not None else 0)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import MODELS_DIR, SAMPLE_PHOTOS, CountingBundle
+from library_support import MODELS_DIR, SAMPLE_PHOTOS, CountingBundle
 from es_server import es_settings, es_url  # noqa: F401  (fixtures)
 from photoapp.core.library import Library
 from photoapp.core.settings import Settings

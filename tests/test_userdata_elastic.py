@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import MODELS_DIR
+from library_support import MODELS_DIR
 from es_server import drop_indices, es_settings, es_url  # noqa: F401  (fixtures)
 from photo_factory import make_photos
 

@@ -576,12 +576,7 @@ class _Run:
         self._emit(path, phase)
 
     def _emit(self, path: str, phase: str) -> None:
-        if self.progress is None:
-            return
-        total = max(self.total, self.done)
-        rate, eta = self.meter.update(self.done, total)
-        self.progress(ProgressEvent(self.done, total, rate, 0.0 if phase == "done" else eta,
-                                    path, phase))
+        _emit_progress(self, path, phase)
 
 
 @dataclass
@@ -769,12 +764,16 @@ class _Backfill:
         self._emit(path, "analyze")
 
     def _emit(self, path: str, phase: str) -> None:
-        if self.progress is None:
-            return
-        total = max(self.total, self.done)
-        rate, eta = self.meter.update(self.done, total)
-        self.progress(ProgressEvent(self.done, total, rate, 0.0 if phase == "done" else eta,
-                                    path, phase))
+        _emit_progress(self, path, phase)
+
+
+def _emit_progress(run, path: str, phase: str) -> None:
+    """One progress event from a run or a backfill (both keep progress, meter, done, total)."""
+    if run.progress is None:
+        return
+    total = max(run.total, run.done)
+    rate, eta = run.meter.update(run.done, total)
+    run.progress(ProgressEvent(run.done, total, rate, 0.0 if phase == "done" else eta, path, phase))
 
 
 def _mtime(item: WorkItem) -> datetime:

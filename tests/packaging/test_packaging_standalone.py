@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from es_server import drop_indices, es_settings, es_url  # noqa: F401  (fixtures)
-from packaging_helpers import PHOTOS, clean_env, run
+from packaging_helpers import standalone_dir, PHOTOS, clean_env, run
 
 pytestmark = [pytest.mark.standalone, pytest.mark.slow, pytest.mark.timeout(1500)]
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from packaging_helpers import PHOTOS, ROOT, clean_env, run
+from packaging_helpers import release_dist, PHOTOS, ROOT, clean_env, run
 
 sys.path.insert(0, str(ROOT / "packaging"))
 from install_layout import data_files  # noqa: E402
