@@ -165,6 +165,24 @@ def test_session_logs_its_providers_and_threads(caplog):
     assert "CPUExecutionProvider" in caplog.text and "threads 1" in caplog.text
 
 
+def test_an_accelerator_that_does_not_start_is_a_warning(caplog, monkeypatch):
+    """onnxruntime-gpu without CUDA libraries drops CUDA from the session without an error: the
+    user must hear that the models run on the CPU. The session here is a real ONNX Runtime one
+    asked for CUDA on a machine that has none; only the provider choice is forced."""
+    import logging
+
+    from photoapp.core.models import runner
+    monkeypatch.setattr(runner, "choose_providers",
+                        lambda compute: ["CUDAExecutionProvider", "CPUExecutionProvider"])
+    m = OnnxModel(load_manifest(MODELS / "efficientnet-lite2"), compute="gpu", threads=1)
+    with caplog.at_level(logging.WARNING, logger="photoapp.core.models.runner"):
+        m.load()
+    assert m.providers == ["CPUExecutionProvider"]
+    warned = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert warned and "CUDAExecutionProvider could not start" in warned[0].getMessage()
+    assert "running on CPU" in warned[0].getMessage()
+
+
 # --- bad model folders ------------------------------------------------------------------------
 
 @pytest.fixture

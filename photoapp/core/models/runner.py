@@ -96,6 +96,10 @@ class OnnxModel:
         if unknown:
             raise ModelError(f"{m.model_path}: no output named {unknown} (has {sorted(outputs)})")
         self.providers = sess.get_providers()
+        dropped = [p for p in requested if p != CPU and p not in self.providers]
+        if dropped:  # e.g. onnxruntime-gpu without the CUDA libraries: ORT falls back silently
+            log.warning("model %s: %s could not start (missing GPU libraries or driver?); "
+                        "running on CPU", m.name, ", ".join(dropped))
         log.info("model %s %s: providers %s (requested %s, compute=%s), intra-op threads %s",
                  m.name, m.version, self.providers, requested, self.compute,
                  self.threads or "auto")
