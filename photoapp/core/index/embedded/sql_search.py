@@ -103,18 +103,30 @@ def label_rows(term: ResolvedTerm) -> list[tuple[str, str, list]]:
     return out
 
 
+def _own_label_rows(term: ResolvedTerm) -> list[tuple[str, str, list]]:
+    """(confidence column, "<table> r WHERE ...", params) per tag/object table: the photo
+    ``p``'s own rows whose label the term means, at its minimum confidence.
+
+    "+r.label": rows are looked up by photo (primary key), not through the label index, whose
+    range can hold most of the library for "animal"."""
+    if not term.labels:
+        return []
+    marks = ",".join("?" * len(term.labels))
+    minimum = term.clause.min_confidence
+    out = []
+    for table, col in term.tables:
+        cond = f" AND r.{col} >= ?" if minimum is not None else ""
+        out.append((col, f"{table} r WHERE r.photo_pk = p.pk AND +r.label IN ({marks}){cond}",
+                    [*term.labels, *([minimum] if minimum is not None else [])]))
+    return out
+
+
 def term_condition(term: ResolvedTerm) -> tuple[str, list]:
     """``p`` (a photos row) matches ``term``: looked up through the photo's own rows."""
     parts, params = [], []
-    if term.labels:
-        marks = ",".join("?" * len(term.labels))
-        minimum = term.clause.min_confidence
-        for table, col in term.tables:
-            cond = f" AND r.{col} >= ?" if minimum is not None else ""
-            # "+r.label": look rows up by photo (primary key), not through the label index,
-            # whose range can hold most of the library for "animal".
-            parts.append(f"EXISTS (SELECT 1 FROM {table} r WHERE r.photo_pk = p.pk AND +r.label IN ({marks}){cond})")
-            params += [*term.labels, *([minimum] if minimum is not None else [])]
+    for _, rows, rows_params in _own_label_rows(term):
+        parts.append(f"EXISTS (SELECT 1 FROM {rows})")
+        params += rows_params
     if term.matches_text:
         parts.append("p.pk IN (SELECT rowid FROM text_fts WHERE text_fts MATCH ?)")
         params.append(term.fts)
@@ -268,14 +280,9 @@ def listing_sql(listing, sort: str) -> tuple[str, list]:
 def _score_expr(term: ResolvedTerm, text_cte: str | None) -> tuple[str, list]:
     """The plan's score of ``term`` for the photo ``p``, from the photo's own rows."""
     parts, params = [], []
-    if term.labels:
-        marks = ",".join("?" * len(term.labels))
-        minimum = term.clause.min_confidence
-        for table, col in term.tables:
-            cond = f" AND r.{col} >= ?" if minimum is not None else ""
-            parts.append(f"coalesce((SELECT max(r.{col}) FROM {table} r WHERE r.photo_pk = p.pk "
-                         f"AND +r.label IN ({marks}){cond}), 0.0)")
-            params += [*term.labels, *([minimum] if minimum is not None else [])]
+    for col, rows, rows_params in _own_label_rows(term):
+        parts.append(f"coalesce((SELECT max(r.{col}) FROM {rows}), 0.0)")
+        params += rows_params
     tag = (f"max({', '.join(parts)})" if len(parts) > 1 else parts[0]) if parts else "0.0"
     text = f"coalesce((SELECT x FROM {text_cte} WHERE {text_cte}.pk = p.pk), 0.0)" if text_cte else "0.0"
     return f"({tag} + {text})", params
