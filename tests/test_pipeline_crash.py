@@ -48,19 +48,13 @@ def catalog_files(data: Path) -> int:
         conn.close()
 
 
-def test_sigkill_mid_run_then_resume(tmp_path, settings, counting_bundle):
-    photos = tmp_path / "photos"
-    make_photos(photos, TOTAL)
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(settings.data_dir), str(photos),
-                              str(settings.models_dir)], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, env=env, text=True)
+
+def kill_once(child: subprocess.Popen, ready) -> None:
+    """SIGKILL ``child`` as soon as ``ready()`` holds (it must still be running then)."""
     try:
         deadline = time.monotonic() + 240
-        committed = 0
         while time.monotonic() < deadline and child.poll() is None:
-            committed = catalog_files(settings.data_dir)
-            if committed >= 4:
+            if ready():
                 break
             time.sleep(0.05)
         assert child.poll() is None, child.stderr.read()
@@ -70,6 +64,15 @@ def test_sigkill_mid_run_then_resume(tmp_path, settings, counting_bundle):
         if child.poll() is None:
             child.kill()
             child.wait()
+
+def test_sigkill_mid_run_then_resume(tmp_path, settings, counting_bundle):
+    photos = tmp_path / "photos"
+    make_photos(photos, TOTAL)
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(settings.data_dir), str(photos),
+                              str(settings.models_dir)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=env, text=True)
+    kill_once(child, lambda: catalog_files(settings.data_dir) >= 4)
     assert child.returncode == -signal.SIGKILL
     survived = catalog_files(settings.data_dir)
     assert 4 <= survived < TOTAL, "the kill must land mid-run"
@@ -132,19 +135,7 @@ def test_sigkill_during_backfill_then_resume(tmp_path, settings, counting_bundle
     child = subprocess.Popen([sys.executable, "-c", BACKFILL_CHILD, str(settings.data_dir),
                               str(photos), str(settings.models_dir)], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, env=env, text=True)
-    try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline and child.poll() is None:
-            if catalog_analyses(settings.data_dir, "objects") >= 4:
-                break
-            time.sleep(0.05)
-        assert child.poll() is None, child.stderr.read()
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(30)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
+    kill_once(child, lambda: catalog_analyses(settings.data_dir, "objects") >= 4)
     survived = catalog_analyses(settings.data_dir, "objects")
     assert 4 <= survived < TOTAL, "the kill must land mid-backfill"
 
