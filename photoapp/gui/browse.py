@@ -127,13 +127,14 @@ class BrowseController(QObject):
         w.detail.set_empty()
         w.loader.load(fetch)
 
-    def reload_keep_scroll(self, first_page: int | None = None) -> None:
+    def reload_keep_scroll(self, first_page: int | None = None) -> bool:
         """Fetch the current listing again without clearing it (new photos arrived): the
-        selection and scroll position stay; an unchanged listing does not even repaint."""
+        selection and scroll position stay; an unchanged listing does not even repaint.
+        False when the current view is not a listing that can be reloaded in place."""
         w, view = self.w, self.nav.current
         if view is None or not view.shows_photos or isinstance(view, Similar) \
                 or self.viewer_open or w.stack.currentWidget() is not w.grid_page:
-            return
+            return False
         scroll = w.grid.verticalScrollBar().value()
         current = w.grid.currentIndex().data(Qt.ItemDataRole.UserRole + 1)
         fetch = listings.fetcher(w.library, view, self.sort_key())
@@ -147,6 +148,7 @@ class BrowseController(QObject):
 
         w.loader.first_page_shown.connect(restore)
         w.loader.load(fetch, clear=False, first_page=first_page)
+        return True
 
     def on_first_page(self, rows: int) -> None:
         w = self.w

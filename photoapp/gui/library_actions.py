@@ -89,10 +89,12 @@ class LibraryActions(QObject):
 
     def retry_backend(self) -> None:
         """The banner's Retry: read the library again and, whatever the answer, show the current
-        view again (its photos, once the backend answers; the banner otherwise)."""
+        view again (its photos, once the backend answers; the banner otherwise). A listing is
+        reloaded in place, so photos already shown do not blink away and back."""
         def once():
             self.w.library_refreshed.disconnect(once)
-            self.browse.refresh()
+            if not self.browse.reload_keep_scroll():
+                self.browse.refresh()
 
         self.w.library_refreshed.connect(once)
         self.refresh_library()
