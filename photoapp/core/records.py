@@ -35,6 +35,20 @@ class DetectedObject:
     box: tuple[float, float, float, float]
 
 
+@dataclass(frozen=True)
+class Face:
+    """One detected face. ``box`` is (x0, y0, x1, y1) and ``landmarks`` five (x, y) points (eyes,
+    nose, mouth corners), all normalised to [0, 1] of the oriented image. ``quality`` in [0, 1]
+    combines size and sharpness; faces below the people threshold are kept but do not form people.
+    ``embedding`` is the L2-normalised face descriptor (float32)."""
+
+    box: tuple[float, float, float, float]
+    landmarks: tuple[tuple[float, float], ...]
+    score: float
+    quality: float
+    embedding: np.ndarray | None = None
+
+
 @dataclass
 class PhotoDocument:
     id: str  # content hash (hex)
@@ -59,6 +73,8 @@ class PhotoDocument:
     # Dominant colours from the palette of photoapp.core.analyzers.colors: (name, share of the
     # picture in [0, 1]), largest first. Filled by the colour analyzer (stage 1).
     colors: list[tuple[str, float]] = field(default_factory=list)
+    # Faces found by the faces analyzer (a later stage), in detection order.
+    faces: list[Face] = field(default_factory=list)
     # User data (owned by the catalog, mirrored into the index so queries can filter on it).
     rating: int = 0  # 0 = unrated, 1..5 stars
     favorite: bool = False
