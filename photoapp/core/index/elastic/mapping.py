@@ -12,9 +12,13 @@ Fields a query compiler uses (besides the text fields described in ``mappings``)
                        (``color:red`` = nested query name = red AND share >= threshold)
     rating             integer, 0 = unrated, 1..5 (``rating>=4`` = range query)
     favorite           boolean (``favorite`` = term favorite: true)
+    faces              nested {box, landmarks (float, not indexed), score, quality: double,
+                       embedding: dense_vector (cosine; absent when not computed)}; flat
+                       face_count (integer) for ``faces>=3`` / ``faces:0``
     paths / folders    storable text (core/pathtext.py): a non-UTF-8 byte is a private-use code point
 
-Schema history: v1 first layout; v2 adds colors, color_names, rating, favorite.
+Schema history: v1 first layout; v2 adds colors, color_names, rating, favorite; v3 adds faces,
+face_count.
 """
 from __future__ import annotations
 
@@ -25,10 +29,10 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 
 from ...pathtext import from_storable, to_storable
-from ...records import DetectedObject, PhotoDocument, Tag
+from ...records import DetectedObject, Face, PhotoDocument, Tag
 from .connection import ServerInfo
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def alias_name(prefix: str) -> str:
@@ -108,6 +112,15 @@ def mappings(server: ServerInfo, dims: int | None) -> dict:
                 "share": {"type": "double"},
             }},
             "color_names": {"type": "keyword"},
+            # Faces: one nested document each, with its descriptor (people match on it).
+            "faces": {"type": "nested", "properties": {
+                "box": {"type": "float", "index": False},
+                "landmarks": {"type": "float", "index": False},
+                "score": {"type": "double"},
+                "quality": {"type": "double"},
+                "embedding": {"type": "dense_vector", "index": True, "similarity": "cosine"},
+            }},
+            "face_count": {"type": "integer"},
             "rating": {"type": "integer"},  # 0 = unrated, 1..5 stars
             "favorite": {"type": "boolean"},
             "width": {"type": "integer"},
@@ -184,6 +197,24 @@ def _words(label: str, synonyms) -> str:
     return " ".join([label, *extra])
 
 
+def _face_source(face: Face) -> dict:
+    src = {"box": [float(v) for v in face.box],
+           "landmarks": [float(v) for point in face.landmarks for v in point],
+           "score": float(face.score), "quality": float(face.quality)}
+    if face.embedding is not None:
+        # 9 significant digits: float32's precision exactly, at half the JSON of a double repr.
+        src["embedding"] = [float(f"{v:.9g}") for v in np.asarray(face.embedding, dtype=np.float32).ravel()]
+    return src
+
+
+def _face_of(src: dict) -> Face:
+    marks = [float(v) for v in src.get("landmarks", [])]
+    emb = src.get("embedding")
+    return Face(tuple(float(v) for v in src["box"]), tuple(zip(marks[0::2], marks[1::2])),
+                float(src["score"]), float(src["quality"]),
+                np.asarray(emb, dtype=np.float32) if emb is not None else None)
+
+
 # The _source fields of each field ``update_fields`` / ``clear_fields`` accept: value -> fields,
 # (a cleared field is its empty value), and a query matching documents where it is not empty.
 # Adding a field (faces, text, place) = one entry here plus its mapping above.
@@ -199,6 +230,8 @@ FIELD_SOURCES = {
     "colors": lambda colors, syn: {
         "colors": [{"name": str(name), "share": float(share)} for name, share in colors or []],
         "color_names": list(dict.fromkeys(str(name) for name, _ in colors or []))},
+    "faces": lambda faces, syn: {
+        "faces": [_face_source(f) for f in faces or []], "face_count": len(faces or [])},
     "rating": lambda rating, syn: {"rating": int(rating or 0)},
     "favorite": lambda favorite, syn: {"favorite": bool(favorite)},
     "embedding": lambda emb, syn: {
@@ -208,11 +241,12 @@ FIELD_PRESENT = {
     "tags": {"exists": {"field": "tag_labels"}},
     "objects": {"exists": {"field": "object_labels"}},
     "colors": {"exists": {"field": "color_names"}},
+    "faces": {"range": {"face_count": {"gt": 0}}},
     "rating": {"range": {"rating": {"gt": 0}}},
     "favorite": {"term": {"favorite": True}},
     "embedding": {"exists": {"field": "embedding"}},
 }
-FIELD_EMPTY = {"tags": [], "objects": [], "colors": [], "rating": 0, "favorite": False, "embedding": None}
+FIELD_EMPTY = {"tags": [], "objects": [], "colors": [], "faces": [], "rating": 0, "favorite": False, "embedding": None}
 
 
 def field_source(name: str, value, synonyms=None) -> dict:
@@ -230,6 +264,7 @@ def to_source(doc: PhotoDocument, synonyms=None, with_embedding: bool = True) ->
         **field_source("tags", doc.tags, synonyms),
         **field_source("objects", doc.objects, synonyms),
         **field_source("colors", doc.colors, synonyms),
+        **field_source("faces", doc.faces, synonyms),
         **field_source("rating", doc.rating, synonyms),
         **field_source("favorite", doc.favorite, synonyms),
         "width": doc.width, "height": doc.height, "size_bytes": doc.size_bytes, "format": doc.format,
@@ -312,6 +347,7 @@ def from_source(doc_id: str, src: dict) -> PhotoDocument:
         indexed_at=_date(src.get("indexed_at")),
         model_version=src.get("model_version", "") or "",
         colors=[(c["name"], float(c["share"])) for c in src.get("colors", [])],
+        faces=[_face_of(f) for f in src.get("faces", [])],
         rating=int(src.get("rating", 0) or 0),
         favorite=bool(src.get("favorite", False)),
     )

@@ -143,7 +143,7 @@ class ElasticReads:
             return []
         terms, excluded = self._resolve(query.terms), self._resolve(query.excluded)
         body: dict = {"query": q.search_query(query, terms, excluded), "size": limit, "from": max(offset, 0),
-                      "_source": {"excludes": ["embedding"]}}
+                      "_source": {"excludes": ["embedding", "faces.embedding"]}}
         newest_first = [{"taken_at": {"order": "desc", "missing": "_last"}}, {"doc_id": "desc"}]
         body["sort"] = (["_score"] + newest_first) if terms else newest_first
         res = self._search("search", **body)

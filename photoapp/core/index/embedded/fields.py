@@ -14,7 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ...records import DetectedObject, Tag
+import numpy as np
+
+from ...records import DetectedObject, Face, Tag
 
 
 @dataclass(frozen=True)
@@ -60,10 +62,27 @@ OBJECTS = RowsField("objects", "objects", ("label", "score", "x0", "y0", "x1", "
                     label_of=lambda o: o.label)
 COLORS = RowsField("colors", "colors", ("name", "share"),
                    lambda c: (str(c[0]), float(c[1])), lambda r: (r[0], r[1]))
+
+
+def _face_row(f: Face) -> tuple:
+    # Landmarks as float64 (exact round trip, 80 bytes); the embedding as float32 like every vector.
+    marks = np.asarray(f.landmarks, dtype=np.float64).reshape(-1).tobytes()
+    emb = None if f.embedding is None else np.asarray(f.embedding, dtype=np.float32).reshape(-1).tobytes()
+    return (*map(float, f.box), marks, float(f.score), float(f.quality), emb)
+
+
+def _face_of(r: tuple) -> Face:
+    marks = np.frombuffer(r[4], dtype=np.float64).reshape(-1, 2)
+    emb = None if r[7] is None else np.frombuffer(r[7], dtype=np.float32).copy()
+    return Face((r[0], r[1], r[2], r[3]), tuple((float(x), float(y)) for x, y in marks), r[5], r[6], emb)
+
+
+FACES = RowsField("faces", "faces", ("x0", "y0", "x1", "y1", "landmarks", "score", "quality", "embedding"),
+                  _face_row, _face_of)
 RATING = ColumnField("rating", "rating", 0, lambda v: int(v or 0), lambda v: int(v or 0))
 FAVORITE = ColumnField("favorite", "favorite", False, lambda v: 1 if v else 0, bool)
 
-ROWS_FIELDS: dict[str, RowsField] = {f.name: f for f in (TAGS, OBJECTS, COLORS)}
+ROWS_FIELDS: dict[str, RowsField] = {f.name: f for f in (TAGS, OBJECTS, COLORS, FACES)}
 COLUMN_FIELDS: dict[str, ColumnField] = {f.name: f for f in (RATING, FAVORITE)}
 EMBEDDING = "embedding"
 # Every field update_fields / clear_fields accept.

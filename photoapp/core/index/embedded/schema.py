@@ -10,6 +10,7 @@ Where each ``PhotoDocument`` field lives (what a query compiler joins):
     tags              (photo_pk, ord) -> label, confidence, source;    index (label, confidence, photo_pk)
     objects           (photo_pk, ord) -> label, score, box;            index (label, score, photo_pk)
     colors            (photo_pk, ord) -> name, share (fraction 0..1);  index (name, share, photo_pk)
+    faces             (photo_pk, ord) -> box x0..y1, landmarks, score, quality, embedding (blobs)
     labels/label_fts  the label dictionary (tag and object labels, synonyms, photos per tag)
     text_fts          rowid = photos.pk: file names, folder names, camera
     clusters          cluster id -> name
@@ -118,6 +119,23 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         "ALTER TABLE photos ADD COLUMN favorite INTEGER NOT NULL DEFAULT 0",
         "CREATE INDEX photos_by_rating ON photos(rating, pk)",
         "CREATE INDEX photos_by_favorite ON photos(favorite, pk)",
+    ]),
+    (3, [
+        # Faces (faces analyzer, a later stage): one row per detected face in detection order.
+        # Box in [0, 1] of the oriented image; ``landmarks`` = 5 (x, y) points as 10 float64;
+        # ``quality`` in [0, 1] (size and sharpness); ``embedding`` = the L2-normalised face
+        # descriptor as float32 bytes (NULL when not computed). ``faces>=3`` / ``faces:0`` count
+        # the rows of a photo through the primary key.
+        """CREATE TABLE faces (
+            photo_pk INTEGER NOT NULL REFERENCES photos(pk) ON DELETE CASCADE,
+            ord INTEGER NOT NULL,
+            x0 REAL NOT NULL, y0 REAL NOT NULL, x1 REAL NOT NULL, y1 REAL NOT NULL,
+            landmarks BLOB NOT NULL,
+            score REAL NOT NULL,
+            quality REAL NOT NULL,
+            embedding BLOB,
+            PRIMARY KEY (photo_pk, ord)
+        ) WITHOUT ROWID""",
     ]),
 ]
 
