@@ -58,6 +58,8 @@ class PhotoDocument:
     size_bytes: int = 0
     format: str = ""
     taken_at: datetime | None = None
+    # Where taken_at came from: "exif", "exif+offset", "filename" or "filetime" (core/capture_date.py).
+    taken_at_source: str | None = None
     camera_make: str | None = None
     camera_model: str | None = None
     lens: str | None = None
