@@ -81,9 +81,10 @@ FACES = RowsField("faces", "faces", ("x0", "y0", "x1", "y1", "landmarks", "score
                   _face_row, _face_of)
 RATING = ColumnField("rating", "rating", 0, lambda v: int(v or 0), lambda v: int(v or 0))
 FAVORITE = ColumnField("favorite", "favorite", False, lambda v: 1 if v else 0, bool)
+TAKEN_AT_SOURCE = ColumnField("taken_at_source", "taken_at_source", None, lambda v: v or None, lambda v: v or None)
 
 ROWS_FIELDS: dict[str, RowsField] = {f.name: f for f in (TAGS, OBJECTS, COLORS, FACES)}
-COLUMN_FIELDS: dict[str, ColumnField] = {f.name: f for f in (RATING, FAVORITE)}
+COLUMN_FIELDS: dict[str, ColumnField] = {f.name: f for f in (RATING, FAVORITE, TAKEN_AT_SOURCE)}
 EMBEDDING = "embedding"
 # Every field update_fields / clear_fields accept.
 UPDATABLE = frozenset(ROWS_FIELDS) | frozenset(COLUMN_FIELDS) | {EMBEDDING}

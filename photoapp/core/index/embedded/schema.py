@@ -14,6 +14,7 @@ Where each ``PhotoDocument`` field lives (what a query compiler joins):
     labels/label_fts  the label dictionary (tag and object labels, synonyms, photos per tag)
     text_fts          rowid = photos.pk: file names, folder names, camera
     clusters          cluster id -> name
+    (taken_at_source is a column of photos: which source gave taken_at, see capture_date.py)
 The embedding lives in the vector store (vectors.py); ``photos.vec_slot`` is its row there.
 """
 from __future__ import annotations
@@ -136,6 +137,13 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
             embedding BLOB,
             PRIMARY KEY (photo_pk, ord)
         ) WITHOUT ROWID""",
+    ]),
+    (6, [
+        # Where taken_at came from (core/capture_date.py): 'exif', 'exif+offset', 'filename',
+        # 'filetime'; NULL for documents written before. The month index serves ``month:march``
+        # (substr(taken_at, 6, 2) = '03'), the same expression the compiler writes.
+        "ALTER TABLE photos ADD COLUMN taken_at_source TEXT",
+        "CREATE INDEX photos_by_month ON photos(substr(taken_at, 6, 2), pk)",
     ]),
 ]
 
