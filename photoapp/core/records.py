@@ -113,6 +113,9 @@ class DuplicateGroup:
     paths: list[str]
     # 1.0 = byte-identical; lower = visually verified near-duplicates
     similarity: float = 1.0
+    # "exact" (same bytes or same pixels), "photo" (the same shot re-encoded, resized, cropped),
+    # "scene" (burst / bracketing: a moment apart, nearly the same framing); core/duplicates.py
+    tier: str = "exact"
 
 
 @dataclass
