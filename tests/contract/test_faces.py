@@ -75,3 +75,29 @@ def test_faces_backfilled_by_update_fields_and_purged_by_clear_fields(backend):
     backend.flush()
     assert all(d.faces == [] for d in backend.iter_documents())
     assert backend.get(second.id).embedding is not None or second.embedding is None
+
+
+def test_face_count_filters(backend):
+    from photoapp.core.query import parse_query
+
+    docs = corpus()
+    backend.upsert(docs.values())
+    backend.flush()
+    three, one = docs["dog_high"], docs["pizza"]
+    backend.update_fields(three.id, {"faces": [_face(8), _face(9), _face(10)]})
+    backend.update_fields(one.id, {"faces": [_face(11, with_embedding=False)]})
+    backend.flush()
+
+    def ids(text):
+        return {h.id for h in backend.search(parse_query(text), limit=100)}
+
+    everyone = {d.id for d in docs.values()}
+    assert ids("faces>=3") == {three.id}
+    assert ids("faces>=1") == {three.id, one.id}
+    assert ids("faces:1") == {one.id}
+    assert ids("faces<3") == everyone - {three.id}
+    assert ids("faces:0") == everyone - {three.id, one.id}
+    # Combined with words: the count is one more filter.
+    assert three.id in ids("dog") and one.id in ids("pizza")
+    assert ids("dog faces>=1") == {three.id} & ids("dog")
+    assert ids("pizza faces:0") == set()

@@ -12,6 +12,7 @@
     color:red             a palette colour covers a good part of the photo (colour: too)
     rating>=4, rating:5   stars given in the library (>=, >, <=, <, = or :)
     favorite              favourites only (favourite too; -favorite: the others)
+    faces>=3, faces:0     number of detected faces (>=, >, <=, <, = or :)
     -cat / -tag:cat       exclude
 
 Parsing details (``parse_query``): words are lower-cased; several terms must all match (AND);
@@ -117,12 +118,15 @@ def parse_query(text: str, vocabulary: LabelResolver | None = None, now: datetim
         if field_name == "rating" or (bare == "rating" and op):
             _apply_rating(query, op or "=", num if op else value, neg, raw)
             continue
+        if field_name == "faces" or (bare == "faces" and op):
+            _apply_face_count(query, op or "=", num if op else value, neg, raw)
+            continue
         if bare in FAVORITE_WORDS and not op:
             query.favorite = not neg
             continue
         if field_name is not None and field_name not in FIELDS:
             raise QueryError(f"unknown filter {_short(field_name + ':')}; known filters: "
-                             + ", ".join(f + ":" for f in FIELDS) + ", score>=, rating>= and favorite")
+                             + ", ".join(f + ":" for f in FIELDS) + ", score>=, rating>=, faces>= and favorite")
         if not value:
             if neg and field_name is None and op is None:
                 continue  # a lone "-" means nothing
@@ -169,6 +173,8 @@ def parse_query(text: str, vocabulary: LabelResolver | None = None, now: datetim
                          "no photo can match")
     if query.min_rating is not None and query.max_rating is not None and query.min_rating > query.max_rating:
         raise QueryError(f"no rating is at least {query.min_rating} and at most {query.max_rating} stars")
+    if query.min_faces is not None and query.max_faces is not None and query.min_faces > query.max_faces:
+        raise QueryError(f"no photo has at least {query.min_faces} and at most {query.max_faces} faces")
     return query
 
 
@@ -228,6 +234,23 @@ def _apply_rating(query: Query, op: str, num: str | None, neg: bool, raw: str) -
         query.max_rating = high if query.max_rating is None else min(query.max_rating, high)
     if (query.min_rating or 0) > MAX_STARS or (query.max_rating is not None and query.max_rating < 0):
         raise QueryError(f"{_short(raw)}: ratings go from 0 to {MAX_STARS} stars")
+
+
+def _apply_face_count(query: Query, op: str, num: str | None, neg: bool, raw: str) -> None:
+    if neg:
+        raise QueryError("face counts cannot be negated; write faces>=1 instead of -faces:0")
+    if op == ":":
+        op = "="
+    if not num or not (num.isascii() and num.isdigit()) or len(num) > 4:
+        raise QueryError(f"{_short(raw)}: a face count is a whole number, e.g. faces>=3 or faces:0")
+    n = int(num)
+    low, high = {">=": (n, None), ">": (n + 1, None), "<=": (None, n), "<": (None, n - 1), "=": (n, n)}[op]
+    if high is not None and high < 0:
+        raise QueryError(f"{_short(raw)}: no photo has fewer than 0 faces")
+    if low is not None:
+        query.min_faces = low if query.min_faces is None else max(query.min_faces, low)
+    if high is not None:
+        query.max_faces = high if query.max_faces is None else min(query.max_faces, high)
 
 
 def _merge_min(a: float | None, b: float | None) -> float | None:

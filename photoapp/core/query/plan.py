@@ -17,7 +17,8 @@ Matching
 - Filters never score: camera (substring of "make model"), folder (substring of a folder path),
   dates (wall-clock ``taken_at`` in [after, before); undated photos never pass), colours (the
   name is among the photo's stored dominant colours: the colour analyzer keeps only colours
-  covering a good share of the picture), rating range, favourite.
+  covering a good share of the picture), rating range, favourite, number of faces (``faces``
+  rows of the photo; a photo the faces stage has not reached yet counts 0).
 
 Ranking (the one formula)
     score(photo) = sum over terms of ( best confidence among the term's matching tags/objects
@@ -89,12 +90,15 @@ class Query:
     min_rating: int | None = None  # stars, inclusive
     max_rating: int | None = None
     favorite: bool | None = None  # True: favourites only; False: non-favourites only
+    min_faces: int | None = None  # detected faces, inclusive (faces>=3; faces:0 = max 0)
+    max_faces: int | None = None
 
     @property
     def is_empty(self) -> bool:
         return not (self.terms or self.excluded or self.camera or self.folders or self.after
                     or self.before or self.colors or self.min_rating is not None
-                    or self.max_rating is not None or self.favorite is not None)
+                    or self.max_rating is not None or self.favorite is not None
+                    or self.min_faces is not None or self.max_faces is not None)
 
     @property
     def size(self) -> int:

@@ -126,6 +126,16 @@ def filter_clauses(query: Query) -> list[dict]:
         out.append({"range": {"rating": stars}})
     if query.favorite is not None:
         out.append({"term": {"favorite": bool(query.favorite)}})
+    if query.min_faces is not None or query.max_faces is not None:
+        low, high = query.min_faces or 0, query.max_faces
+        count: dict = {"gte": int(low)}
+        if high is not None:
+            count["lte"] = int(high)
+        clause: dict = {"range": {"face_count": count}}
+        if low == 0:  # a document written before face_count existed has no faces stored
+            clause = {"bool": {"should": [clause, {"bool": {"must_not": {"exists": {"field": "face_count"}}}}],
+                               "minimum_should_match": 1}}
+        out.append(clause)
     return out
 
 

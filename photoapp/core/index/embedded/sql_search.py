@@ -162,6 +162,11 @@ def filter_conditions(query: Query, excluded: list[ResolvedTerm]) -> tuple[list[
     if query.favorite is not None:
         conds.append("p.favorite = ?")
         params.append(1 if query.favorite else 0)
+    if query.min_faces is not None or query.max_faces is not None:
+        # Counted on the faces primary key (photo_pk, ord): a few rows per photo at most.
+        low, high = query.min_faces or 0, query.max_faces
+        conds.append("(SELECT count(*) FROM faces fc WHERE fc.photo_pk = p.pk) BETWEEN ? AND ?")
+        params += [int(low), int(high) if high is not None else 2**31]
     for term in excluded:
         if term.can_match:
             cond, cond_params = term_condition(term)
