@@ -346,6 +346,12 @@ class Catalog:
         return [r[0] for r in self._query(
             "SELECT content_hash FROM analyses WHERE analyzer = ? AND error IS NULL", (analyzer,))]
 
+    def analysis_times(self, analyzer: str) -> dict[str, float]:
+        """content hash -> when ``analyzer`` last ran on it (successfully): a later stage that
+        builds on its results (people on faces) redoes a photo whose time moved."""
+        return {h: float(t) for h, t in self._query(
+            "SELECT content_hash, analysed_at FROM analyses WHERE analyzer = ? AND error IS NULL", (analyzer,))}
+
     def has_analyses_of(self, analyzer: str) -> bool:
         return bool(self._query("SELECT 1 FROM analyses WHERE analyzer = ? LIMIT 1", (analyzer,)))
 

@@ -49,6 +49,15 @@ class Face:
     embedding: np.ndarray | None = None
 
 
+@dataclass(frozen=True)
+class PersonRef:
+    """A person shown in a photo, as the index mirrors it for ``person:`` queries (the people
+    store, core/people/store.py, owns the fact; ``name`` is None until the user names them)."""
+
+    id: int
+    name: str | None = None
+
+
 @dataclass
 class PhotoDocument:
     id: str  # content hash (hex)
@@ -77,6 +86,8 @@ class PhotoDocument:
     colors: list[tuple[str, float]] = field(default_factory=list)
     # Faces found by the faces analyzer (a later stage), in detection order.
     faces: list[Face] = field(default_factory=list)
+    # People in the photo, once each (mirrored from the people store after grouping/naming).
+    people: list[PersonRef] = field(default_factory=list)
     # User data (owned by the catalog, mirrored into the index so queries can filter on it).
     rating: int = 0  # 0 = unrated, 1..5 stars
     favorite: bool = False
