@@ -17,8 +17,11 @@ Fields a query compiler uses (besides the text fields described in ``mappings``)
                        face_count (integer) for ``faces>=3`` / ``faces:0``
     paths / folders    storable text (core/pathtext.py): a non-UTF-8 byte is a private-use code point
 
+    taken_month        byte 1..12, the month of taken_at (``month:march`` = term taken_month: 3)
+    taken_at_source    keyword: exif, exif+offset, filename, filetime (core/capture_date.py)
+
 Schema history: v1 first layout; v2 adds colors, color_names, rating, favorite; v3 adds faces,
-face_count.
+face_count; v4 adds taken_month, taken_at_source.
 """
 from __future__ import annotations
 
@@ -32,7 +35,7 @@ from ...pathtext import from_storable, to_storable
 from ...records import DetectedObject, Face, PhotoDocument, Tag
 from .connection import ServerInfo
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def alias_name(prefix: str) -> str:
@@ -131,6 +134,8 @@ def mappings(server: ServerInfo, dims: int | None) -> dict:
             # the camera's UTC offset when it recorded one, to give back the exact datetime.
             "taken_at": {"type": "date"},
             "taken_utcoffset": {"type": "integer", "index": False},
+            "taken_month": {"type": "byte"},  # month:march, without a script query
+            "taken_at_source": {"type": "keyword"},
             "camera": kw_lc,  # "make model", for camera:canon
             "camera_text": {"type": "text", "analyzer": "file_name"},  # make model lens, as words
             "camera_make": {"type": "keyword"},
@@ -234,6 +239,7 @@ FIELD_SOURCES = {
         "faces": [_face_source(f) for f in faces or []], "face_count": len(faces or [])},
     "rating": lambda rating, syn: {"rating": int(rating or 0)},
     "favorite": lambda favorite, syn: {"favorite": bool(favorite)},
+    "taken_at_source": lambda source, syn: {"taken_at_source": source or None},
     "embedding": lambda emb, syn: {
         "embedding": [float(v) for v in np.asarray(emb, dtype=np.float32).ravel()] if emb is not None else None},
 }
@@ -244,9 +250,11 @@ FIELD_PRESENT = {
     "faces": {"range": {"face_count": {"gt": 0}}},
     "rating": {"range": {"rating": {"gt": 0}}},
     "favorite": {"term": {"favorite": True}},
+    "taken_at_source": {"exists": {"field": "taken_at_source"}},
     "embedding": {"exists": {"field": "embedding"}},
 }
-FIELD_EMPTY = {"tags": [], "objects": [], "colors": [], "faces": [], "rating": 0, "favorite": False, "embedding": None}
+FIELD_EMPTY = {"tags": [], "objects": [], "colors": [], "faces": [], "rating": 0, "favorite": False, "embedding": None,
+               "taken_at_source": None}
 
 
 def field_source(name: str, value, synonyms=None) -> dict:
@@ -270,6 +278,8 @@ def to_source(doc: PhotoDocument, synonyms=None, with_embedding: bool = True) ->
         "width": doc.width, "height": doc.height, "size_bytes": doc.size_bytes, "format": doc.format,
         "taken_at": _iso(doc.taken_at.replace(tzinfo=None)) if doc.taken_at else None,
         "taken_utcoffset": _offset_seconds(doc.taken_at),
+        "taken_month": doc.taken_at.month if doc.taken_at else None,
+        "taken_at_source": doc.taken_at_source or None,
         "camera": camera, "camera_text": camera_text, "camera_make": doc.camera_make, "camera_model": doc.camera_model,
         "lens": doc.lens,
         "gps": {"lat": float(doc.gps[0]), "lon": float(doc.gps[1])} if doc.gps else None,
@@ -332,6 +342,7 @@ def from_source(doc_id: str, src: dict) -> PhotoDocument:
         size_bytes=int(src.get("size_bytes", 0) or 0),
         format=src.get("format", "") or "",
         taken_at=_taken_at(src),
+        taken_at_source=src.get("taken_at_source"),
         camera_make=src.get("camera_make"),
         camera_model=src.get("camera_model"),
         lens=src.get("lens"),
