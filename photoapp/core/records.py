@@ -58,6 +58,23 @@ class PersonRef:
     name: str | None = None
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where a photo was taken, in words: the nearest populated place to its GPS position
+    (offline reverse geocoding, core/places/geocoder.py). ``region`` is the state / province;
+    ``country_code`` the ISO 3166-1 alpha-2 code. Empty strings where the data has no name."""
+
+    city: str
+    region: str
+    country: str
+    country_code: str
+
+    @property
+    def label(self) -> str:
+        """"Arezzo, Tuscany, Italy": the names that exist, once each, most local first."""
+        return ", ".join(dict.fromkeys(n for n in (self.city, self.region, self.country) if n))
+
+
 @dataclass
 class PhotoDocument:
     id: str  # content hash (hex)
@@ -88,6 +105,8 @@ class PhotoDocument:
     faces: list[Face] = field(default_factory=list)
     # People in the photo, once each (mirrored from the people store after grouping/naming).
     people: list[PersonRef] = field(default_factory=list)
+    # Place name of ``gps`` (places analyzer, stage 1); None without GPS or far from any place.
+    place: Place | None = None
     # User data (owned by the catalog, mirrored into the index so queries can filter on it).
     rating: int = 0  # 0 = unrated, 1..5 stars
     favorite: bool = False
