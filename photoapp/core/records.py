@@ -75,6 +75,26 @@ class Place:
         return ", ".join(dict.fromkeys(n for n in (self.city, self.region, self.country) if n))
 
 
+@dataclass(frozen=True)
+class TextWord:
+    """One word of a recognised line. ``box`` is (x0, y0, x1, y1) in [0, 1] of the oriented image
+    (estimated from the word's place in the line)."""
+
+    text: str
+    box: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """One line of text read in the photo (text analyzer). ``box`` is (x0, y0, x1, y1) in [0, 1]
+    of the oriented image; ``score`` is the recogniser's mean character confidence in [0, 1]."""
+
+    text: str
+    score: float
+    box: tuple[float, float, float, float]
+    words: tuple[TextWord, ...] = ()
+
+
 @dataclass
 class PhotoDocument:
     id: str  # content hash (hex)
@@ -107,6 +127,8 @@ class PhotoDocument:
     people: list[PersonRef] = field(default_factory=list)
     # Place name of ``gps`` (places analyzer, stage 1); None without GPS or far from any place.
     place: Place | None = None
+    # Lines of text read in the photo (text analyzer, a later stage), in reading order.
+    text: list[TextLine] = field(default_factory=list)
     # User data (owned by the catalog, mirrored into the index so queries can filter on it).
     rating: int = 0  # 0 = unrated, 1..5 stars
     favorite: bool = False
