@@ -16,11 +16,16 @@ from datetime import datetime
 import PIL
 from PIL import ExifTags, Image
 
+from .capture_date import parse_utc_offset
+
 log = logging.getLogger(__name__)
 _PILLOW_DIR = os.path.dirname(PIL.__file__)
 
 _T = ExifTags.Base
 _DATE_TAGS = (_T.DateTimeOriginal, _T.DateTimeDigitized, _T.DateTime)
+# The UTC offset each date tag's camera recorded (EXIF 2.31), read with that tag only.
+_OFFSET_TAGS = {_T.DateTimeOriginal: _T.OffsetTimeOriginal, _T.DateTimeDigitized: _T.OffsetTimeDigitized,
+                _T.DateTime: _T.OffsetTime}
 _DATE_FORMATS = ("%Y:%m:%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y:%m:%d %H:%M", "%Y-%m-%dT%H:%M:%S")
 # Every EXIF text field is cut to this: firmware pads text tags, and a hostile file can carry a
 # 60,000-character camera name that would otherwise be stored, indexed and shown verbatim.
@@ -95,7 +100,9 @@ def _first_date(tags: dict) -> datetime | None:
             except ValueError:
                 continue
             if when.year >= 1800:  # "0000:00:00 ..." fails to parse; 1800 guards odd firmware
-                return when
+                # With its offset the moment is exact (an aware datetime); the wall clock stays.
+                zone = parse_utc_offset(_text(tags.get(_OFFSET_TAGS[tag])))
+                return when.replace(tzinfo=zone) if zone is not None else when
     return None
 
 

@@ -59,6 +59,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .analyzers import ANALYZERS, Analyzer, versions_of
+from .capture_date import capture_date
 from .catalog import Catalog, DocumentRow
 from .consistency import NoJournal
 from .decode import DecodedImage, decode_bytes, read_file
@@ -418,9 +419,11 @@ class _Run:
         now = datetime.now()
         for i, p in enumerate(batch):
             d, meta = p.decoded, p.decoded.metadata
+            # EXIF, else the file name, else the file time; the source is kept for the detail panel.
+            taken_at, taken_source = capture_date(meta.taken_at, p.item.path, p.item.mtime_ns, now)
             doc = PhotoDocument(
                 id=p.content_hash, paths=[], width=d.width, height=d.height,
-                size_bytes=p.item.size, format=d.format, taken_at=meta.taken_at,
+                size_bytes=p.item.size, format=d.format, taken_at=taken_at, taken_at_source=taken_source,
                 camera_make=meta.camera_make, camera_model=meta.camera_model, lens=meta.lens,
                 gps=meta.gps, orientation=meta.orientation, phash=p.phash,
                 indexed_at=now, model_version=version)
