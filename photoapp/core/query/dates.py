@@ -120,3 +120,57 @@ def parse_date_value(value: str, field_name: str, now: datetime) -> Period:
         return found[0]
     raise QueryError(f"{field_name}:{value} is not a date; use YYYY-MM-DD, YYYY-MM, YYYY or a phrase "
                      f"such as \"last summer\" (e.g. {field_name}:2020-01-31)")
+
+
+# --- year:, month:, on: ------------------------------------------------------------------------
+# year:2021 and on:2021-03-14 are periods (like after:/before:); month: is a period with a year
+# (month:2021-03) and a month of every year without one (month:march, month:3), which the plan
+# keeps apart as ``Query.months`` because no single period covers it.
+
+def parse_year(value: str) -> Period:
+    """``year:`` -> that calendar year."""
+    if not (value.isascii() and value.isdigit() and len(value) == 4):
+        raise QueryError(f"year:{value} is not a year; use four digits, e.g. year:2021")
+    year = int(value)
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise QueryError(f"year:{value} is out of range; photos are from {MIN_YEAR} to {MAX_YEAR}")
+    return datetime(year, 1, 1), datetime(year + 1, 1, 1)
+
+
+def parse_month(value: str) -> Period | int:
+    """``month:`` -> a period for YYYY-MM, else the month number (1-12) for a name or number."""
+    text = value.lower()
+    if text in MONTHS:
+        return MONTHS[text]
+    if text.isascii() and text.isdigit() and len(text) <= 2 and 1 <= int(text) <= 12:
+        return int(text)
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})", text)
+    if m and MIN_YEAR <= int(m[1]) <= MAX_YEAR and 1 <= int(m[2]) <= 12:
+        return _month(int(m[1]), int(m[2]))
+    raise QueryError(f"month:{value} is not a month; use a name, a number 1-12 or YYYY-MM "
+                     "(e.g. month:march, month:3, month:2021-03)")
+
+
+def parse_on(value: str, now: datetime) -> Period:
+    """``on:`` -> that day: YYYY-MM-DD, today or yesterday."""
+    text = value.lower()
+    if text in ("today", "yesterday"):
+        return natural_period([text], now)[0]
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    if not m:
+        raise QueryError(f"on:{value} is not a day; use YYYY-MM-DD, e.g. on:2021-03-14")
+    year, month, day = int(m[1]), int(m[2]), int(m[3])
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise QueryError(f"on:{value} is out of range; photos are from {MIN_YEAR} to {MAX_YEAR}")
+    if not 1 <= month <= 12:
+        raise QueryError(f"on:{value} is not a day: there is no month {month}")
+    try:
+        start = datetime(year, month, day)
+    except ValueError:
+        last = (_month(year, month)[1] - timedelta(days=1)).day
+        raise QueryError(f"on:{value} is not a day: {_MONTH_NAMES[month - 1]} {year} has {last} days") from None
+    return start, start + timedelta(days=1)
+
+
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+                "September", "October", "November", "December")

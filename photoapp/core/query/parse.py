@@ -7,6 +7,8 @@
     score>=0.9            minimum confidence for every free-text/tag term of the query
     camera:canon          camera make or model contains
     after:2020-01-01      taken on or after; before:2021-06  taken before
+    year:2021, on:2021-03-14, month:2021-03   taken in that year / on that day / in that month
+    month:march, month:3  taken in March of any year (several month: filters: any of them)
     2019, march 2020, yesterday, last week, last summer      taken in that period (dates.py)
     folder:holidays       a folder on the path contains
     color:red             a palette colour covers a good part of the photo (colour: too)
@@ -34,11 +36,13 @@ from datetime import datetime
 from typing import Protocol
 
 from ..errors import QueryError
-from .dates import MONTHS, SEASONS, natural_period, parse_date_value
+from .dates import MONTHS, SEASONS, natural_period, parse_date_value, parse_month, parse_on, parse_year
 from .plan import EXCLUDE_MIN_CONFIDENCE, MATCH_MIN_CONFIDENCE, MAX_TERMS, Query, TermClause
 from .palette import color_name
 
 FIELDS = ("tag", "camera", "after", "before", "folder", "color", "colour", "rating")
+DATE_FIELDS = ("year", "month", "on")  # dates.py: parse_year, parse_month, parse_on
+_DATE_EXAMPLES = {"year": "year:2021", "month": "month:march", "on": "on:2021-03-14"}
 FAVORITE_WORDS = frozenset({"favorite", "favourite", "favorites", "favourites", "fav", "faved"})
 MAX_STARS = 5
 _MAX_NGRAM = 4  # longest run of words tried as one vocabulary label ("golden retriever")
@@ -124,16 +128,16 @@ def parse_query(text: str, vocabulary: LabelResolver | None = None, now: datetim
         if bare in FAVORITE_WORDS and not op:
             query.favorite = not neg
             continue
-        if field_name is not None and field_name not in FIELDS:
+        if field_name is not None and field_name not in FIELDS + DATE_FIELDS:
             raise QueryError(f"unknown filter {_short(field_name + ':')}; known filters: "
-                             + ", ".join(f + ":" for f in FIELDS) + ", score>=, rating>=, faces>= and favorite")
+                             + ", ".join(f + ":" for f in FIELDS + DATE_FIELDS) + ", score>=, rating>=, faces>= and favorite")
         if not value:
             if neg and field_name is None and op is None:
                 continue  # a lone "-" means nothing
             what = f"{field_name}:" if field_name else raw
             raise QueryError(f"{_short(what)} needs a value, e.g. " + _example(field_name))
 
-        if field_name in ("camera", "folder", "after", "before", "color", "colour"):
+        if field_name in ("camera", "folder", "after", "before", "color", "colour", *DATE_FIELDS):
             if neg:
                 raise QueryError(f"'-{field_name}:' is not supported; only words and tags can be excluded")
             if op:
@@ -199,7 +203,7 @@ def _next_space(text: str, pos: int) -> int:
 def _example(field_name: str | None) -> str:
     return {"tag": "tag:dog", "camera": "camera:canon", "folder": "folder:holidays",
             "after": "after:2020-01-31", "before": "before:2021", "color": "color:red",
-            "colour": "colour:red", "rating": "rating>=4"}.get(field_name or "", "dog>=0.9")
+            "colour": "colour:red", "rating": "rating>=4"}.get(field_name or "", _DATE_EXAMPLES.get(field_name or "", "dog>=0.9"))
 
 
 def _confidence(op: str, num: str, raw: str) -> float:
@@ -277,6 +281,14 @@ def _apply_filter(query: Query, field_name: str, value: str, now: datetime) -> N
         name = color_name(value)
         if name not in query.colors:
             query.colors.append(name)
+    elif field_name in ("year", "on"):
+        _narrow_dates(query, *(parse_year(value) if field_name == "year" else parse_on(value, now)))
+    elif field_name == "month":
+        month = parse_month(value)  # a period (month:2021-03) or a month of any year (month:march)
+        if isinstance(month, tuple):
+            _narrow_dates(query, *month)
+        elif month not in query.months:
+            query.months.append(month)
     elif field_name == "after":  # on or after the start of the given day / month / year / period
         _narrow_dates(query, parse_date_value(value, field_name, now)[0], None)
     else:  # before: photos taken before the start of the given day / month / year / period

@@ -15,7 +15,8 @@ Matching
 - Every term must match (AND). An excluded term removes the photos it matches (tags/objects at
   its ``min_confidence``, which the parser sets to EXCLUDE_MIN_CONFIDENCE unless given).
 - Filters never score: camera (substring of "make model"), folder (substring of a folder path),
-  dates (wall-clock ``taken_at`` in [after, before); undated photos never pass), colours (the
+  dates (wall-clock ``taken_at`` in [after, before), and its month among ``months`` when given:
+  ``month:march`` = March of any year; undated photos never pass), colours (the
   name is among the photo's stored dominant colours: the colour analyzer keeps only colours
   covering a good share of the picture), rating range, favourite, number of faces (``faces``
   rows of the photo; a photo the faces stage has not reached yet counts 0).
@@ -87,6 +88,7 @@ class Query:
     after: datetime | None = None
     before: datetime | None = None
     colors: list[str] = field(default_factory=list)  # palette names, all required
+    months: list[int] = field(default_factory=list)  # months of the year (1-12) taken_at may be in
     min_rating: int | None = None  # stars, inclusive
     max_rating: int | None = None
     favorite: bool | None = None  # True: favourites only; False: non-favourites only
@@ -96,7 +98,7 @@ class Query:
     @property
     def is_empty(self) -> bool:
         return not (self.terms or self.excluded or self.camera or self.folders or self.after
-                    or self.before or self.colors or self.min_rating is not None
+                    or self.before or self.months or self.colors or self.min_rating is not None
                     or self.max_rating is not None or self.favorite is not None
                     or self.min_faces is not None or self.max_faces is not None)
 

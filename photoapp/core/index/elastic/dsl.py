@@ -115,6 +115,8 @@ def filter_clauses(query: Query) -> list[dict]:
         if query.before:
             rng["lt"] = query.before.isoformat()
         out.append({"range": {"taken_at": rng}})
+    if query.months:  # month:march: taken_month is stored beside taken_at (no script queries)
+        out.append({"terms": {"taken_month": [int(m) for m in query.months]}})
     for color in query.colors:
         out.append({"term": {"color_names": color}})
     if query.min_rating is not None or query.max_rating is not None:

@@ -150,6 +150,9 @@ def filter_conditions(query: Query, excluded: list[ResolvedTerm]) -> tuple[list[
     if query.before is not None:
         conds.append("p.taken_at < ?")
         params.append(iso_key(query.before))
+    if query.months:  # the expression photos_by_month indexes (taken_at is 'YYYY-MM-DDTHH:MM:SS')
+        conds.append(f"substr(p.taken_at, 6, 2) IN ({','.join('?' * len(query.months))})")
+        params += [f"{int(m):02d}" for m in query.months]
     for color in query.colors:
         conds.append("EXISTS (SELECT 1 FROM colors c WHERE c.photo_pk = p.pk AND c.name = ?)")
         params.append(color)
