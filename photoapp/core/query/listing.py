@@ -9,6 +9,7 @@ parsed: a folder named ``say "cheese"`` lists, and ``Folder("/p/2020")`` does no
     Tag(label)      photos carrying the tag at TAG_MIN_CONFIDENCE or more (what tag_counts counts)
     Cluster(id)     photos of that cluster
     Color(name)     photos whose dominant colours include that palette colour
+    Person(id)      photos showing that person (core/people)
     All()           every photo
 
 Sorts: "date" (newest first, undated last), "name" (by primary path), "relevance" (a tag's
@@ -55,12 +56,17 @@ class Color:
     name: str
 
 
-Listing = All | Folder | Tag | Cluster | Color
+@dataclass(frozen=True)
+class Person:
+    id: int
+
+
+Listing = All | Folder | Tag | Cluster | Color | Person
 
 
 def check(listing: Listing, sort: str) -> None:
     """ValueError for a sort or listing this module does not define (a programming error)."""
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}")
-    if not isinstance(listing, (All, Folder, Tag, Cluster, Color)):
+    if not isinstance(listing, (All, Folder, Tag, Cluster, Color, Person)):
         raise ValueError(f"not a listing: {listing!r}")

@@ -15,6 +15,8 @@
     rating>=4, rating:5   stars given in the library (>=, >, <=, <, = or :)
     favorite              favourites only (favourite too; -favorite: the others)
     faces>=3, faces:0     number of detected faces (>=, >, <=, <, = or :)
+    person:anna           a person the user named (case ignored); a plain word or run of
+                          words that is a person's name means the same ("anna", "anna smith")
     -cat / -tag:cat       exclude
 
 Parsing details (``parse_query``): words are lower-cased; several terms must all match (AND);
@@ -33,6 +35,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime
+from collections.abc import Container
 from typing import Protocol
 
 from ..errors import QueryError
@@ -40,7 +43,7 @@ from .dates import MONTHS, SEASONS, natural_period, parse_date_value, parse_mont
 from .plan import EXCLUDE_MIN_CONFIDENCE, MATCH_MIN_CONFIDENCE, MAX_TERMS, Query, TermClause
 from .palette import color_name
 
-FIELDS = ("tag", "camera", "after", "before", "folder", "color", "colour", "rating")
+FIELDS = ("tag", "camera", "after", "before", "folder", "color", "colour", "rating", "person")
 DATE_FIELDS = ("year", "month", "on")  # dates.py: parse_year, parse_month, parse_on
 _DATE_EXAMPLES = {"year": "year:2021", "month": "month:march", "on": "on:2021-03-14"}
 FAVORITE_WORDS = frozenset({"favorite", "favourite", "favorites", "favourites", "fav", "faved"})
@@ -64,13 +67,16 @@ _TOKEN = re.compile(
 )
 
 
-def parse_query(text: str, vocabulary: LabelResolver | None = None, now: datetime | None = None) -> Query:
+def parse_query(text: str, vocabulary: LabelResolver | None = None, now: datetime | None = None,
+                people: Container[str] = ()) -> Query:
     """Parse the query language described at the top of this module.
 
     Raises ``QueryError`` with a one-line message naming the offending part. ``vocabulary``
     (anything with ``resolve(text)``) fills ``TermClause.labels`` so that "rooster" reaches the
     tag "cock", and lets a run of plain words that is one label ("golden retriever") become one
     term. ``now`` (default: the local time) anchors "yesterday", "last summer", ...
+    ``people``: the casefolded names of the library's people, so that a plain "anna" is
+    ``person:anna`` (a quoted "anna" stays the word).
     """
     if text is None:
         return Query()
@@ -137,6 +143,14 @@ def parse_query(text: str, vocabulary: LabelResolver | None = None, now: datetim
             what = f"{field_name}:" if field_name else raw
             raise QueryError(f"{_short(what)} needs a value, e.g. " + _example(field_name))
 
+        if field_name == "person":
+            if neg or op:
+                raise QueryError("person: takes a name, e.g. person:anna (no '-', no comparison)")
+            _flush_run(query, plain_run, vocabulary, now, people)
+            name = value.casefold()
+            if name not in query.people:
+                query.people.append(name)
+            continue
         if field_name in ("camera", "folder", "after", "before", "color", "colour", *DATE_FIELDS):
             if neg:
                 raise QueryError(f"'-{field_name}:' is not supported; only words and tags can be excluded")
@@ -152,17 +166,17 @@ def parse_query(text: str, vocabulary: LabelResolver | None = None, now: datetim
         if field_name == "tag":
             term_text = term_text.replace("_", " ")
         if neg:
-            _flush_run(query, plain_run, vocabulary, now)
+            _flush_run(query, plain_run, vocabulary, now, people)
             query.excluded.append(TermClause(
                 term_text, min_conf if min_conf is not None else EXCLUDE_MIN_CONFIDENCE,
                 tag_only, _resolve(vocabulary, term_text)))
         elif phrase is None and not tag_only:
             plain_run.append(term_text)
         else:
-            _flush_run(query, plain_run, vocabulary, now)
+            _flush_run(query, plain_run, vocabulary, now, people)
             floor = MATCH_MIN_CONFIDENCE if min_conf is None and field_name is None else min_conf
             query.terms.append(TermClause(term_text, floor, tag_only, _resolve(vocabulary, term_text)))
-    _flush_run(query, plain_run, vocabulary, now)
+    _flush_run(query, plain_run, vocabulary, now, people)
 
     if query.size > MAX_TERMS:
         raise QueryError(f"too many search terms ({query.size}); at most {MAX_TERMS}")
@@ -200,10 +214,21 @@ def _next_space(text: str, pos: int) -> int:
     return m.start() if m else len(text)
 
 
+def _person_name(words: list[str], people: Container[str]) -> str | None:
+    """The longest run at the start of ``words`` that is a person's (casefolded) name."""
+    if not people:
+        return None
+    for n in range(min(_MAX_NGRAM, len(words)), 0, -1):
+        name = " ".join(words[:n]).casefold()
+        if name in people:
+            return name
+    return None
+
+
 def _example(field_name: str | None) -> str:
     return {"tag": "tag:dog", "camera": "camera:canon", "folder": "folder:holidays",
             "after": "after:2020-01-31", "before": "before:2021", "color": "color:red",
-            "colour": "colour:red", "rating": "rating>=4"}.get(field_name or "", _DATE_EXAMPLES.get(field_name or "", "dog>=0.9"))
+            "colour": "colour:red", "rating": "rating>=4", "person": "person:anna"}.get(field_name or "", _DATE_EXAMPLES.get(field_name or "", "dog>=0.9"))
 
 
 def _confidence(op: str, num: str, raw: str) -> float:
@@ -301,11 +326,19 @@ def _resolve(vocabulary: LabelResolver | None, text: str) -> tuple[str, ...]:
     return tuple(vocabulary.resolve(text))
 
 
-def _flush_run(query: Query, words: list[str], vocabulary: LabelResolver | None, now: datetime) -> None:
-    """Turn a run of bare words into date periods and terms, joining the longest runs the
-    vocabulary knows ("golden retriever" is one label, not "golden" AND "retriever")."""
+def _flush_run(query: Query, words: list[str], vocabulary: LabelResolver | None, now: datetime,
+               people: Container[str] = ()) -> None:
+    """Turn a run of bare words into people, date periods and terms, joining the longest runs
+    the people's names or the vocabulary know ("golden retriever" is one label, not "golden"
+    AND "retriever"; "anna smith" one person)."""
     i = 0
     while i < len(words):
+        name = _person_name(words[i:], people)
+        if name is not None:
+            if name not in query.people:
+                query.people.append(name)
+            i += len(name.split())
+            continue
         period = natural_period(words[i:], now)
         if period is not None:
             (start, end), used = period

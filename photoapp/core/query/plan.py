@@ -19,7 +19,9 @@ Matching
   ``month:march`` = March of any year; undated photos never pass), colours (the
   name is among the photo's stored dominant colours: the colour analyzer keeps only colours
   covering a good share of the picture), rating range, favourite, number of faces (``faces``
-  rows of the photo; a photo the faces stage has not reached yet counts 0).
+  rows of the photo; a photo the faces stage has not reached yet counts 0), people (each name
+  in ``people`` is the casefolded name of a person in the photo: ``person:anna``, or a plain
+  word the parser found among the people's names).
 
 Ranking (the one formula)
     score(photo) = sum over terms of ( best confidence among the term's matching tags/objects
@@ -94,18 +96,20 @@ class Query:
     favorite: bool | None = None  # True: favourites only; False: non-favourites only
     min_faces: int | None = None  # detected faces, inclusive (faces>=3; faces:0 = max 0)
     max_faces: int | None = None
+    people: list[str] = field(default_factory=list)  # casefolded person names, all required
 
     @property
     def is_empty(self) -> bool:
         return not (self.terms or self.excluded or self.camera or self.folders or self.after
                     or self.before or self.months or self.colors or self.min_rating is not None
                     or self.max_rating is not None or self.favorite is not None
-                    or self.min_faces is not None or self.max_faces is not None)
+                    or self.min_faces is not None or self.max_faces is not None or self.people)
 
     @property
     def size(self) -> int:
         """What MAX_TERMS bounds: terms, exclusions and the list-valued filters."""
-        return len(self.terms) + len(self.excluded) + len(self.camera) + len(self.folders) + len(self.colors)
+        return (len(self.terms) + len(self.excluded) + len(self.camera) + len(self.folders) + len(self.colors)
+                + len(self.people))
 
 
 def text_score(fields_matched) -> float:

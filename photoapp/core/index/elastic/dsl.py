@@ -138,6 +138,8 @@ def filter_clauses(query: Query) -> list[dict]:
             clause = {"bool": {"should": [clause, {"bool": {"must_not": {"exists": {"field": "face_count"}}}}],
                                "minimum_should_match": 1}}
         out.append(clause)
+    for name in query.people:
+        out.append({"term": {"person_names": name}})
     return out
 
 
@@ -221,6 +223,8 @@ def listing_body(listing, sort: str) -> dict:
         scored = True
     elif isinstance(listing, L.Cluster):
         query = {"term": {"cluster_id": int(listing.id)}}
+    elif isinstance(listing, L.Person):
+        query = {"term": {"person_ids": int(listing.id)}}
     else:
         query = {"match_all": {}}
     newest_first = [{"taken_at": {"order": "desc", "missing": "_last"}}, {"doc_id": "desc"}]

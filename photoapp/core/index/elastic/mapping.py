@@ -15,13 +15,16 @@ Fields a query compiler uses (besides the text fields described in ``mappings``)
     faces              nested {box, landmarks (float, not indexed), score, quality: double,
                        embedding: dense_vector (cosine; absent when not computed)}; flat
                        face_count (integer) for ``faces>=3`` / ``faces:0``
+    people             nested {id, name}; flat person_ids (integer, a person's page) and
+                       person_names (keyword, casefolded: ``person:anna`` = term person_names)
     paths / folders    storable text (core/pathtext.py): a non-UTF-8 byte is a private-use code point
 
     taken_month        byte 1..12, the month of taken_at (``month:march`` = term taken_month: 3)
     taken_at_source    keyword: exif, exif+offset, filename, filetime (core/capture_date.py)
 
 Schema history: v1 first layout; v2 adds colors, color_names, rating, favorite; v3 adds faces,
-face_count; v4 adds taken_month, taken_at_source.
+face_count; v4 adds taken_month, taken_at_source; v5 adds people, person_ids, person_names;
+v6 adds place, place_text, place_country, place_label.
 """
 from __future__ import annotations
 
@@ -32,10 +35,10 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 
 from ...pathtext import from_storable, to_storable
-from ...records import DetectedObject, Face, PhotoDocument, Tag
+from ...records import DetectedObject, Face, PersonRef, PhotoDocument, Place, Tag
 from .connection import ServerInfo
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 6
 
 
 def alias_name(prefix: str) -> str:
@@ -124,6 +127,14 @@ def mappings(server: ServerInfo, dims: int | None) -> dict:
                 "embedding": {"type": "dense_vector", "index": True, "similarity": "cosine"},
             }},
             "face_count": {"type": "integer"},
+            # People in the photo (mirrored from the people store): nested {id, name} as shown,
+            # flat copies for filters: person_ids, person_names (casefolded, as queries send them).
+            "people": {"type": "nested", "properties": {
+                "id": {"type": "integer"},
+                "name": {"type": "keyword"},
+            }},
+            "person_ids": {"type": "integer"},
+            "person_names": {"type": "keyword"},
             "rating": {"type": "integer"},  # 0 = unrated, 1..5 stars
             "favorite": {"type": "boolean"},
             "width": {"type": "integer"},
@@ -141,7 +152,15 @@ def mappings(server: ServerInfo, dims: int | None) -> dict:
             "camera_make": {"type": "keyword"},
             "camera_model": {"type": "keyword"},
             "lens": {"type": "keyword"},
-            "gps": {"type": "geo_point"},
+            "gps": {"type": "geo_point"},  # near: = geo_distance; the map = geo_bounding_box
+            # Place name of gps (places analyzer): shown as is; place_text holds its words for
+            # plain words and place:paris, place_country the country and its code (country:fr),
+            # place_label "City, Region, Country" for counting places.
+            "place": {"properties": {"city": {"type": "keyword"}, "region": {"type": "keyword"},
+                                     "country": {"type": "keyword"}, "country_code": {"type": "keyword"}}},
+            "place_text": {"type": "text", "analyzer": "photo_text"},
+            "place_country": kw_lc,
+            "place_label": {"type": "keyword"},
             "orientation": {"type": "byte"},
             "embedding": vector_mapping(server, dims),
             "phash": {"type": "keyword"},
@@ -237,23 +256,39 @@ FIELD_SOURCES = {
         "color_names": list(dict.fromkeys(str(name) for name, _ in colors or []))},
     "faces": lambda faces, syn: {
         "faces": [_face_source(f) for f in faces or []], "face_count": len(faces or [])},
+    "people": lambda people, syn: {
+        "people": [{"id": int(p.id), **({"name": p.name} if p.name else {})} for p in people or []],
+        "person_ids": [int(p.id) for p in people or []],
+        "person_names": list(dict.fromkeys(p.name.casefold() for p in people or [] if p.name))},
     "rating": lambda rating, syn: {"rating": int(rating or 0)},
     "favorite": lambda favorite, syn: {"favorite": bool(favorite)},
     "taken_at_source": lambda source, syn: {"taken_at_source": source or None},
     "embedding": lambda emb, syn: {
         "embedding": [float(v) for v in np.asarray(emb, dtype=np.float32).ravel()] if emb is not None else None},
 }
+def _place_source(place: Place | None) -> dict:
+    if place is None:
+        return {"place": None, "place_text": None, "place_country": None, "place_label": None}
+    return {"place": {"city": place.city, "region": place.region, "country": place.country,
+                      "country_code": place.country_code},
+            "place_text": f"{place.city} {place.region} {place.country}",
+            "place_country": [n for n in (place.country, place.country_code) if n], "place_label": place.label}
+
+
+FIELD_SOURCES["place"] = lambda place, syn: _place_source(place)
 FIELD_PRESENT = {
     "tags": {"exists": {"field": "tag_labels"}},
     "objects": {"exists": {"field": "object_labels"}},
     "colors": {"exists": {"field": "color_names"}},
     "faces": {"range": {"face_count": {"gt": 0}}},
+    "people": {"exists": {"field": "person_ids"}},
     "rating": {"range": {"rating": {"gt": 0}}},
     "favorite": {"term": {"favorite": True}},
     "taken_at_source": {"exists": {"field": "taken_at_source"}},
     "embedding": {"exists": {"field": "embedding"}},
+    "place": {"exists": {"field": "place_label"}},
 }
-FIELD_EMPTY = {"tags": [], "objects": [], "colors": [], "faces": [], "rating": 0, "favorite": False, "embedding": None,
+FIELD_EMPTY = {"place": None, "tags": [], "objects": [], "colors": [], "faces": [], "people": [], "rating": 0, "favorite": False, "embedding": None,
                "taken_at_source": None}
 
 
@@ -273,8 +308,10 @@ def to_source(doc: PhotoDocument, synonyms=None, with_embedding: bool = True) ->
         **field_source("objects", doc.objects, synonyms),
         **field_source("colors", doc.colors, synonyms),
         **field_source("faces", doc.faces, synonyms),
+        **field_source("people", doc.people, synonyms),
         **field_source("rating", doc.rating, synonyms),
         **field_source("favorite", doc.favorite, synonyms),
+        **field_source("place", doc.place, synonyms),
         "width": doc.width, "height": doc.height, "size_bytes": doc.size_bytes, "format": doc.format,
         "taken_at": _iso(doc.taken_at.replace(tzinfo=None)) if doc.taken_at else None,
         "taken_utcoffset": _offset_seconds(doc.taken_at),
@@ -359,8 +396,10 @@ def from_source(doc_id: str, src: dict) -> PhotoDocument:
         model_version=src.get("model_version", "") or "",
         colors=[(c["name"], float(c["share"])) for c in src.get("colors", [])],
         faces=[_face_of(f) for f in src.get("faces", [])],
+        people=[PersonRef(int(p["id"]), p.get("name")) for p in src.get("people", [])],
         rating=int(src.get("rating", 0) or 0),
         favorite=bool(src.get("favorite", False)),
+        place=Place(**src["place"]) if src.get("place") else None,
     )
 
 

@@ -33,7 +33,7 @@ from ...query import Query
 from ...records import IndexStats, PhotoDocument, SearchHit
 from ...sqlite_files import connect_wal
 from . import ranking, sql_search
-from .fields import COLUMN_FIELDS, EMBEDDING, ROWS_FIELDS, UPDATABLE, RowsField
+from .fields import COLUMN_FIELDS, EMBEDDING, ROWS_FIELDS, UPDATABLE, RowsField, place_words
 from .ranking import chunks as _chunks
 from .ranking import folder_of as _folder
 from .ranking import name_of as _name
@@ -210,8 +210,9 @@ class EmbeddedIndex(IndexBackend):
             self._insert_rows(conn, field, [(pk, getattr(d, field.name)) for pk, d in zip(pks, docs)])
         conn.executemany("INSERT INTO paths(path, photo_pk, folder) VALUES (?,?,?)",
                          [(p, pk, _folder(p)) for pk, d in zip(pks, docs) for p in d.paths])
-        conn.executemany("INSERT INTO text_fts(rowid, names, folders, camera) VALUES (?,?,?,?)",
-                         [(pk, *_text_columns(d.paths, _camera_text(d))) for pk, d in zip(pks, docs)])
+        conn.executemany("INSERT INTO text_fts(rowid, names, folders, camera, places) VALUES (?,?,?,?,?)",
+                         [(pk, *_text_columns(d.paths, _camera_text(d)), place_words(d.place))
+                          for pk, d in zip(pks, docs)])
 
     def _upsert_one(self, conn: sqlite3.Connection, doc: PhotoDocument) -> None:
         if not doc.id:
@@ -294,9 +295,10 @@ class EmbeddedIndex(IndexBackend):
     def _refresh_text(self, conn: sqlite3.Connection, pk: int) -> None:
         paths = [r[0] for r in conn.execute("SELECT path FROM paths WHERE photo_pk = ?", (pk,))]
         camera = conn.execute("SELECT camera FROM text_fts WHERE rowid = ?", (pk,)).fetchone()
+        place = conn.execute("SELECT city, region, country FROM places WHERE photo_pk = ?", (pk,)).fetchone()
         conn.execute("DELETE FROM text_fts WHERE rowid = ?", (pk,))
-        conn.execute("INSERT INTO text_fts(rowid, names, folders, camera) VALUES (?,?,?,?)",
-                     (pk, *_text_columns(paths, camera[0] if camera else "")))
+        conn.execute("INSERT INTO text_fts(rowid, names, folders, camera, places) VALUES (?,?,?,?,?)",
+                     (pk, *_text_columns(paths, camera[0] if camera else ""), " ".join(place or ())))
 
     def _ensure_labels(self, conn: sqlite3.Connection, labels: list[str]) -> None:
         if not labels:
@@ -446,7 +448,7 @@ class EmbeddedIndex(IndexBackend):
             width=width, height=height, size_bytes=size_bytes, format=fmt,
             taken_at=_from_iso(taken, offset), camera_make=make, camera_model=model, lens=lens,
             gps=(lat, lon) if lat is not None and lon is not None else None, orientation=orientation,
-            **{name: [field.from_row(r) for r in conn.execute(field.select_sql, (pk,))]
+            **{name: field.value([field.from_row(r) for r in conn.execute(field.select_sql, (pk,))])
                for name, field in ROWS_FIELDS.items()},
             **{name: field.from_db(value) for (name, field), value in zip(COLUMN_FIELDS.items(), columns)},
             embedding=self.vectors.vectors([slot])[0] if slot is not None else None,

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ...records import DetectedObject, Face, Tag
+from ...records import DetectedObject, Face, PersonRef, Place, Tag
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,8 @@ class RowsField:
     label_of: Callable[[Any], str] | None = None
     # labels.photos counts the photos carrying the label (tag_counts, label resolution order).
     counts_photos: bool = False
+    # One optional value (not a list) stored as at most one row: the place.
+    single: bool = False
 
     @property
     def insert_sql(self) -> str:
@@ -41,7 +43,12 @@ class RowsField:
         return f"SELECT {', '.join(self.columns)} FROM {self.table} WHERE photo_pk = ? ORDER BY ord"
 
     def rows(self, pk: int, value) -> list[tuple]:
-        return [(pk, i, *self.to_row(item)) for i, item in enumerate(value or [])]
+        items = ([] if value is None else [value]) if self.single else (value or [])
+        return [(pk, i, *self.to_row(item)) for i, item in enumerate(items)]
+
+    def value(self, items: list):
+        """The document's value from its stored items (``from_row`` of each row, in order)."""
+        return (items[0] if items else None) if self.single else items
 
 
 @dataclass(frozen=True)
@@ -79,11 +86,26 @@ def _face_of(r: tuple) -> Face:
 
 FACES = RowsField("faces", "faces", ("x0", "y0", "x1", "y1", "landmarks", "score", "quality", "embedding"),
                   _face_row, _face_of)
+# The place name of the photo's GPS position (places analyzer); text_fts.places follows it.
+PLACE = RowsField("place", "places", ("city", "region", "country", "country_code"),
+                  lambda p: (p.city, p.region, p.country, p.country_code), lambda r: Place(*r), single=True)
+
+
+def place_words(place: Place | None) -> str:
+    """What text_fts.places holds for a place (the schema's trigger writes the same)."""
+    return f"{place.city} {place.region} {place.country}" if place is not None else ""
+
+
 RATING = ColumnField("rating", "rating", 0, lambda v: int(v or 0), lambda v: int(v or 0))
 FAVORITE = ColumnField("favorite", "favorite", False, lambda v: 1 if v else 0, bool)
 TAKEN_AT_SOURCE = ColumnField("taken_at_source", "taken_at_source", None, lambda v: v or None, lambda v: v or None)
 
-ROWS_FIELDS: dict[str, RowsField] = {f.name: f for f in (TAGS, OBJECTS, COLORS, FACES)}
+# The people in a photo, mirrored from the people store (core/people): ``name_key`` is the
+# casefolded name ``person:anna`` compares with (the same key on every backend).
+PEOPLE = RowsField("people", "people", ("person_id", "name", "name_key"),
+                   lambda p: (int(p.id), p.name, p.name.casefold() if p.name else None),
+                   lambda r: PersonRef(int(r[0]), r[1]))
+ROWS_FIELDS: dict[str, RowsField] = {f.name: f for f in (TAGS, OBJECTS, COLORS, FACES, PEOPLE, PLACE)}
 COLUMN_FIELDS: dict[str, ColumnField] = {f.name: f for f in (RATING, FAVORITE, TAKEN_AT_SOURCE)}
 EMBEDDING = "embedding"
 # Every field update_fields / clear_fields accept.

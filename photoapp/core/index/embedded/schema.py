@@ -11,8 +11,10 @@ Where each ``PhotoDocument`` field lives (what a query compiler joins):
     objects           (photo_pk, ord) -> label, score, box;            index (label, score, photo_pk)
     colors            (photo_pk, ord) -> name, share (fraction 0..1);  index (name, share, photo_pk)
     faces             (photo_pk, ord) -> box x0..y1, landmarks, score, quality, embedding (blobs)
+    people            (photo_pk, ord) -> person_id, name, name_key (mirror of the people store)
     labels/label_fts  the label dictionary (tag and object labels, synonyms, photos per tag)
-    text_fts          rowid = photos.pk: file names, folder names, camera
+    places            (photo_pk, ord 0) -> city, region, country, country_code (one row at most)
+    text_fts          rowid = photos.pk: file names, folder names, camera, place names
     clusters          cluster id -> name
     (taken_at_source is a column of photos: which source gave taken_at, see capture_date.py)
 The embedding lives in the vector store (vectors.py); ``photos.vec_slot`` is its row there.
@@ -138,12 +140,62 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
             PRIMARY KEY (photo_pk, ord)
         ) WITHOUT ROWID""",
     ]),
+    (5, [
+        # Place names (places analyzer): at most one row per photo, the nearest populated place of
+        # its GPS position (core/places/geocoder.py). ``country:france`` = a row whose country or
+        # country code equals the value (case-folded, both stored as written by GeoNames).
+        """CREATE TABLE places (
+            photo_pk INTEGER NOT NULL REFERENCES photos(pk) ON DELETE CASCADE,
+            ord INTEGER NOT NULL,
+            city TEXT NOT NULL,
+            region TEXT NOT NULL,
+            country TEXT NOT NULL,
+            country_code TEXT NOT NULL,
+            PRIMARY KEY (photo_pk, ord)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX places_by_country ON places(country COLLATE NOCASE, photo_pk)",
+        "CREATE INDEX places_by_city ON places(city, region, country)",
+        # Place words are searchable like file names (plain words and ``place:paris``): text_fts
+        # gets a fourth column. FTS5 cannot add a column, so the table is rebuilt, rows kept.
+        """CREATE VIRTUAL TABLE text_fts_v5 USING fts5(names, folders, camera, places,
+            tokenize='porter unicode61')""",
+        "INSERT INTO text_fts_v5(rowid, names, folders, camera, places) "
+        "SELECT rowid, names, folders, camera, '' FROM text_fts",
+        "DROP TABLE text_fts",
+        "ALTER TABLE text_fts_v5 RENAME TO text_fts",
+        # The places column follows the places rows, whichever way they change (a full upsert
+        # writes it with the row; update_fields / clear_fields go through these triggers).
+        """CREATE TRIGGER places_ai AFTER INSERT ON places BEGIN
+            UPDATE text_fts SET places = new.city || ' ' || new.region || ' ' || new.country
+            WHERE rowid = new.photo_pk;
+        END""",
+        """CREATE TRIGGER places_ad AFTER DELETE ON places BEGIN
+            UPDATE text_fts SET places = '' WHERE rowid = old.photo_pk AND places != '';
+        END""",
+        # near: and the map's bounding boxes read positions by latitude range.
+        "CREATE INDEX photos_by_gps ON photos(gps_lat, gps_lon) WHERE gps_lat IS NOT NULL",
+    ]),
     (6, [
         # Where taken_at came from (core/capture_date.py): 'exif', 'exif+offset', 'filename',
         # 'filetime'; NULL for documents written before. The month index serves ``month:march``
         # (substr(taken_at, 6, 2) = '03'), the same expression the compiler writes.
         "ALTER TABLE photos ADD COLUMN taken_at_source TEXT",
         "CREATE INDEX photos_by_month ON photos(substr(taken_at, 6, 2), pk)",
+    ]),
+    (7, [
+        # People in each photo, mirrored from the people store (core/people/store.py owns who is
+        # who and the names): ``person:anna`` = a row with name_key 'anna' (the casefolded
+        # name), a person's page = the rows with its person_id.
+        """CREATE TABLE people (
+            photo_pk INTEGER NOT NULL REFERENCES photos(pk) ON DELETE CASCADE,
+            ord INTEGER NOT NULL,
+            person_id INTEGER NOT NULL,
+            name TEXT,
+            name_key TEXT,
+            PRIMARY KEY (photo_pk, ord)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX people_by_person ON people(person_id, photo_pk)",
+        "CREATE INDEX people_by_name ON people(name_key, photo_pk)",
     ]),
 ]
 

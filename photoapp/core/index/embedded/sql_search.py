@@ -170,6 +170,9 @@ def filter_conditions(query: Query, excluded: list[ResolvedTerm]) -> tuple[list[
         low, high = query.min_faces or 0, query.max_faces
         conds.append("(SELECT count(*) FROM faces fc WHERE fc.photo_pk = p.pk) BETWEEN ? AND ?")
         params += [int(low), int(high) if high is not None else 2**31]
+    for name in query.people:
+        conds.append("EXISTS (SELECT 1 FROM people pe WHERE pe.photo_pk = p.pk AND pe.name_key = ?)")
+        params.append(name)
     for term in excluded:
         if term.can_match:
             cond, cond_params = term_condition(term)
@@ -278,6 +281,9 @@ def listing_sql(listing, sort: str) -> tuple[str, list]:
         score = "m.c"
     elif isinstance(listing, L.Cluster):
         source = "photos p WHERE p.cluster_id = ?"
+        params.append(int(listing.id))
+    elif isinstance(listing, L.Person):
+        source = "photos p WHERE p.pk IN (SELECT photo_pk FROM people WHERE person_id = ?)"
         params.append(int(listing.id))
     order = {"date": NEWEST_FIRST,
              "name": "(SELECT min(path) FROM paths WHERE photo_pk = p.pk), p.pk",
