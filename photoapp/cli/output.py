@@ -141,6 +141,7 @@ def document_to_json(doc) -> dict:
         "size_bytes": doc.size_bytes,
         "format": doc.format,
         "taken_at": doc.taken_at.isoformat() if doc.taken_at else None,
+        "taken_at_source": doc.taken_at_source,  # exif, exif+offset, filename, filetime
         "camera_make": doc.camera_make,
         "camera_model": doc.camera_model,
         "lens": doc.lens,
@@ -173,7 +174,7 @@ def print_document(doc) -> None:
         print(f"  also at: {p}")
     print(f"  size:     {d['width']}x{d['height']} {d['format']}, {d['size_bytes']:,} bytes")
     if d["taken_at"]:
-        print(f"  taken:    {d['taken_at']}")
+        print(f"  taken:    {d['taken_at']}" + (f" (from {d['taken_at_source']})" if d["taken_at_source"] else ""))
     camera = " ".join(x for x in (d["camera_make"], d["camera_model"]) if x)
     if camera:
         print(f"  camera:   {camera}" + (f" ({d['lens']})" if d["lens"] else ""))

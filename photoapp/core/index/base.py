@@ -95,6 +95,11 @@ class IndexBackend(ABC):
         """(cluster id, name, size) per cluster."""
 
     @abstractmethod
+    def date_counts(self) -> list[tuple[int, int, int]]:
+        """(year, month, photos) for every month of the wall-clock ``taken_at`` that has photos,
+        oldest first; undated photos are not counted (the timeline, core/timeline.py)."""
+
+    @abstractmethod
     def stats(self) -> IndexStats: ...
 
     def flush_durable(self) -> None:

@@ -272,6 +272,18 @@ class ElasticReads:
         out.sort(key=lambda row: (-row[2], row[0]))
         return out
 
+    def date_counts(self) -> list[tuple[int, int, int]]:
+        # taken_at holds the wall clock without a zone, so ES reads it as UTC and the UTC
+        # calendar months of the histogram are the photos' own months.
+        res = self._search("date_counts", size=0, aggs={"months": {"date_histogram": {
+            "field": "taken_at", "calendar_interval": "month", "min_doc_count": 1, "format": "yyyy-MM"}}})
+        out = []
+        for b in (res or {}).get("aggregations", {}).get("months", {}).get("buckets", []):
+            if b.get("doc_count"):
+                ym = str(b["key_as_string"])
+                out.append((int(ym[:4]), int(ym[5:7]), int(b["doc_count"])))
+        return sorted(out)
+
     def stats(self) -> IndexStats:
         res = self._search("stats", size=0, track_total_hits=True, aggs={
             "files": {"value_count": {"field": "paths"}},

@@ -1,0 +1,144 @@
+"""The timeline end to end: a real library of generated JPEGs dated by EXIF, file names and file
+times, indexed with the real models, read through the CLI and through both backends."""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from datetime import date, datetime
+
+import pytest
+
+from dated_photos import EXPECTED, MONTHS, make_dated_photos
+from es_server import es_url, make_es_settings, drop_indices  # noqa: F401 (es_url is a fixture)
+from library_support import MODELS_DIR
+from photoapp.cli.main import main
+from photoapp.core.query import parse_query
+from photoapp.core.timeline import Timeline, MonthCount, on_this_day, timeline
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def dated(tmp_path_factory):
+    root = tmp_path_factory.mktemp("timeline")
+    photos = make_dated_photos(root / "photos")
+    data = root / "data"
+    code, _, err = run_cli("--data-dir", str(data), "index", str(photos))
+    assert code == 0, err
+    return {"photos": photos, "data": data}
+
+
+def cli(dated, *args):
+    return run_cli("--data-dir", str(dated["data"]), *args)
+
+
+def test_each_photo_says_where_its_date_came_from(dated):
+    for name, (when, source) in EXPECTED.items():
+        code, out, err = cli(dated, "info", str(dated["photos"] / name), "--json")
+        assert code == 0, err
+        doc = json.loads(out)[0]
+        taken = datetime.fromisoformat(doc["taken_at"])
+        assert (taken.replace(tzinfo=None), doc["taken_at_source"]) == (when, source), name
+    code, out, _ = cli(dated, "info", str(dated["photos"] / "exif_offset.jpg"), "--json")
+    assert json.loads(out)[0]["taken_at"].endswith("+01:00")  # the camera's zone is kept
+    code, out, _ = cli(dated, "info", str(dated["photos"] / "holiday.jpg"))
+    assert "(from filetime)" in out
+
+
+def test_timeline_json_counts_months(dated):
+    code, out, err = cli(dated, "timeline", "--json")
+    assert code == 0, err
+    assert [(r["year"], r["month"], r["count"]) for r in json.loads(out)] == MONTHS
+    code, out, _ = cli(dated, "timeline", "--json", "--years")
+    assert json.loads(out) == [{"year": 2017, "count": 1}, {"year": 2018, "count": 1}, {"year": 2019, "count": 1},
+                               {"year": 2020, "count": 1}, {"year": 2021, "count": 2}]
+    code, out, _ = cli(dated, "timeline")
+    assert "2021  July" in out and out.count("\n") == len(MONTHS)
+
+
+def test_on_this_day_groups_earlier_years(dated):
+    code, out, err = cli(dated, "on-this-day", "--date", "2022-03-14", "--json")
+    assert code == 0, err
+    rows = json.loads(out)
+    assert [(r["year"], r["years_ago"], r["path"].rsplit("/", 1)[-1]) for r in rows] == [
+        (2021, 1, "exif_offset.jpg"), (2020, 2, "IMG_20200314_101112.jpg"), (2019, 3, "exif_plain.jpg"),
+        (2018, 4, "holiday.jpg"), (2017, 5, "IMG-20170314-WA0001.jpg")]
+    code, out, _ = cli(dated, "on-this-day", "--date", "2022-03-14")
+    assert out.startswith("1 year ago (2021): 1 photo\n") and "5 years ago (2017)" in out
+    code, out, _ = cli(dated, "on-this-day", "--date", "2022-01-01")
+    assert code == 0 and "no photos from 01 January" in out
+    code, _, err = cli(dated, "on-this-day", "--date", "2022-02-30")
+    assert code == 1 and err.count("\n") == 1 and "is not a day" in err
+
+
+@pytest.mark.parametrize("query,names", [
+    ("year:2021", {"exif_offset.jpg", "PXL_20210705_090000123.jpg"}),
+    ("month:march", {"exif_offset.jpg", "exif_plain.jpg", "IMG_20200314_101112.jpg", "holiday.jpg",
+                     "IMG-20170314-WA0001.jpg"}),
+    ("month:7", {"PXL_20210705_090000123.jpg"}),
+    ("month:2021-03", {"exif_offset.jpg"}),
+    ("on:2020-03-14", {"IMG_20200314_101112.jpg"}),
+    ("year:2021 month:mar", {"exif_offset.jpg"}),
+    ("month:july month:march after:2021", {"exif_offset.jpg", "PXL_20210705_090000123.jpg"}),
+])
+def test_date_filters_on_the_indexed_library(dated, query, names):
+    code, out, err = cli(dated, "search", query, "--json", "--limit", "50")
+    assert code == 0, err
+    assert {r["path"].rsplit("/", 1)[-1] for r in json.loads(out)} == names
+
+
+@pytest.mark.parametrize("query,message", [
+    ("year:abc", "year:abc is not a year"),
+    ("on:2021-02-30", "on:2021-02-30 is not a day: February 2021 has 28 days"),
+    ("month:smarch", "month:smarch is not a month"),
+    ("on:tomorrowish", "on:tomorrowish is not a day"),
+])
+def test_bad_dates_are_one_line_errors(dated, query, message):
+    code, out, err = cli(dated, "search", query)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and message in err
+
+
+def test_both_backends_give_the_same_timeline(dated, es_url, tmp_path):  # noqa: F811
+    from photoapp.core.export import export_library
+    from photoapp.core.index import open_backend
+    from photoapp.core.settings import Settings
+
+    embedded = open_backend(Settings(data_dir=dated["data"], models_dir=MODELS_DIR))
+    es_settings = make_es_settings(es_url, tmp_path / "es")
+    elastic = open_backend(es_settings)
+    try:
+        export_library(embedded, elastic)
+        elastic.flush()
+        assert timeline(elastic).months == timeline(embedded).months == [MonthCount(*m) for m in MONTHS]
+        day = date(2023, 3, 14)
+        groups = [[(g.year, g.years_ago, [h.id for h in g.hits]) for g in on_this_day(b, day)]
+                  for b in (embedded, elastic)]
+        assert groups[0] == groups[1] and [g[0] for g in groups[0]] == [2021, 2020, 2019, 2018, 2017]
+        for text in ("month:march", "year:2021", "on:2017-03-14", "month:2021-07"):
+            query = parse_query(text)
+            assert {h.id for h in elastic.search(query, limit=50)} == {h.id for h in embedded.search(query, limit=50)}
+        for doc in embedded.iter_documents():
+            assert elastic.get(doc.id).taken_at_source == doc.taken_at_source is not None
+    finally:
+        embedded.close()
+        elastic.close()
+        drop_indices(es_settings)
+
+
+def test_positions_in_the_newest_first_listing():
+    tl = Timeline([MonthCount(2019, 3, 4), MonthCount(2020, 1, 2), MonthCount(2020, 8, 5), MonthCount(2021, 2, 1)])
+    assert tl.position(2021, 2) == 0
+    assert tl.position(2020, 8) == 1 and tl.position(2020) == 1
+    assert tl.position(2020, 1) == 6 and tl.position(2020, 5) == 6  # an empty month: the next older photo
+    assert tl.position(2019, 3) == 8 and tl.position(2018) == 12
+    assert [tl.month_at(r).label for r in (0, 1, 5, 6, 8, 11)] == [
+        "February 2021", "August 2020", "August 2020", "January 2020", "March 2019", "March 2019"]
+    assert tl.month_at(12) is None
+    assert [(y.year, y.count) for y in tl.years()] == [(2021, 1), (2020, 7), (2019, 4)]
