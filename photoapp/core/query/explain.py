@@ -22,6 +22,7 @@ class Stored:
     objects: Sequence[tuple[str, float]] = ()
     paths: Sequence[str] = ()
     camera: str = ""  # make, model and lens, as the text the query matched
+    place: str = ""  # the place name ("Arezzo, Tuscany, Italy"), as Place.label
     colors: Sequence[tuple[str, float]] = ()
 
 
@@ -81,6 +82,8 @@ def explain(terms: Iterable[ExplainTerm], stored: Stored, colors: Iterable[str] 
                 break
         if stored.camera and contains_phrase(stored.camera, term.text):
             out.append(("camera", stored.camera, 1.0))
+        if stored.place and contains_phrase(stored.place, term.text):
+            out.append(("place", stored.place, 1.0))
     wanted = set(colors)
     out.extend(("color", name, round(float(share), 4)) for name, share in stored.colors if name in wanted)
     # Two terms can name the same tag ("tag:dog dog>=0.9"): say it once.

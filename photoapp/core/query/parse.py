@@ -17,6 +17,11 @@
     faces>=3, faces:0     number of detected faces (>=, >, <=, <, = or :)
     person:anna           a person the user named (case ignored); a plain word or run of
                           words that is a person's name means the same ("anna", "anna smith")
+    place:paris           the place name (city, region, country) of the photo's GPS contains;
+                          plain words match place names too ("paris")
+    country:france        the photo's country, by name or ISO code (country:fr)
+    near:48.85,2.35,5km   within that distance of a point (km, m or mi; 5 km when left out)
+    within:S,W,N,E        inside a latitude/longitude box (a map cluster)
     -cat / -tag:cat       exclude
 
 Parsing details (``parse_query``): words are lower-cased; several terms must all match (AND);
@@ -39,11 +44,14 @@ from collections.abc import Container
 from typing import Protocol
 
 from ..errors import QueryError
+from ..places.geo import parse_near, parse_within
 from .dates import MONTHS, SEASONS, natural_period, parse_date_value, parse_month, parse_on, parse_year
 from .plan import EXCLUDE_MIN_CONFIDENCE, MATCH_MIN_CONFIDENCE, MAX_TERMS, Query, TermClause
 from .palette import color_name
 
-FIELDS = ("tag", "camera", "after", "before", "folder", "color", "colour", "rating", "person")
+FIELDS = ("tag", "camera", "after", "before", "folder", "color", "colour", "rating", "person",
+          "place", "country", "near", "within")
+PLACE_FIELDS = ("place", "country", "near", "within")  # core/places/geo.py reads near: and within:
 DATE_FIELDS = ("year", "month", "on")  # dates.py: parse_year, parse_month, parse_on
 _DATE_EXAMPLES = {"year": "year:2021", "month": "month:march", "on": "on:2021-03-14"}
 FAVORITE_WORDS = frozenset({"favorite", "favourite", "favorites", "favourites", "fav", "faved"})
@@ -151,6 +159,11 @@ def parse_query(text: str, vocabulary: LabelResolver | None = None, now: datetim
             if name not in query.people:
                 query.people.append(name)
             continue
+        if field_name in PLACE_FIELDS:
+            if neg or op:
+                raise QueryError(f"{field_name}: takes a value, e.g. {_example(field_name)} (no '-', no comparison)")
+            _apply_place(query, field_name, value)
+            continue
         if field_name in ("camera", "folder", "after", "before", "color", "colour", *DATE_FIELDS):
             if neg:
                 raise QueryError(f"'-{field_name}:' is not supported; only words and tags can be excluded")
@@ -228,7 +241,9 @@ def _person_name(words: list[str], people: Container[str]) -> str | None:
 def _example(field_name: str | None) -> str:
     return {"tag": "tag:dog", "camera": "camera:canon", "folder": "folder:holidays",
             "after": "after:2020-01-31", "before": "before:2021", "color": "color:red",
-            "colour": "colour:red", "rating": "rating>=4", "person": "person:anna"}.get(field_name or "", _DATE_EXAMPLES.get(field_name or "", "dog>=0.9"))
+            "colour": "colour:red", "rating": "rating>=4", "person": "person:anna",
+            "place": "place:paris", "country": "country:france", "near": "near:48.85,2.35,5km",
+            "within": "within:43.46,11.87,43.47,11.89"}.get(field_name or "", _DATE_EXAMPLES.get(field_name or "", "dog>=0.9"))
 
 
 def _confidence(op: str, num: str, raw: str) -> float:
@@ -295,6 +310,21 @@ def _narrow_dates(query: Query, start: datetime | None, end: datetime | None) ->
         query.after = start if query.after is None else max(query.after, start)
     if end is not None:
         query.before = end if query.before is None else min(query.before, end)
+
+
+def _apply_place(query: Query, field_name: str, value: str) -> None:
+    if field_name == "near":
+        if query.near is not None:
+            raise QueryError("only one near: per query")
+        query.near = parse_near(value)
+    elif field_name == "within":
+        if query.within is not None:
+            raise QueryError("only one within: per query")
+        query.within = parse_within(value)
+    else:
+        values = query.places if field_name == "place" else query.countries
+        if value.lower() not in values:
+            values.append(value.lower())
 
 
 def _apply_filter(query: Query, field_name: str, value: str, now: datetime) -> None:

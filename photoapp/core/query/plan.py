@@ -21,7 +21,14 @@ Matching
   covering a good share of the picture), rating range, favourite, number of faces (``faces``
   rows of the photo; a photo the faces stage has not reached yet counts 0), people (each name
   in ``people`` is the casefolded name of a person in the photo: ``person:anna``, or a plain
-  word the parser found among the people's names).
+  word the parser found among the people's names), places (``place:paris``: the words appear
+  as a phrase in the photo's place name, city, region or country; ``country:france``: the
+  country's name or ISO code, case ignored), ``near`` (great-circle distance from a point at
+  most ``km``, core/places/geo.py) and ``within`` (a latitude/longitude box; west > east crosses
+  the 180th meridian). Photos without GPS never pass a place filter: nothing is guessed.
+- A term's text part also matches the photo's place name (``places`` in TEXT_WEIGHTS), so
+  "paris" finds photos taken in Paris; it weighs more than a file name (where a photo was taken
+  says more than what it is called) and less than a tag the classifier is even fairly sure of.
 
 Ranking (the one formula)
     score(photo) = sum over terms of ( best confidence among the term's matching tags/objects
@@ -39,10 +46,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ..places.geo import GeoBox, Near
+
 # Added per text field in which a term's words appear as a phrase (names of files, names of
 # folders, camera make/model/lens). Fixed amounts, not BM25: raw BM25 is unbounded and differs
 # between engines, and a name repeated in two paths must not outrank a 0.95 tag.
-TEXT_WEIGHTS = {"names": 0.25, "camera": 0.15, "folders": 0.10}
+TEXT_WEIGHTS = {"names": 0.25, "camera": 0.15, "folders": 0.10, "places": 0.30}
 TEXT_MAX = sum(TEXT_WEIGHTS.values())
 
 # A word matches a tag or object from this confidence on, unless the query says otherwise
@@ -97,19 +106,24 @@ class Query:
     min_faces: int | None = None  # detected faces, inclusive (faces>=3; faces:0 = max 0)
     max_faces: int | None = None
     people: list[str] = field(default_factory=list)  # casefolded person names, all required
+    places: list[str] = field(default_factory=list)  # place:paris, lower-cased words, all required
+    countries: list[str] = field(default_factory=list)  # country:france / country:fr, lower-cased
+    near: Near | None = None  # near:48.85,2.35,5km
+    within: GeoBox | None = None  # within:south,west,north,east (a map cluster)
 
     @property
     def is_empty(self) -> bool:
         return not (self.terms or self.excluded or self.camera or self.folders or self.after
                     or self.before or self.months or self.colors or self.min_rating is not None
                     or self.max_rating is not None or self.favorite is not None
-                    or self.min_faces is not None or self.max_faces is not None or self.people)
+                    or self.min_faces is not None or self.max_faces is not None or self.people
+                    or self.places or self.countries or self.near is not None or self.within is not None)
 
     @property
     def size(self) -> int:
         """What MAX_TERMS bounds: terms, exclusions and the list-valued filters."""
         return (len(self.terms) + len(self.excluded) + len(self.camera) + len(self.folders) + len(self.colors)
-                + len(self.people))
+                + len(self.people) + len(self.places) + len(self.countries))
 
 
 def text_score(fields_matched) -> float:

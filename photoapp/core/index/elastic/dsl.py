@@ -22,7 +22,7 @@ from ...query import Query, TermClause
 from ...query.explain import ExplainTerm, Stored, explain as explain_stored
 
 # The plan's text fields -> the fields of the mapping that hold them as words.
-TEXT_FIELDS = {"names": "names", "camera": "camera_text", "folders": "folder_words"}
+TEXT_FIELDS = {"names": "names", "camera": "camera_text", "folders": "folder_words", "places": "place_text"}
 TEXT_WEIGHTS = {TEXT_FIELDS[f]: w for f, w in PLAN_TEXT_WEIGHTS.items()}
 
 
@@ -140,6 +140,22 @@ def filter_clauses(query: Query) -> list[dict]:
         out.append(clause)
     for name in query.people:
         out.append({"term": {"person_names": name}})
+    out += place_clauses(query)
+    return out
+
+
+def place_clauses(query: Query) -> list[dict]:
+    """place:, country:, near: and within: (the plan's place filters)."""
+    out: list[dict] = [{"match_phrase": {"place_text": place}} for place in query.places]
+    out += [{"term": {"place_country": country}} for country in query.countries]
+    if query.within is not None:
+        box = query.within
+        out.append({"geo_bounding_box": {"gps": {"top_left": {"lat": box.north, "lon": box.west},
+                                                 "bottom_right": {"lat": box.south, "lon": box.east}}}})
+    if query.near is not None:
+        near = query.near
+        out.append({"geo_distance": {"distance": f"{near.km!r}km", "distance_type": "arc",
+                                     "gps": {"lat": near.lat, "lon": near.lon}}})
     return out
 
 
@@ -197,7 +213,8 @@ def explain(terms: list[Term], src: dict, query: Query | None = None) -> list[tu
     stored = Stored(tags=[(t["label"], float(t["confidence"])) for t in src.get("tags", [])],
                     objects=[(o["label"], float(o["score"])) for o in src.get("objects", [])],
                     paths=[from_storable(p) for p in src.get("paths", [])], camera=src.get("camera_text", ""),
-                    colors=[(c["name"], float(c["share"])) for c in src.get("colors", [])])
+                    colors=[(c["name"], float(c["share"])) for c in src.get("colors", [])],
+                    place=src.get("place_label", ""))
     plan_terms = [ExplainTerm(t.clause.text, t.clause.min_confidence, t.clause.tag_only,
                               frozenset(t.labels) if t.labels is not None else None) for t in terms]
     return explain_stored(plan_terms, stored, query.colors if query is not None else (), words.get)

@@ -260,6 +260,9 @@ def explain(conn, pks: list[int], paths: dict[int, list[str]], query: Query,
     for pk, make, model, lens in conn.execute(
             f"SELECT pk, camera_make, camera_model, lens FROM photos WHERE pk IN ({marks})", pks):
         stored[pk].camera = " ".join(x for x in (make, model, lens) if x)
+    for pk, city, region, country in conn.execute(
+            f"SELECT photo_pk, city, region, country FROM places WHERE photo_pk IN ({marks})", pks):
+        stored[pk].place = ", ".join(dict.fromkeys(n for n in (city, region, country) if n))
     plan_terms = [ExplainTerm(t.clause.text, t.clause.min_confidence, t.clause.tag_only, frozenset(t.labels))
                   for t in terms]
     return {pk: explain_stored(plan_terms, s, query.colors) for pk, s in stored.items()}

@@ -29,7 +29,7 @@ from ...query import TEXT_WEIGHTS, Query, TermClause
 # statement, this keeps every query under SQLite's 32,766 bound parameters.
 MAX_LABELS_PER_TERM = 200
 # (FTS5 column, plan field) in text_fts column order.
-_TEXT_COLUMNS = (("names", "names"), ("folders", "folders"), ("camera", "camera"))
+_TEXT_COLUMNS = (("names", "names"), ("folders", "folders"), ("camera", "camera"), ("places", "places"))
 
 
 @dataclass
@@ -173,11 +173,45 @@ def filter_conditions(query: Query, excluded: list[ResolvedTerm]) -> tuple[list[
     for name in query.people:
         conds.append("EXISTS (SELECT 1 FROM people pe WHERE pe.photo_pk = p.pk AND pe.name_key = ?)")
         params.append(name)
+    place_conds, place_params = place_conditions(query)
+    conds += place_conds
+    params += place_params
     for term in excluded:
         if term.can_match:
             cond, cond_params = term_condition(term)
             conds.append(f"NOT {cond}")
             params += cond_params
+    return conds, params
+
+
+def place_conditions(query: Query) -> tuple[list[str], list]:
+    """place:, country:, near: and within: (the plan's place filters) on ``photos p``."""
+    conds, params = [], []
+    for place in query.places:
+        phrase = fts_phrase(place)
+        conds.append("p.pk IN (SELECT rowid FROM text_fts WHERE text_fts MATCH ?)" if phrase else "0")
+        params += [f"places : {phrase}"] if phrase else []
+    for country in query.countries:
+        conds.append("EXISTS (SELECT 1 FROM places pl WHERE pl.photo_pk = p.pk "
+                     "AND (pl.country = ? COLLATE NOCASE OR pl.country_code = ? COLLATE NOCASE))")
+        params += [country, country]
+    for box in (query.within, query.near.box() if query.near is not None else None):
+        if box is None:
+            continue
+        # A range of the (gps_lat, gps_lon) index; photos without GPS have NULLs and never pass.
+        conds.append("p.gps_lat BETWEEN ? AND ?")
+        params += [box.south, box.north]
+        conds.append("(p.gps_lon >= ? OR p.gps_lon <= ?)" if box.crosses_antimeridian else "p.gps_lon BETWEEN ? AND ?")
+        params += [box.west, box.east]
+    if query.near is not None:
+        import math
+
+        from ...places.geo import EARTH_KM
+        near = query.near
+        # Haversine, as core/places/geo.distance_km (SQLite's math functions).
+        conds.append(f"2 * {EARTH_KM!r} * asin(min(1.0, sqrt(pow(sin((radians(p.gps_lat) - ?) / 2), 2) "
+                     "+ cos(radians(p.gps_lat)) * ? * pow(sin((radians(p.gps_lon) - ?) / 2), 2)))) <= ?")
+        params += [math.radians(near.lat), math.cos(math.radians(near.lat)), math.radians(near.lon), near.km]
     return conds, params
 
 
