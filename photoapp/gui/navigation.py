@@ -159,10 +159,22 @@ class Errors(View):
         return "Errors"
 
 
+@dataclass(frozen=True)
+class OnThisDay(View):
+    """Photos taken on today's month and day in earlier years, grouped by year
+    (gui/on_this_day.py); its own page, with the detail panel beside it."""
+
+    sortable = False
+
+    @property
+    def title(self) -> str:
+        return "On this day"
+
+
 # --- remembering a view between runs -------------------------------------------------------------
 # A similar search (its target may be a pasted image) and a cluster (ids change when clusters are
 # recomputed) are not restored: the app opens on All photos instead.
-_SIMPLE = {"all": All, "clusters": Clusters, "duplicates": Duplicates, "errors": Errors}
+_SIMPLE = {"all": All, "clusters": Clusters, "duplicates": Duplicates, "errors": Errors, "on-this-day": OnThisDay}
 _WITH_VALUE = {"folder": Folder, "tag": Tag, "color": Color, "search": Search}
 
 

@@ -105,7 +105,11 @@ class GridPage(QWidget):
         layout.setContentsMargins(14, 12, 4, 0)
         layout.setSpacing(6)
         layout.addLayout(header)
-        layout.addWidget(grid, 1)
+        # The grid and, on All photos, the timeline scrubber beside it (gui/timeline.py).
+        self.body = QHBoxLayout()
+        self.body.setSpacing(0)
+        self.body.addWidget(grid, 1)
+        layout.addLayout(self.body, 1)
 
     def set_title(self, title: str, subtitle: str = "", back: bool = False) -> None:
         self.title.setText(title)

@@ -58,9 +58,12 @@ from pathlib import Path
 from ..errors import ModelError
 
 MANIFEST_NAME = "manifest.json"
-TASKS = ("classifier", "detector")
-REQUIRED_OUTPUTS = {"classifier": ("logits",), "detector": ("boxes", "scores", "classes")}
-RESIZE_MODES = ("center-crop", "shorter-side", "stretch")
+# face-detector / face-embedder: the faces analyzer's models (photoapp/core/faces/, which reads
+# their pre/post-processing: "longer-side" = scale so the longer side is at most max(size)).
+TASKS = ("classifier", "detector", "face-detector", "face-embedder")
+REQUIRED_OUTPUTS = {"classifier": ("logits",), "detector": ("boxes", "scores", "classes"),
+                    "face-detector": ("boxes", "scores", "landmarks"), "face-embedder": ("embedding",)}
+RESIZE_MODES = ("center-crop", "shorter-side", "stretch", "longer-side")
 RESAMPLE = ("nearest", "bilinear", "bicubic", "lanczos")
 
 
