@@ -10,13 +10,14 @@ The embedding is not here: it lives in the vector store and the backend handles 
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ...records import DetectedObject, Face, PersonRef, Place, Tag
+from ...records import DetectedObject, Face, PersonRef, Place, Tag, TextLine, TextWord
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,22 @@ TAKEN_AT_SOURCE = ColumnField("taken_at_source", "taken_at_source", None, lambda
 PEOPLE = RowsField("people", "people", ("person_id", "name", "name_key"),
                    lambda p: (int(p.id), p.name, p.name.casefold() if p.name else None),
                    lambda r: PersonRef(int(r[0]), r[1]))
-ROWS_FIELDS: dict[str, RowsField] = {f.name: f for f in (TAGS, OBJECTS, COLORS, FACES, PEOPLE, PLACE)}
+
+
+def _text_line_row(line: TextLine) -> tuple:
+    words = [[w.text, float(w.box[0]), float(w.box[2])] for w in line.words]
+    return (line.text, float(line.score), *map(float, line.box), json.dumps(words, ensure_ascii=False))
+
+
+def _text_line_of(r: tuple) -> TextLine:
+    box = (r[2], r[3], r[4], r[5])
+    words = tuple(TextWord(w, (a, box[1], b, box[3])) for w, a, b in json.loads(r[6] or "[]"))
+    return TextLine(r[0], r[1], box, words)
+
+
+TEXT = RowsField("text", "text_lines", ("text", "score", "x0", "y0", "x1", "y1", "words"),
+                 _text_line_row, _text_line_of)
+ROWS_FIELDS: dict[str, RowsField] = {f.name: f for f in (TAGS, OBJECTS, COLORS, FACES, PEOPLE, PLACE, TEXT)}
 COLUMN_FIELDS: dict[str, ColumnField] = {f.name: f for f in (RATING, FAVORITE, TAKEN_AT_SOURCE)}
 EMBEDDING = "embedding"
 # Every field update_fields / clear_fields accept.

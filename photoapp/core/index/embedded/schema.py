@@ -11,6 +11,8 @@ Where each ``PhotoDocument`` field lives (what a query compiler joins):
     objects           (photo_pk, ord) -> label, score, box;            index (label, score, photo_pk)
     colors            (photo_pk, ord) -> name, share (fraction 0..1);  index (name, share, photo_pk)
     faces             (photo_pk, ord) -> box x0..y1, landmarks, score, quality, embedding (blobs)
+    text_lines        (photo_pk, ord) -> text, score, box x0..y1, words (JSON); photo_text_fts
+                      (rowid = photos.pk): the lines as folded full text, kept by triggers
     people            (photo_pk, ord) -> person_id, name, name_key (mirror of the people store)
     labels/label_fts  the label dictionary (tag and object labels, synonyms, photos per tag)
     places            (photo_pk, ord 0) -> city, region, country, country_code (one row at most)
@@ -139,6 +141,34 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
             embedding BLOB,
             PRIMARY KEY (photo_pk, ord)
         ) WITHOUT ROWID""",
+    ]),
+    (4, [
+        # Text read in the photo (text analyzer, a later stage): one row per line in reading
+        # order, box in [0, 1] of the oriented image, ``words`` = JSON [[word, x0, x1], ...]
+        # (the line's y0..y1). ``photo_text_fts`` (rowid = photos.pk) holds the photo's lines
+        # joined by newlines, folded for search (case and accents: remove_diacritics 2; no
+        # stemming: a sign's words are matched as written); triggers keep it in step, so every
+        # write path of text_lines (upsert, update_fields, clear_fields, delete) maintains it.
+        """CREATE TABLE text_lines (
+            photo_pk INTEGER NOT NULL REFERENCES photos(pk) ON DELETE CASCADE,
+            ord INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            score REAL NOT NULL,
+            x0 REAL NOT NULL, y0 REAL NOT NULL, x1 REAL NOT NULL, y1 REAL NOT NULL,
+            words TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (photo_pk, ord)
+        ) WITHOUT ROWID""",
+        "CREATE VIRTUAL TABLE photo_text_fts USING fts5(text, tokenize='unicode61 remove_diacritics 2')",
+        # A photo's lines are always written all together (rows deleted, then inserted), so an
+        # insert rebuilds the photo's row and a delete drops it.
+        """CREATE TRIGGER text_lines_ai AFTER INSERT ON text_lines BEGIN
+            DELETE FROM photo_text_fts WHERE rowid = new.photo_pk;
+            INSERT INTO photo_text_fts(rowid, text) SELECT new.photo_pk, group_concat(text, char(10))
+                FROM (SELECT text FROM text_lines WHERE photo_pk = new.photo_pk ORDER BY ord);
+        END""",
+        """CREATE TRIGGER text_lines_ad AFTER DELETE ON text_lines BEGIN
+            DELETE FROM photo_text_fts WHERE rowid = old.photo_pk;
+        END""",
     ]),
     (5, [
         # Place names (places analyzer): at most one row per photo, the nearest populated place of
