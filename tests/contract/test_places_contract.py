@@ -124,3 +124,17 @@ def test_place_survives_a_rename(backend, library):
     backend.upsert([dataclasses.replace(doc, paths=["/photos/renamed/y.jpg"])])
     backend.flush()
     assert _names(backend, "place:arezzo") == ["y.jpg"]
+
+
+def test_map_and_places_reads(backend, library):
+    from photoapp.core.places.index_reads import place_counts, positions, without_location
+
+    pos = positions(backend)
+    assert sorted(pos.ids) == sorted(d.id for d in library.values() if d.gps)
+    i = pos.ids.index(library["opera.jpg"].id)
+    assert (pos.lat[i], pos.lon[i]) == pytest.approx(SYDNEY, abs=1e-6)
+    assert without_location(backend) == 3
+    counts = place_counts(backend)
+    assert counts[0].place == "Paris, Île-de-France, France" and counts[0].count == 2
+    assert (counts[0].city, counts[0].region, counts[0].country) == ("Paris", "Île-de-France", "France")
+    assert sum(c.count for c in counts) == 5  # the two Fiji positions are open sea: no place
