@@ -43,6 +43,9 @@ API (the CLI and the GUI are written against exactly this):
     lib.set_rating(paths_or_ids, n) / lib.set_favorite(paths_or_ids, on) -> Change  # core/userdata.py
     lib.marks(ids=None) -> dict[id, UserMark]; lib.undo() -> Change (last rating/favourite/keeper change)
     lib.set_keeper(group_key, path) / lib.keeper(group_key)   # duplicate keeper (core/keeper.py)
+    lib.people -> People                                # core/people: list(), name(id, n), merge(a, b),
+                                                        # remove_face(f), not_a_face(f); grouped after
+                                                        # every analysis pass (backfill)
     lib.close()
 
 Progress events are ``ProgressEvent(done, total, rate, eta_s, current_path, phase)``.
@@ -94,6 +97,7 @@ from .stages import (SearchResults, StageProgress, adopt_legacy, notes_for_query
                      stage_progress, summary_line)
 from .thumbnails import ThumbnailCache
 from .userdata import Change, UserData, UserMark
+from .people import People, PeopleStore
 
 PROGRESS_TTL_S = 5.0  # stage progress cached at most this long (see stage_progress)
 
@@ -158,6 +162,8 @@ class Library:
         self.thumbs = ThumbnailCache(settings.data_dir, settings.thumbnail_size)
         # Ratings and favourites: their own file, so they outlive a catalog or index rebuild.
         self.userdata = UserData.in_folder(settings.data_dir)
+        # People (core/people): grouped after each analysis pass; names live beside the ratings.
+        self.people = People(PeopleStore.in_folder(settings.data_dir), backend, catalog, settings)
         # A rating and the pipeline's upsert of the same photo take turns (see _mirror); a
         # rating never waits for a whole indexing run, only for one upsert.
         self._marks_lock = threading.Lock()
@@ -233,6 +239,7 @@ class Library:
             finally:
                 self.catalog.close()
                 self.userdata.close()
+                self.people.store.close()
 
     def __enter__(self) -> "Library":
         return self
@@ -339,13 +346,16 @@ class Library:
             pending = self.catalog.pending_analyses(
                 {a.name: a.version(bundle) for a in analyzers}, under=under)
             if not pending:
+                self.people.update()
                 return BackfillReport()
             self._indexing += 1
             try:
-                return self.pipeline.backfill(pending, progress=progress, control=control,
-                                              should_yield=yield_now)
+                report = self.pipeline.backfill(pending, progress=progress, control=control,
+                                                should_yield=yield_now)
             finally:
                 self._indexing -= 1
+            self.people.update()  # new faces join people (core/people)
+            return report
 
     def set_analyzer_enabled(self, name: str, enabled: bool) -> None:
         """Switch an analyzer on or off (saved in settings). Off purges its fields now; on
@@ -361,6 +371,7 @@ class Library:
             with self._write_lock:
                 purge_disabled(self.catalog, self.backend, self.settings,
                                self._bundle_if_loadable())
+                self.people.update()  # face analysis off: people and names go too
 
     def _waiting(self, delta: int) -> None:
         with self._waiting_lock:
@@ -451,7 +462,7 @@ class Library:
     def _parse(self, text: str):
         from .query import parse_query
 
-        return parse_query(text, self.vocabulary())
+        return parse_query(text, self.vocabulary(), people=self.people.name_keys())
 
     def vocabulary(self):
         return self.models().vocabulary

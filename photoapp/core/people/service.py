@@ -1,0 +1,251 @@
+"""People over a library: grouping new faces as photos are analysed, the user's corrections,
+and the index mirror that makes ``person:anna`` a query.
+
+    people = People(store, backend, catalog)
+    people.refresh()                 # after indexing: new/re-analysed photos' faces -> people
+    people.list() -> [Person]        # every person (named first, then by size)
+    people.name(id, "Anna"); people.merge(a, b); people.remove_face(face_id); people.not_a_face(face_id)
+    people.faces_in(doc_id) -> [StoredFace]
+    people.purge()                   # face analysis turned off
+
+Refresh reads which photos the faces analyzer ran on (and when) from the catalog, takes their
+faces from the index into the store (store.sync_document), groups the faces that belong to
+nobody (grouping.py), then writes ``people`` (person ids and names) on every photo whose people
+changed. Each correction does the same for the photos it touches.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import BackendError
+from ..records import PersonRef
+from . import grouping
+from .quality import usable_for_people
+from .store import PeopleError, PeopleStore, StoredFace
+
+log = logging.getLogger(__name__)
+
+FACES_ANALYZER = "faces"  # the analyzer whose results people are grouped from
+PEOPLE_FIELD = "people"  # PhotoDocument attribute the index mirrors
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    name: str | None
+    size: int  # photos showing the person
+    faces: int
+    doc_ids: tuple[str, ...]  # most faces first
+    paths: tuple[str, ...]  # one path per photo, in doc_ids order
+
+
+@dataclass
+class RefreshReport:
+    photos: int = 0  # photos whose faces were (re)read
+    grouped: int = 0  # faces given a person
+    new_people: int = 0
+    merged: int = 0
+
+
+class People:
+    def __init__(self, store: PeopleStore, backend, catalog, settings=None,
+                 thresholds: grouping.Thresholds | None = None):
+        self.store = store
+        self.backend = backend
+        self.catalog = catalog
+        self.settings = settings
+        self.thresholds = thresholds or grouping.Thresholds()
+        self._purged = False
+
+    @property
+    def enabled(self) -> bool:
+        """Face analysis is on (the privacy switch in settings: ``analyzers["faces"]``)."""
+        wanted = dict(getattr(self.settings, "analyzers", None) or {})
+        return wanted.get(FACES_ANALYZER, True) is not False
+
+    def update(self) -> RefreshReport | None:
+        """The library's hook after analysis and after a settings change: refresh while face
+        analysis is on; once it is off, purge everything (faces, people, names). Never raises
+        for the index: people are a view, indexing must go on."""
+        try:
+            if self.enabled:
+                self._purged = False
+                return self.refresh()
+            if not self._purged:
+                self.purge()
+                self._purged = True
+        except BackendError as e:
+            log.warning("people not updated: %s", e)
+        return None
+
+    # --- grouping -----------------------------------------------------------------------------
+    def refresh(self) -> RefreshReport:
+        """Bring the people up to date with the faces analysis (cheap when nothing changed)."""
+        report = RefreshReport()
+        analysed = self.catalog.analysis_times(FACES_ANALYZER)
+        synced = self.store.synced()
+        todo = [h for h, at in analysed.items() if synced.get(h) != at]
+        changed_docs: set[str] = set()
+        touched: set[int] = set()
+        for h in todo:
+            doc = self.backend.get(h)
+            if doc is None:
+                continue
+            faces = list(doc.faces)
+            touched |= self.store.sync_document(h, faces, [usable_for_people(f) for f in faces], analysed[h])
+            changed_docs.add(h)
+            report.photos += 1
+        touched |= self._group(report)
+        changed_docs |= self.store.docs_of_people(touched)
+        self.store.drop_empty_people()
+        self._mirror(changed_docs)
+        return report
+
+    def _group(self, report: RefreshReport) -> set[int]:
+        """Give every ungrouped usable face a person; returns the people changed."""
+        pending = self.store.ungrouped()
+        if not pending:
+            return set()
+        ids, centroids, named = self.store.centroids()
+        result = grouping.group_batch(np.stack([e for _, e, _ in pending]), ids, centroids,
+                                      [r for _, _, r in pending], self.thresholds)
+        touched: set[int] = set()
+        by_person: dict[int, list[int]] = {}
+        for (fid, _, _), pid in zip(pending, result.joined):
+            if pid is not None:
+                by_person.setdefault(pid, []).append(fid)
+        for pid, fids in by_person.items():
+            self.store.assign(fids, pid)
+            touched.add(pid)
+        for members in result.new_groups:
+            touched.add(self.store.new_person([pending[k][0] for k in members]))
+            report.new_people += 1
+        report.grouped += sum(len(v) for v in by_person.values()) + sum(len(g) for g in result.new_groups)
+        ids, centroids, named = self.store.centroids()
+        for keep, gone in grouping.merges(ids, centroids, named, touched, self.store.rejections(),
+                                          self.thresholds.merge):
+            self.store.merge(keep, gone)
+            touched.add(keep)
+            report.merged += 1
+        return touched
+
+    # --- reads --------------------------------------------------------------------------------
+    def list(self) -> list[Person]:
+        """Every person with a face in a photo still in the library: named first (by name),
+        then the most photographed."""
+        out = []
+        for row in self.store.people():
+            docs, paths = [], []
+            for d in row.doc_ids:
+                p = self.catalog.paths_of(d)
+                if p:
+                    docs.append(d)
+                    paths.append(p[0])
+            if docs:
+                out.append(Person(row.id, row.name, len(docs), row.faces, tuple(docs), tuple(paths)))
+        out.sort(key=lambda p: (p.name is None, (p.name or "").casefold(), -p.size, p.id))
+        return out
+
+    def get(self, person_id: int) -> Person | None:
+        return next((p for p in self.list() if p.id == int(person_id)), None)
+
+    def faces_in(self, doc_id: str) -> list[StoredFace]:
+        """The faces stored for a photo (not-a-face marks included), in store order."""
+        return self.store.faces_of_docs([doc_id]).get(doc_id, [])
+
+    def faces_of(self, person_id: int) -> list[StoredFace]:
+        return self.store.faces_of_person(int(person_id))
+
+    def cover_face(self, person_id: int) -> StoredFace | None:
+        """The face to show on a person's card: the one closest to the person's centroid."""
+        faces = self.faces_of(person_id)
+        if not faces:
+            return None
+        vectors = self.store.embeddings(f.id for f in faces if f.usable)
+        if not vectors:
+            return faces[0]
+        keys = list(vectors)
+        matrix = grouping.normalise(np.stack([vectors[k] for k in keys]))
+        centroid = grouping.normalise(matrix.mean(axis=0))[0]
+        best = keys[int(np.argmax(matrix @ centroid))]
+        return next(f for f in faces if f.id == best)
+
+    def names(self) -> list[str]:
+        return self.store.names()
+
+    def name_keys(self) -> set[str]:
+        """Casefolded names, for the query parser (a plain "anna" means person:anna)."""
+        return {n.casefold() for n in self.store.names()}
+
+    def ids_named(self, name: str) -> list[int]:
+        return self.store.ids_named(name)
+
+    # --- the user's corrections ---------------------------------------------------------------
+    def name(self, person_id: int, name: str | None) -> str | None:
+        name = self.store.set_name(int(person_id), name)
+        self._mirror(self.store.docs_of_people([int(person_id)]))
+        return name
+
+    def merge(self, keep: int, gone: int) -> None:
+        """``gone``'s faces join ``keep`` (who keeps their name, or takes ``gone``'s)."""
+        docs = self.store.docs_of_people([int(keep), int(gone)])
+        self.store.merge(int(keep), int(gone))
+        self._mirror(docs)
+
+    def remove_face(self, face_id: int) -> int | None:
+        """Take a face out of its person; it is grouped again (never into that person). Returns
+        the person it left."""
+        face = self._face(face_id)
+        left = self.store.remove_face(face.id)
+        self._after_correction(face.doc_id, left)
+        return left
+
+    def not_a_face(self, face_id: int, not_face: bool = True) -> int | None:
+        face = self._face(face_id)
+        left = self.store.set_not_face(face.id, not_face)
+        self._after_correction(face.doc_id, left)
+        return left
+
+    def _face(self, face_id) -> StoredFace:
+        try:
+            face = self.store.face(int(face_id))
+        except (TypeError, ValueError):
+            raise PeopleError(f"a face id is a number, not {face_id!r}") from None
+        if face is None:
+            raise PeopleError(f"no face {face_id}")
+        return face
+
+    def _after_correction(self, doc_id: str, left: int | None) -> None:
+        docs = {doc_id} | (self.store.docs_of_people([left]) if left is not None else set())
+        touched = self._group(RefreshReport())
+        docs |= self.store.docs_of_people(touched)
+        self.store.drop_empty_people()
+        self._mirror(docs)
+
+    def purge(self) -> None:
+        """Forget every face, person and name, here and in the index."""
+        self.store.purge()
+        try:
+            self.backend.clear_fields([PEOPLE_FIELD])
+            self.backend.flush()
+        except BackendError as e:
+            log.warning("people forgotten, but the index could not be cleared yet: %s", e)
+
+    # --- the index mirror ---------------------------------------------------------------------
+    def _mirror(self, doc_ids) -> None:
+        """Write each photo's people into the index (``person:`` queries). The store is already
+        written: when the index cannot take it now, the next refresh of those photos redoes it."""
+        doc_ids = [d for d in doc_ids if d]
+        if not doc_ids:
+            return
+        refs = self.store.refs_of_docs(doc_ids)
+        try:
+            for doc_id, people in refs.items():
+                self.backend.update_fields(doc_id, {PEOPLE_FIELD: [PersonRef(pid, name) for pid, name in people]})
+            self.backend.flush()
+        except BackendError as e:
+            log.warning("people saved, but the index could not be updated yet (%s); search may lag", e)
+            self.store.forget_synced(doc_ids)

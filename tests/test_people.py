@@ -1,0 +1,203 @@
+"""People over a real catalog, embedded index and user-data file, with faces whose descriptors
+are constructed (noisy copies of random unit vectors per identity): grouping as photos arrive,
+the index mirror, names and corrections, and what survives re-analysis, rebuilds and moves."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from photoapp.core.catalog import Catalog, DocumentRow
+from photoapp.core.index.embedded.backend import EmbeddedIndex
+from photoapp.core.people import People, PeopleError, PeopleStore
+from photoapp.core.query import parse_query
+from photoapp.core.query.listing import Person
+from photoapp.core.records import Face, PhotoDocument
+
+DIM = 128
+RNG = np.random.default_rng(7)
+IDENTITIES = {name: v / np.linalg.norm(v) for name, v in
+              (("anna", RNG.normal(size=DIM)), ("bob", RNG.normal(size=DIM)), ("carl", RNG.normal(size=DIM)))}
+
+
+def face(who: str, box=(0.1, 0.1, 0.3, 0.4), quality=0.9, seed=0) -> Face:
+    rng = np.random.default_rng(seed)
+    v = IDENTITIES[who] + 0.3 * rng.normal(size=DIM) / np.sqrt(DIM)
+    v = (v / np.linalg.norm(v)).astype(np.float32)
+    x0, y0, x1, y1 = box
+    marks = tuple((x0 + (x1 - x0) * a, y0 + (y1 - y0) * b) for a, b in
+                  ((0.3, 0.4), (0.7, 0.4), (0.5, 0.6), (0.35, 0.8), (0.65, 0.8)))
+    return Face(box, marks, 0.99, quality, v)
+
+
+LEFT, RIGHT = (0.05, 0.1, 0.3, 0.45), (0.6, 0.1, 0.85, 0.45)
+
+
+class Lib:
+    """The three stores people work over, and a way to 'analyse' a photo."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.catalog = Catalog(folder / "catalog.sqlite3")
+        self.index = EmbeddedIndex(folder / "index")
+        self.store = PeopleStore.in_folder(folder)
+        self.people = People(self.store, self.index, self.catalog)
+
+    def add(self, name: str, faces: list[Face], path: str | None = None) -> str:
+        doc_id = (name.encode().hex() + "0" * 40)[:40]
+        path = path or f"/photos/{name}.jpg"
+        self.index.upsert([PhotoDocument(id=doc_id, paths=[path], faces=faces)])
+        with self.catalog.write() as w:
+            w.put_document(DocumentRow(doc_id))
+            w.put_indexed(path, 1, 1, doc_id)
+            w.put_analyses(doc_id, {"faces": "faces/1"})
+        return doc_id
+
+    def reanalyse(self, doc_id: str, faces: list[Face]) -> None:
+        """A new faces model ran on the photo: new descriptors, boxes moved a little."""
+        self.index.update_fields(doc_id, {"faces": faces})
+        time.sleep(0.01)  # a new analysed_at
+        with self.catalog.write() as w:
+            w.put_analyses(doc_id, {"faces": "faces/2"})
+
+    def close(self):
+        self.store.close()
+        self.index.close()
+        self.catalog.close()
+
+
+@pytest.fixture
+def lib(tmp_path):
+    lib = Lib(tmp_path)
+    yield lib
+    lib.close()
+
+
+def by_name(lib):
+    return {tuple(sorted(p.paths)): p for p in lib.people.list()}
+
+
+def search(lib, text):
+    return {h.id for h in lib.index.search(parse_query(text, people=lib.people.name_keys()))}
+
+
+def test_faces_group_into_people_as_photos_arrive(lib):
+    a1 = lib.add("a1", [face("anna", LEFT, seed=1), face("bob", RIGHT, seed=2)])
+    report = lib.people.refresh()
+    assert report.photos == 1 and report.new_people == 2
+    a2 = lib.add("a2", [face("anna", seed=3)])
+    c1 = lib.add("c1", [face("carl", seed=4)])
+    report = lib.people.refresh()
+    assert report.photos == 2 and report.new_people == 1  # anna joined her person, carl is new
+    assert lib.people.refresh().photos == 0  # nothing new: nothing read
+    people = lib.people.list()
+    assert [(p.name, p.size) for p in people] == [(None, 2), (None, 1), (None, 1)]
+    anna = people[0]
+    assert set(anna.doc_ids) == {a1, a2} and sorted(anna.paths) == ["/photos/a1.jpg", "/photos/a2.jpg"]
+    assert {p.doc_ids for p in people[1:]} == {(a1,), (c1,)}
+    # The index mirror: a person's page lists their photos on the index itself.
+    assert {h.id for h in lib.index.list_photos(Person(anna.id))} == {a1, a2}
+    assert [r.id for r in lib.index.get(a1).people] == sorted(p.id for p in people if a1 in p.doc_ids)
+
+
+def test_low_quality_faces_are_kept_but_form_no_people(lib):
+    doc = lib.add("blurry", [face("anna", LEFT, quality=0.05, seed=1), face("bob", RIGHT, seed=2)])
+    lib.people.refresh()
+    faces = lib.people.faces_in(doc)
+    assert len(faces) == 2
+    unknown = [f for f in faces if f.person_id is None]
+    assert len(unknown) == 1 and not unknown[0].usable
+    assert len(lib.people.list()) == 1
+
+
+def test_naming_merging_and_search(lib):
+    a1 = lib.add("a1", [face("anna", seed=1)])
+    lib.people.refresh()
+    a2 = lib.add("beach", [face("anna", LEFT, seed=2), face("bob", RIGHT, seed=3)])
+    lib.people.refresh()
+    anna = next(p for p in lib.people.list() if p.size == 2)
+    bob = next(p for p in lib.people.list() if p.size == 1)
+    assert lib.people.name(anna.id, "  Anna   Maria ") == "Anna Maria"
+    assert search(lib, "person:\"anna maria\"") == {a1, a2}
+    assert search(lib, "Anna Maria beach") == {a2}  # a plain name, combined with a word
+    lib.people.name(bob.id, "Bob")
+    assert [p.name for p in lib.people.list()] == ["Anna Maria", "Bob"]  # named first, by name
+    with pytest.raises(PeopleError):
+        lib.people.name(bob.id, "12")  # a number is a person id, not a name
+    with pytest.raises(PeopleError):
+        lib.people.merge(bob.id, bob.id)
+    lib.people.merge(anna.id, bob.id)
+    assert [(p.name, p.size, p.faces) for p in lib.people.list()] == [("Anna Maria", 2, 3)]
+    assert search(lib, "person:bob") == set()
+    with pytest.raises(PeopleError):
+        lib.people.name(bob.id, "Bob")  # merged away
+
+
+def test_removed_faces_never_rejoin_and_not_a_face_leaves_people(lib):
+    a1 = lib.add("a1", [face("anna", seed=1)])
+    a2 = lib.add("a2", [face("anna", seed=2)])
+    a3 = lib.add("a3", [face("anna", seed=3)])
+    lib.people.refresh()
+    (anna,) = lib.people.list()
+    lib.people.name(anna.id, "Anna")
+    wrong = lib.people.faces_in(a3)[0]
+    assert lib.people.remove_face(wrong.id) == anna.id
+    people = lib.people.list()
+    assert [p.size for p in people] == [2, 1]  # it is a person of its own now, never Anna again
+    assert search(lib, "anna") == {a1, a2}
+    lib.people.refresh()
+    assert [p.size for p in lib.people.list()] == [2, 1]
+    lib.people.not_a_face(lib.people.faces_in(a2)[0].id)
+    assert [(p.name, p.size) for p in lib.people.list()] == [("Anna", 1), (None, 1)]
+    assert search(lib, "person:anna") == {a1}
+    with pytest.raises(PeopleError):
+        lib.people.remove_face(999)
+    with pytest.raises(PeopleError):
+        lib.people.not_a_face("x")
+
+
+def test_names_and_corrections_survive_a_new_model_and_an_index_rebuild(lib, tmp_path):
+    a1 = lib.add("a1", [face("anna", LEFT, seed=1), face("bob", RIGHT, seed=2)])
+    a2 = lib.add("a2", [face("anna", seed=3)])
+    lib.people.refresh()
+    anna = next(p for p in lib.people.list() if p.size == 2)
+    lib.people.name(anna.id, "Anna")
+    not_face = lib.people.faces_in(a1)[1]  # bob's box: the user says it is not a face
+    lib.people.not_a_face(not_face.id)
+    # A new faces model: boxes move a little, descriptors change, the order of detection flips.
+    moved = lambda b: (b[0] + 0.01, b[1] + 0.02, b[2] + 0.01, b[3])  # noqa: E731
+    lib.reanalyse(a1, [face("bob", moved(RIGHT), seed=12), face("anna", moved(LEFT), seed=11)])
+    assert lib.people.refresh().photos == 1
+    assert [(p.name, set(p.doc_ids)) for p in lib.people.list()] == [("Anna", {a1, a2})]
+    assert [f.not_face for f in sorted(lib.people.faces_in(a1), key=lambda f: f.box)] == [False, True]
+    # The index is deleted and rebuilt: the same photos (same content hashes) get their people back.
+    lib.index.close()
+    import shutil
+    shutil.rmtree(tmp_path / "index")
+    lib.index = EmbeddedIndex(tmp_path / "index")
+    lib.people.backend = lib.index
+    lib.add("a1", [face("anna", LEFT, seed=21), face("bob", RIGHT, seed=22)])
+    lib.add("a2", [face("anna", seed=23)])
+    lib.people.refresh()
+    assert search(lib, "person:anna") == {a1, a2}
+    assert [(p.name, p.size) for p in lib.people.list()] == [("Anna", 2)]
+
+
+def test_moved_photo_keeps_its_people_and_purge_forgets_everything(lib):
+    a1 = lib.add("a1", [face("anna", seed=1)])
+    lib.people.refresh()
+    (anna,) = lib.people.list()
+    lib.people.name(anna.id, "Anna")
+    with lib.catalog.write() as w:  # a rename: same bytes, new path
+        w.delete_file("/photos/a1.jpg")
+        w.put_indexed("/photos/renamed/a1.jpg", 1, 1, a1)
+    lib.index.set_paths(a1, ["/photos/renamed/a1.jpg"])
+    assert [(p.name, p.paths) for p in lib.people.list()] == [("Anna", ("/photos/renamed/a1.jpg",))]
+    assert search(lib, "anna") == {a1}
+    lib.people.purge()
+    assert lib.people.list() == [] and lib.people.names() == []
+    assert lib.index.get(a1).people == []
+    # face analysis back on: the faces are grouped again, as strangers
+    lib.people.refresh()
+    assert [(p.name, p.size) for p in lib.people.list()] == [(None, 1)]
