@@ -18,6 +18,7 @@ from . import formatting, style
 from .color_swatches import ColorChips
 from .marks import MarkBadge
 from .thumbnails import read_scaled
+from .timeline import date_with_source
 from .workers import TaskRunner
 
 if TYPE_CHECKING:  # records import numpy; keep it off the start-up path
@@ -329,7 +330,7 @@ class DetailPanel(QScrollArea):
         self.boxes_checkbox.setEnabled(bool(doc.objects))
         self.colors.set_colors(doc.colors)
         others = len(doc.paths) - 1
-        self.fields["Date"].setText(formatting.date_time(doc.taken_at))
+        self.fields["Date"].setText(date_with_source(doc))  # and where the date came from
         self.fields["Camera"].setText(formatting.camera(doc.camera_make, doc.camera_model))
         if exposure is None:
             from ..core.metadata import Exposure

@@ -41,6 +41,7 @@ from .indexing import IndexingController
 from .organise import PhotoOrganiser
 from .library_actions import LibraryActions
 from .navigation import Navigation, View
+from .on_this_day import install as install_on_this_day
 from .pages import EmptyState, GridPage, SimilarPage
 from .photo_grid import PhotoGridView
 from .photo_model import PhotoListModel
@@ -50,6 +51,7 @@ from .settings_dialog import SettingsDialog
 from .sidebar import Sidebar
 from .status_widget import IndexStatusWidget
 from .thumbnails import ThumbnailCache
+from .timeline import TimelineController
 from .viewer import ViewerWidget
 from .workers import TaskRunner
 
@@ -104,6 +106,8 @@ class MainWindow(QMainWindow):
         self.actions = LibraryActions(self)
         self._connect()
         self.organiser = PhotoOrganiser(self)  # ratings, favourites, undo, selection bar (gui/organise.py)
+        self.timeline = TimelineController(self)  # the years scrubber beside All photos (gui/timeline.py)
+        self.on_this_day_page = install_on_this_day(self)  # gui/on_this_day.py
         self._restore_state()
         if library is not None:
             self.set_library(library)

@@ -16,6 +16,7 @@ from . import style
 from .icons import icon
 from .color_swatches import ColorSwatchRow
 from .navigation import All, Clusters, Color, Duplicates, Errors, Folder, Tag, View
+from .navigation import OnThisDay
 
 VIEW_ROLE = Qt.ItemDataRole.UserRole + 10
 
@@ -45,6 +46,8 @@ class Sidebar(QTreeWidget):
         self.color_swatches.color_chosen.connect(lambda name: self.view_selected.emit(Color(name)))
         self.setItemWidget(swatch_row, 0, self.color_swatches)
         self._add(self._sections["Library"], All(), "All photos", "photos")
+        self._add(self._sections["Library"], OnThisDay(), "On this day", "calendar",
+                  "Photos taken on this day in earlier years")
         self._add(self._sections["Library"], Clusters(), "Clusters", "clusters")
         self._add(self._sections["Library"], Duplicates(), "Duplicates", "duplicates")
         self._add(self._sections["Library"], Errors(), "Errors", "error")

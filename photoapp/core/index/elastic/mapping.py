@@ -24,7 +24,8 @@ Fields a query compiler uses (besides the text fields described in ``mappings``)
 
 Schema history: v1 first layout; v2 adds colors, color_names, rating, favorite; v3 adds faces,
 face_count; v4 adds taken_month, taken_at_source; v5 adds people, person_ids, person_names;
-v6 adds place, place_text, place_country, place_label.
+v6 adds place, place_text, place_country, place_label; v7 adds photo_text (text read in the photo,
+folded, not stemmed) and text_lines (its lines with boxes, stored only).
 """
 from __future__ import annotations
 
@@ -35,10 +36,10 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 
 from ...pathtext import from_storable, to_storable
-from ...records import DetectedObject, Face, PersonRef, PhotoDocument, Place, Tag
+from ...records import DetectedObject, Face, PersonRef, PhotoDocument, Place, Tag, TextLine, TextWord
 from .connection import ServerInfo
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def alias_name(prefix: str) -> str:
@@ -61,6 +62,9 @@ ANALYSIS = {
         # File and folder names: split on anything that is not a letter or digit, so
         # "IMG_2020-beach.jpg" gives img / 2020 / beach / jpg.
         "file_name": {"type": "custom", "tokenizer": "name_words", "filter": ["lowercase", "asciifolding"]},
+        # Text read in photos: words as written (no stemming: "parking" is not "park"), case
+        # and accents folded, like the embedded index's unicode61 remove_diacritics.
+        "ocr_text": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "asciifolding"]},
         # "/a/b/c" -> "/a", "/a/b", "/a/b/c": a term query for a folder finds its whole subtree.
         "folder_path": {"type": "custom", "tokenizer": "folder_hierarchy", "filter": ["lowercase"]},
     },
@@ -159,6 +163,11 @@ def mappings(server: ServerInfo, dims: int | None) -> dict:
             "place": {"properties": {"city": {"type": "keyword"}, "region": {"type": "keyword"},
                                      "country": {"type": "keyword"}, "country_code": {"type": "keyword"}}},
             "place_text": {"type": "text", "analyzer": "photo_text"},
+            # Text read in the photo (text analyzer): the lines joined by newlines, as words
+            # (a phrase may run on to the next line, as in the embedded index); text_lines keeps
+            # each line with its box, confidence and word boxes for display, not indexed.
+            "photo_text": {"type": "text", "analyzer": "ocr_text"},
+            "text_lines": {"type": "object", "enabled": False},
             "place_country": kw_lc,
             "place_label": {"type": "keyword"},
             "orientation": {"type": "byte"},
@@ -276,6 +285,26 @@ def _place_source(place: Place | None) -> dict:
 
 
 FIELD_SOURCES["place"] = lambda place, syn: _place_source(place)
+
+
+def _text_source(lines) -> dict:
+    lines = list(lines or [])
+    return {"photo_text": "\n".join(line.text for line in lines) or None,
+            "text_lines": [{"text": line.text, "score": float(line.score), "box": [float(v) for v in line.box],
+                            "words": [[w.text, float(w.box[0]), float(w.box[2])] for w in line.words]}
+                           for line in lines]}
+
+
+def _text_lines_of(items) -> list[TextLine]:
+    out = []
+    for item in items or []:
+        box = tuple(float(v) for v in item["box"])
+        words = tuple(TextWord(w, (float(a), box[1], float(b), box[3])) for w, a, b in item.get("words", []))
+        out.append(TextLine(item["text"], float(item["score"]), box, words))
+    return out
+
+
+FIELD_SOURCES["text"] = lambda lines, syn: _text_source(lines)
 FIELD_PRESENT = {
     "tags": {"exists": {"field": "tag_labels"}},
     "objects": {"exists": {"field": "object_labels"}},
@@ -287,9 +316,10 @@ FIELD_PRESENT = {
     "taken_at_source": {"exists": {"field": "taken_at_source"}},
     "embedding": {"exists": {"field": "embedding"}},
     "place": {"exists": {"field": "place_label"}},
+    "text": {"exists": {"field": "photo_text"}},
 }
 FIELD_EMPTY = {"place": None, "tags": [], "objects": [], "colors": [], "faces": [], "people": [], "rating": 0, "favorite": False, "embedding": None,
-               "taken_at_source": None}
+               "taken_at_source": None, "text": []}
 
 
 def field_source(name: str, value, synonyms=None) -> dict:
@@ -312,6 +342,7 @@ def to_source(doc: PhotoDocument, synonyms=None, with_embedding: bool = True) ->
         **field_source("rating", doc.rating, synonyms),
         **field_source("favorite", doc.favorite, synonyms),
         **field_source("place", doc.place, synonyms),
+        **field_source("text", doc.text, synonyms),
         "width": doc.width, "height": doc.height, "size_bytes": doc.size_bytes, "format": doc.format,
         "taken_at": _iso(doc.taken_at.replace(tzinfo=None)) if doc.taken_at else None,
         "taken_utcoffset": _offset_seconds(doc.taken_at),
@@ -400,6 +431,7 @@ def from_source(doc_id: str, src: dict) -> PhotoDocument:
         rating=int(src.get("rating", 0) or 0),
         favorite=bool(src.get("favorite", False)),
         place=Place(**src["place"]) if src.get("place") else None,
+        text=_text_lines_of(src.get("text_lines")),
     )
 
 
