@@ -31,6 +31,7 @@ def data_files(root: Path) -> list[tuple[str, list[str]]]:
             if files:
                 out.append((f"share/photoapp/models/{rel.as_posix()}", files))
     out.append(("share/photoapp/resources/icons", _files(root, "resources/icons", "*.svg")))
+    out.append(("share/photoapp/resources/map", _files(root, "resources/map", "*.json")))  # the map's countries
     out += desktop_files(root)
     return out
 
