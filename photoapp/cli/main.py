@@ -20,6 +20,7 @@ from photoapp.core.sqlite_files import storage_problem
 from .output import (configure_streams, document_to_json, hit_to_json, print_document, print_hits,
                      print_json, purge_summary, quiet_broken_pipe)
 from .progress import TerminalProgress
+from . import people as people_cli
 from . import places as places_cli
 from . import timeline as timeline_cli
 
@@ -91,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--library", type=Path, help="index this folder first")
     timeline_cli.add_commands(cmd)  # timeline, on-this-day
     places_cli.add_commands(cmd)  # places
+    people_cli.add_commands(cmd)  # people [show|faces|name|merge|remove|not-a-face]
     return p
 
 
@@ -365,6 +367,8 @@ def dispatch(args, settings) -> int:
                 target.close()
             print(f"exported {n} photos to {args.to}")
             return 0
+        if c in people_cli.COMMANDS:
+            return people_cli.run(c, args, lib, as_json)
         if c in places_cli.COMMANDS:
             return places_cli.run(c, args, lib, as_json)
         if c in timeline_cli.COMMANDS:
