@@ -146,3 +146,24 @@ def test_moved_photo_keeps_its_people_and_purge_forgets_everything(lib):
     # face analysis back on: the faces are grouped again, as strangers
     lib.people.refresh()
     assert [(p.name, p.size) for p in lib.people.list()] == [(None, 1)]
+
+
+def test_more_like_this_face_and_confirming_a_face(lib):
+    a1 = lib.add("a1", [face("anna", seed=1)])
+    a2 = lib.add("a2", [face("anna", seed=2)])
+    b1 = lib.add("b1", [face("bob", seed=3)])
+    lib.people.refresh()
+    anna = next(p for p in lib.people.list() if p.size == 2)
+    far = lib.people.faces_in(a2)[0]
+    lib.people.remove_face(far.id)  # wrongly taken out: now a person of its own
+    suggestions = lib.people.similar_faces(anna.id)
+    assert [f.doc_id for f, _ in suggestions] == []  # a face taken out of Anna is not suggested back
+    suggestions = lib.people.similar_faces(anna.id, floor=-1.0)
+    assert [f.doc_id for f, _ in suggestions] == [b1]  # everyone else, least alike last
+    lib.people.confirm([far.id], anna.id)  # the user puts it back by hand
+    assert {p.size for p in lib.people.list()} == {2, 1}
+    assert search_person(lib, anna.id) == {a1, a2}
+
+
+def search_person(lib, pid):
+    return {h.id for h in lib.index.list_photos(Person(pid))}

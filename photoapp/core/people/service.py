@@ -173,6 +173,26 @@ class People:
         best = keys[int(np.argmax(matrix @ centroid))]
         return next(f for f in faces if f.id == best)
 
+    def similar_faces(self, person_id: int, limit: int = 60, floor: float = 0.5) -> list[tuple[StoredFace, float]]:
+        """"More like this face": faces of other people or of nobody that look like this person
+        (cosine to the person's centroid at least ``floor``), most alike first, one per photo."""
+        faces, matrix = self.store.grouped_embeddings()
+        mine = [i for i, f in enumerate(faces) if f.person_id == int(person_id)]
+        if not mine:
+            return []
+        centroid = grouping.normalise(matrix[mine].mean(axis=0))[0]
+        sims = grouping.normalise(matrix) @ centroid
+        out, seen = [], {f.doc_id for f in faces if f.person_id == int(person_id)}
+        for i in np.argsort(-sims):
+            f = faces[int(i)]
+            if sims[i] < floor or len(out) >= limit:
+                break
+            if f.person_id == int(person_id) or f.doc_id in seen or int(person_id) in f.rejected:
+                continue
+            seen.add(f.doc_id)
+            out.append((f, float(sims[i])))
+        return out
+
     def names(self) -> list[str]:
         return self.store.names()
 
@@ -194,6 +214,13 @@ class People:
         docs = self.store.docs_of_people([int(keep), int(gone)])
         self.store.merge(int(keep), int(gone))
         self._mirror(docs)
+
+    def confirm(self, face_ids, person_id: int) -> None:
+        """The user says these faces are ``person_id`` (from "more like this face")."""
+        faces = [self._face(f) for f in face_ids]
+        left = self.store.confirm([f.id for f in faces], int(person_id))
+        self.store.drop_empty_people()
+        self._mirror({f.doc_id for f in faces} | self.store.docs_of_people(left))
 
     def remove_face(self, face_id: int) -> int | None:
         """Take a face out of its person; it is grouped again (never into that person). Returns

@@ -348,6 +348,31 @@ class PeopleStore:
                 "WHERE id = ?", (face_id,)).fetchone()
         return _face(row) if row else None
 
+    def grouped_embeddings(self) -> tuple[list[StoredFace], np.ndarray]:
+        """Every usable face found in a photo (any person or none) with its descriptor."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, doc_id, x0, y0, x1, y1, person_id, not_face, usable, rejected, embedding "
+                "FROM people_faces WHERE present = 1 AND not_face = 0 AND usable = 1 "
+                "AND embedding IS NOT NULL ORDER BY id").fetchall()
+        if not rows:
+            return [], np.zeros((0, 0), np.float32)
+        return [_face(r[:10]) for r in rows], np.stack([np.frombuffer(r[10], dtype=np.float32) for r in rows])
+
+    def confirm(self, face_ids: Iterable[int], person_id: int) -> set[int]:
+        """The user says these faces are ``person_id``: they join (even one taken out of it
+        before). Returns the people they left."""
+        left: set[int] = set()
+        with self._write() as db:
+            self._need_person(db, person_id)
+            for fid in face_ids:
+                pid, text = self._need_face(db, fid)
+                if pid is not None and pid != person_id:
+                    left.add(pid)
+                db.execute("UPDATE people_faces SET person_id = ?, not_face = 0, rejected = ? WHERE id = ?",
+                           (person_id, _text(_ids(text) - {person_id}), fid))
+        return left
+
     def embeddings(self, face_ids: Iterable[int]) -> dict[int, np.ndarray]:
         ids = list(face_ids)
         with self._lock:
