@@ -54,6 +54,9 @@ def analyzers_for_query(query) -> set[str]:
     names: set[str] = set()
     if getattr(query, "terms", None) or getattr(query, "excluded", None):
         names |= {"tags", "objects"}
+    clauses = list(getattr(query, "terms", None) or []) + list(getattr(query, "excluded", None) or [])
+    if any(not getattr(c, "tag_only", False) for c in clauses):
+        names.add("text")  # words also match the text read in photos
     if getattr(query, "colors", None) or getattr(query, "excluded_colors", None):
         names.add("colors")
     return names

@@ -4,6 +4,7 @@ Each backend fetches the few stored fields of its hits (tags, objects, paths, ca
 into a ``Stored`` and calls ``explain``; the rules are the plan's (plan.py). Entries are
 ``(kind, what, value)``: ("tag", "golden retriever", 0.93), ("object", "dog", 0.88),
 ("name", "dog.jpg", 1.0), ("folder", "/photos/2019", 1.0), ("camera", "Canon EOS R", 1.0),
+("text", "NO PARKING", 0.97) (a line read in the photo that holds the words),
 ("color", "red", 0.31). At most EXPLAIN_PER_KIND labels per term and kind, best first.
 """
 from __future__ import annotations
@@ -24,6 +25,7 @@ class Stored:
     camera: str = ""  # make, model and lens, as the text the query matched
     place: str = ""  # the place name ("Arezzo, Tuscany, Italy"), as Place.label
     colors: Sequence[tuple[str, float]] = ()
+    text_lines: Sequence[tuple[str, float]] = ()  # text read in the photo: (line, confidence)
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class ExplainTerm:
     min_confidence: float | None
     tag_only: bool
     labels: frozenset[str] | None = field(default=None)
+    text_only: bool = False  # text:... matches only the text read in the photo
 
 
 def words(text: str) -> list[str]:
@@ -57,6 +60,9 @@ def explain(terms: Iterable[ExplainTerm], stored: Stored, colors: Iterable[str] 
             label_words: Callable[[str], str] | None = None) -> list[tuple[str, str, float]]:
     out: list[tuple[str, str, float]] = []
     for term in terms:
+        if term.text_only:
+            out.extend(_text_lines_hit(stored, term.text))
+            continue
         minimum = term.min_confidence or 0.0
         for kind, items in (("tag", stored.tags), ("object", stored.objects)):
             best: dict[str, float] = {}
@@ -84,7 +90,20 @@ def explain(terms: Iterable[ExplainTerm], stored: Stored, colors: Iterable[str] 
             out.append(("camera", stored.camera, 1.0))
         if stored.place and contains_phrase(stored.place, term.text):
             out.append(("place", stored.place, 1.0))
+        out.extend(_text_lines_hit(stored, term.text))
     wanted = set(colors)
     out.extend(("color", name, round(float(share), 4)) for name, share in stored.colors if name in wanted)
     # Two terms can name the same tag ("tag:dog dog>=0.9"): say it once.
     return list(dict.fromkeys(out))
+
+
+def _text_lines_hit(stored: Stored, text: str) -> list[tuple[str, str, float]]:
+    """("text", line, confidence) for the lines read in the photo that hold ``text`` (the
+    same folding as the indexes: case and accents; a phrase may run over two lines)."""
+    from ..ocr.words import matched_lines
+    from ..records import TextLine
+
+    if not stored.text_lines:
+        return []
+    lines = [TextLine(t, float(c), (0.0, 0.0, 0.0, 0.0)) for t, c in stored.text_lines]
+    return [("text", lines[i].text, round(lines[i].score, 4)) for i in matched_lines(lines, text)]

@@ -22,6 +22,8 @@
     country:france        the photo's country, by name or ISO code (country:fr)
     near:48.85,2.35,5km   within that distance of a point (km, m or mi; 5 km when left out)
     within:S,W,N,E        inside a latitude/longitude box (a map cluster)
+    text:parking          the text read in the photo (text:"no parking" a phrase; case and
+                          accents ignored); plain words match it too, below a confident tag
     -cat / -tag:cat       exclude
 
 Parsing details (``parse_query``): words are lower-cased; several terms must all match (AND);
@@ -50,7 +52,7 @@ from .plan import EXCLUDE_MIN_CONFIDENCE, MATCH_MIN_CONFIDENCE, MAX_TERMS, Query
 from .palette import color_name
 
 FIELDS = ("tag", "camera", "after", "before", "folder", "color", "colour", "rating", "person",
-          "place", "country", "near", "within")
+          "place", "country", "near", "within", "text")
 PLACE_FIELDS = ("place", "country", "near", "within")  # core/places/geo.py reads near: and within:
 DATE_FIELDS = ("year", "month", "on")  # dates.py: parse_year, parse_month, parse_on
 _DATE_EXAMPLES = {"year": "year:2021", "month": "month:march", "on": "on:2021-03-14"}
@@ -172,6 +174,13 @@ def parse_query(text: str, vocabulary: LabelResolver | None = None, now: datetim
             _apply_filter(query, field_name, value, now)
             continue
 
+        if field_name == "text":  # text:parking / text:"no parking": the text read in the photo
+            if op:
+                raise QueryError("text: does not take a comparison; write text:parking or text:\"no parking\"")
+            _flush_run(query, plain_run, vocabulary, now, people)
+            (query.excluded if neg else query.terms).append(TermClause(value.lower(), text_only=True))
+            continue
+
         # A word, phrase or tag, possibly with a confidence threshold.
         min_conf = _confidence(op, num, raw) if op else None
         tag_only = field_name == "tag" or min_conf is not None
@@ -243,7 +252,7 @@ def _example(field_name: str | None) -> str:
             "after": "after:2020-01-31", "before": "before:2021", "color": "color:red",
             "colour": "colour:red", "rating": "rating>=4", "person": "person:anna",
             "place": "place:paris", "country": "country:france", "near": "near:48.85,2.35,5km",
-            "within": "within:43.46,11.87,43.47,11.89"}.get(field_name or "", _DATE_EXAMPLES.get(field_name or "", "dog>=0.9"))
+            "within": "within:43.46,11.87,43.47,11.89", "text": "text:parking"}.get(field_name or "", _DATE_EXAMPLES.get(field_name or "", "dog>=0.9"))
 
 
 def _confidence(op: str, num: str, raw: str) -> float:

@@ -29,6 +29,10 @@ Matching
 - A term's text part also matches the photo's place name (``places`` in TEXT_WEIGHTS), so
   "paris" finds photos taken in Paris; it weighs more than a file name (where a photo was taken
   says more than what it is called) and less than a tag the classifier is even fairly sure of.
+- A term's text part also matches the text read in the photo (the text analyzer's lines, as
+  one text per photo, case and accents folded, a phrase may run on from one line to the next),
+  adding PHOTO_TEXT_WEIGHT: a word written on a sign ranks below a confident tag of the same
+  word. ``text:parking`` (``TermClause.text_only``) matches the photo's text and nothing else.
 
 Ranking (the one formula)
     score(photo) = sum over terms of ( best confidence among the term's matching tags/objects
@@ -53,6 +57,10 @@ from ..places.geo import GeoBox, Near
 # between engines, and a name repeated in two paths must not outrank a 0.95 tag.
 TEXT_WEIGHTS = {"names": 0.25, "camera": 0.15, "folders": 0.10, "places": 0.30}
 TEXT_MAX = sum(TEXT_WEIGHTS.values())
+# Added when a term's words appear as a phrase in the text read in the photo. Reading a word
+# on a sign is strong evidence, but OCR confuses letters and a word on a shirt is not the
+# subject: below any tag at TAG_MIN_CONFIDENCE, above a folder or camera name.
+PHOTO_TEXT_WEIGHT = 0.3
 
 # A word matches a tag or object from this confidence on, unless the query says otherwise
 # ("dog>=0.01", or "tag:dog": the tag at any confidence). Classifiers name a top-10 whatever the photo shows: on imagenet-sample a tag
@@ -86,6 +94,7 @@ class TermClause:
     # Canonical tag labels the text means, resolved through the model bundle's vocabulary
     # ("rooster" -> ("cock",), "dog" -> ("dog",)); backends match tags against these.
     labels: tuple[str, ...] = ()
+    text_only: bool = False  # text:... : only the text read in the photo (no tags, no names)
 
 
 @dataclass

@@ -5,8 +5,9 @@ client, easy to assert on). The rules are the plan's; here is only how the DSL e
   term's labels, with a ``range`` on the confidence when the query asks for one, scored by the
   confidence through ``function_score`` / ``field_value_factor`` and ``score_mode: max``;
 * its text part is a phrase match over file names, folder names and camera, each field adding
-  the plan's fixed TEXT_WEIGHTS through ``constant_score``; terms are ``must`` clauses, so the
-  scores add up as the plan's formula says;
+  the plan's fixed TEXT_WEIGHTS through ``constant_score``, and over ``photo_text`` (the text
+  read in the photo) adding PHOTO_TEXT_WEIGHT; terms are ``must`` clauses, so the scores add
+  up as the plan's formula says;
 * filters are non-scoring ``filter`` clauses; colours read the ``color_names`` keyword copy;
 * the number of clauses is bounded by the parser's MAX_TERMS (ES refuses more than 1024).
 """
@@ -20,6 +21,7 @@ from ...query import TEXT_WEIGHTS as PLAN_TEXT_WEIGHTS
 from ...pathtext import from_storable
 from ...query import Query, TermClause
 from ...query.explain import ExplainTerm, Stored, explain as explain_stored
+from ...query.plan import PHOTO_TEXT_WEIGHT
 
 # The plan's text fields -> the fields of the mapping that hold them as words.
 TEXT_FIELDS = {"names": "names", "camera": "camera_text", "folders": "folder_words", "places": "place_text"}
@@ -35,6 +37,8 @@ class Term:
 
     @staticmethod
     def of(clause: TermClause, exact_label_exists: bool = False) -> "Term":
+        if clause.text_only:
+            return Term(clause, [])  # text:...: the photo's text alone
         if clause.labels:
             return Term(clause, list(dict.fromkeys([*clause.labels, clause.text])))
         return Term(clause, [clause.text] if exact_label_exists else None)
@@ -82,11 +86,20 @@ def text_clause(text: str) -> dict:
         for field, weight in TEXT_WEIGHTS.items()], "minimum_should_match": 1}}
 
 
+def photo_text_clause(text: str) -> dict:
+    """The text read in the photo holds the words as a phrase: the plan's PHOTO_TEXT_WEIGHT."""
+    return {"constant_score": {"filter": {"match_phrase": {"photo_text": text}}, "boost": PHOTO_TEXT_WEIGHT}}
+
+
 def term_clause(term: Term, scored: bool = True) -> dict:
     """The photo matches ``term`` (as a tag/object, or as text unless the term is tag-only)."""
     if term.clause.tag_only:
         return tag_clause(term, scored)
-    return {"bool": {"should": [tag_clause(term, scored), text_clause(term.clause.text)],
+    if term.clause.text_only:
+        return {"bool": {"should": [photo_text_clause(term.clause.text)], "minimum_should_match": 1}}
+    # should clauses add up: tag confidence + name fields + photo text, as the plan's formula.
+    return {"bool": {"should": [tag_clause(term, scored), text_clause(term.clause.text),
+                                photo_text_clause(term.clause.text)],
                      "minimum_should_match": 1}}
 
 
@@ -214,9 +227,11 @@ def explain(terms: list[Term], src: dict, query: Query | None = None) -> list[tu
                     objects=[(o["label"], float(o["score"])) for o in src.get("objects", [])],
                     paths=[from_storable(p) for p in src.get("paths", [])], camera=src.get("camera_text", ""),
                     colors=[(c["name"], float(c["share"])) for c in src.get("colors", [])],
-                    place=src.get("place_label", ""))
+                    place=src.get("place_label", ""),
+                    text_lines=[(line["text"], float(line["score"])) for line in src.get("text_lines", [])])
     plan_terms = [ExplainTerm(t.clause.text, t.clause.min_confidence, t.clause.tag_only,
-                              frozenset(t.labels) if t.labels is not None else None) for t in terms]
+                              frozenset(t.labels) if t.labels is not None else None, t.clause.text_only)
+                  for t in terms]
     return explain_stored(plan_terms, stored, query.colors if query is not None else (), words.get)
 
 

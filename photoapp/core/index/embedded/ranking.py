@@ -94,8 +94,8 @@ class _SurestRows:
 def _text_scores(conn, term: sql_search.ResolvedTerm) -> dict[int, float] | None:
     if not term.matches_text:
         return {}
-    rows = conn.execute(f"SELECT rowid, {sql_search.text_score_sql()} FROM text_fts WHERE text_fts MATCH ? "
-                        "LIMIT ?", (term.fts, MAX_TEXT_MATCHES + 1)).fetchall()
+    text_sql, params = sql_search.text_rows_sql(term)
+    rows = conn.execute(f"SELECT * FROM ({text_sql}) LIMIT ?", (*params, MAX_TEXT_MATCHES + 1)).fetchall()
     if len(rows) > MAX_TEXT_MATCHES:
         return None
     return dict(rows)
@@ -247,7 +247,7 @@ def explain(conn, pks: list[int], paths: dict[int, list[str]], query: Query,
     if not pks or not (terms or query.colors):
         return {}
     marks = ",".join("?" * len(pks))
-    stored = {pk: Stored(tags=[], objects=[], paths=paths.get(pk, []), colors=[]) for pk in pks}
+    stored = {pk: Stored(tags=[], objects=[], paths=paths.get(pk, []), colors=[], text_lines=[]) for pk in pks}
     for pk, label, conf in conn.execute(
             f"SELECT photo_pk, label, confidence FROM tags WHERE photo_pk IN ({marks})", pks):
         stored[pk].tags.append((label, conf))
@@ -263,8 +263,12 @@ def explain(conn, pks: list[int], paths: dict[int, list[str]], query: Query,
     for pk, city, region, country in conn.execute(
             f"SELECT photo_pk, city, region, country FROM places WHERE photo_pk IN ({marks})", pks):
         stored[pk].place = ", ".join(dict.fromkeys(n for n in (city, region, country) if n))
-    plan_terms = [ExplainTerm(t.clause.text, t.clause.min_confidence, t.clause.tag_only, frozenset(t.labels))
-                  for t in terms]
+    if any(t.matches_photo_text for t in terms):
+        for pk, text, score in conn.execute(
+                f"SELECT photo_pk, text, score FROM text_lines WHERE photo_pk IN ({marks}) ORDER BY photo_pk, ord", pks):
+            stored[pk].text_lines.append((text, score))
+    plan_terms = [ExplainTerm(t.clause.text, t.clause.min_confidence, t.clause.tag_only, frozenset(t.labels),
+                              t.clause.text_only) for t in terms]
     return {pk: explain_stored(plan_terms, s, query.colors) for pk, s in stored.items()}
 
 

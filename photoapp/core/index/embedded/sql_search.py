@@ -24,6 +24,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from ...query import TEXT_WEIGHTS, Query, TermClause
+from ...query.plan import PHOTO_TEXT_WEIGHT
 
 # Labels one term may stand for. With MAX_TERMS terms, each label bound up to 4 times in one
 # statement, this keeps every query under SQLite's 32,766 bound parameters.
@@ -45,8 +46,19 @@ class ResolvedTerm:
         return (("tags", "confidence"), ("objects", "score")) if self.has_objects else (("tags", "confidence"),)
 
     @property
-    def matches_text(self) -> bool:
+    def matches_names(self) -> bool:
+        """The names/folders/camera/places part (text_fts) applies."""
+        return not self.clause.tag_only and not self.clause.text_only and self.fts is not None
+
+    @property
+    def matches_photo_text(self) -> bool:
+        """The text read in the photo (photo_text_fts) applies."""
         return not self.clause.tag_only and self.fts is not None
+
+    @property
+    def matches_text(self) -> bool:
+        """Some text part applies (its rows and scores: text_rows_sql)."""
+        return self.matches_names or self.matches_photo_text
 
     @property
     def can_match(self) -> bool:
@@ -62,6 +74,8 @@ def fts_phrase(text: str) -> str | None:
 def resolve_term(conn: sqlite3.Connection, clause: TermClause) -> ResolvedTerm:
     """The plan's label rule against this index's label dictionary."""
     phrase = fts_phrase(clause.text)
+    if clause.text_only:
+        return ResolvedTerm(clause, [], phrase, False)  # text:...: no tags, no objects
     if clause.labels:
         wanted = list(dict.fromkeys([*clause.labels, clause.text]))[:MAX_LABELS_PER_TERM]
         marks = ",".join("?" * len(wanted))
@@ -86,6 +100,23 @@ def text_score_sql() -> str:
         cols = ", ".join("1.0" if j == i else "0.0" for j in range(len(_TEXT_COLUMNS)))
         weights.append(f"{TEXT_WEIGHTS[field]!r} * (bm25(text_fts, {cols}) < 0)")
     return "(" + " + ".join(weights) + ")"
+
+
+def text_rows_sql(term: ResolvedTerm) -> tuple[str, list]:
+    """SELECT (pk, x): the plan's text score of every photo whose text matches ``term``: the
+    TEXT_WEIGHTS of the text_fts columns it appears in plus PHOTO_TEXT_WEIGHT when the text
+    read in the photo holds it. Use as the body of a MATERIALIZED CTE (bm25 needs it)."""
+    parts, params = [], []
+    if term.matches_names:
+        parts.append(f"SELECT rowid AS pk, {text_score_sql()} AS x FROM text_fts WHERE text_fts MATCH ?")
+        params.append(term.fts)
+    if term.matches_photo_text:
+        parts.append(f"SELECT rowid AS pk, {PHOTO_TEXT_WEIGHT!r} AS x FROM photo_text_fts "
+                     "WHERE photo_text_fts MATCH ?")
+        params.append(term.fts)
+    if len(parts) == 1:
+        return parts[0], params
+    return f"SELECT pk, sum(x) FROM ({' UNION ALL '.join(parts)}) GROUP BY pk", params
 
 
 def label_rows(term: ResolvedTerm) -> list[tuple[str, str, list]]:
@@ -127,8 +158,11 @@ def term_condition(term: ResolvedTerm) -> tuple[str, list]:
     for _, rows, rows_params in _own_label_rows(term):
         parts.append(f"EXISTS (SELECT 1 FROM {rows})")
         params += rows_params
-    if term.matches_text:
+    if term.matches_names:
         parts.append("p.pk IN (SELECT rowid FROM text_fts WHERE text_fts MATCH ?)")
+        params.append(term.fts)
+    if term.matches_photo_text:
+        parts.append("p.pk IN (SELECT rowid FROM photo_text_fts WHERE photo_text_fts MATCH ?)")
         params.append(term.fts)
     if not parts:
         return "0", []
@@ -252,9 +286,9 @@ def build_match(query: Query, terms: list[ResolvedTerm], excluded: list[Resolved
         if term.matches_text:
             # bm25() only works where SQLite does not flatten the FTS query into the outer
             # UNION/GROUP BY, hence a MATERIALIZED CTE of its own.
-            ctes.append(f"x{i}(pk, x) AS MATERIALIZED (SELECT rowid, {text_score_sql()} "
-                        "FROM text_fts WHERE text_fts MATCH ?)")
-            cte_params.append(term.fts)
+            text_sql, text_params = text_rows_sql(term)
+            ctes.append(f"x{i}(pk, x) AS MATERIALIZED ({text_sql})")
+            cte_params += text_params
             members.append(f"SELECT pk, {i} AS term, 0.0 AS c, x FROM x{i}")
         for from_where, col, piece_params in label_rows(term):
             members.append(f"SELECT photo_pk, {i}, {col}, 0.0 FROM {from_where}")
@@ -345,9 +379,9 @@ def driven_sql(query: Query, terms: list[ResolvedTerm], excluded: list[ResolvedT
     text_ctes: dict[int, str] = {}
     for i, term in enumerate(terms):
         if term.matches_text:
-            ctes.append(f"x{i}(pk, x) AS MATERIALIZED (SELECT rowid, {text_score_sql()} "
-                        "FROM text_fts WHERE text_fts MATCH ?)")
-            cte_params.append(term.fts)
+            text_sql, text_params = text_rows_sql(term)
+            ctes.append(f"x{i}(pk, x) AS MATERIALIZED ({text_sql})")
+            cte_params += text_params
             text_ctes[i] = f"x{i}"
     sources, source_params = [], []
     for from_where, _, piece_params in label_rows(terms[driver]):
@@ -385,7 +419,10 @@ def estimate_rows(conn: sqlite3.Connection, term: ResolvedTerm, cap: int) -> int
         if term.has_objects:
             rows += conn.execute(f"SELECT count(*) FROM (SELECT 1 FROM objects WHERE label IN ({marks}) LIMIT ?)",
                                  (*term.labels, cap)).fetchone()[0]
-    if term.matches_text and rows <= cap:
+    if term.matches_names and rows <= cap:
         rows += conn.execute("SELECT count(*) FROM (SELECT 1 FROM text_fts WHERE text_fts MATCH ? LIMIT ?)",
                              (term.fts, cap)).fetchone()[0]
+    if term.matches_photo_text and rows <= cap:
+        rows += conn.execute("SELECT count(*) FROM (SELECT 1 FROM photo_text_fts WHERE photo_text_fts MATCH ? "
+                             "LIMIT ?)", (term.fts, cap)).fetchone()[0]
     return rows
