@@ -38,10 +38,10 @@ SOURCES = (EXIF, EXIF_OFFSET, FILE_NAME, FILE_TIME)
 
 # How the detail panel and `photoapp info` say where a date came from.
 SOURCE_TEXT = {
-    EXIF: "camera (EXIF, no time zone)",
-    EXIF_OFFSET: "camera (EXIF with time zone)",
-    FILE_NAME: "file name",
-    FILE_TIME: "file modification time",
+    EXIF: "the camera (EXIF)",
+    EXIF_OFFSET: "the camera (EXIF, with its time zone)",
+    FILE_NAME: "the file name",
+    FILE_TIME: "the file's modification time",
 }
 
 MIN_YEAR = 1900
@@ -160,5 +160,6 @@ def parse_utc_offset(text: str | None) -> timezone | None:
 
 
 def describe_source(source: str | None) -> str:
-    """What the detail panel shows after the date: "from the file name" etc."""
-    return SOURCE_TEXT.get(source or "", "unknown")
+    """What the detail panel shows under the date: "from the file name" etc. ("" when the
+    document predates sources)."""
+    return f"from {SOURCE_TEXT[source]}" if source in SOURCE_TEXT else ""
