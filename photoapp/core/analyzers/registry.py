@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from .base import Analyzer
 from .colors import ColorsAnalyzer
+from .faces import FacesAnalyzer
 from .objects import ObjectsAnalyzer
 from .places import PlacesAnalyzer
 from .tags import TagsAnalyzer
 
-ANALYZERS: tuple[Analyzer, ...] = (TagsAnalyzer(), ColorsAnalyzer(), PlacesAnalyzer(), ObjectsAnalyzer())
+ANALYZERS: tuple[Analyzer, ...] = (TagsAnalyzer(), ColorsAnalyzer(), PlacesAnalyzer(), ObjectsAnalyzer(),
+                                   FacesAnalyzer())

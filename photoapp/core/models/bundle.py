@@ -6,7 +6,8 @@ bundle.json names the folders, so swapping in another model is an edit of that f
      "vocabulary": "vocabulary/vocabulary.json",
      "precision": {"tagger": "int8", "detector": "fp32"}}
 
-``detector`` may be null (tagging then runs without objects). ``precision`` picks each model's
+``detector`` may be null (tagging then runs without objects); so may ``face_detector`` /
+``face_embedder`` (the faces analyzer is then unavailable; both or neither). ``precision`` picks each model's
 variant (see manifest.py: "fp32" is the top-level ``model``, "int8" its ``variants.int8``); a
 model not named there, or a bundle.json without it, runs the manifest's top-level model. Loading reads manifests and labels
 only; each ONNX session is created on first use, once, and bundles are shared per
@@ -30,8 +31,9 @@ log = logging.getLogger(__name__)
 
 BUNDLE_FILE = "bundle.json"
 DEFAULT_LAYOUT = {"tagger": "efficientnet-lite2", "detector": "ssd-mobilenet-v2-coco",
-                  "vocabulary": "vocabulary/vocabulary.json"}  # top-level (fp32) models
-ROLES = ("tagger", "detector")
+                  "vocabulary": "vocabulary/vocabulary.json",
+                  "face_detector": "retinaface-mnet025", "face_embedder": "dlib-resnet-v1"}  # top-level (fp32) models
+ROLES = ("tagger", "detector", "face_detector", "face_embedder")
 
 
 @dataclass
@@ -39,6 +41,7 @@ class ModelBundle:
     tagger: OnnxTagger
     detector: OnnxDetector | None
     vocabulary: WordNetVocabulary
+    faces: "FaceModels | None" = None  # photoapp.core.faces.models: detector + embedder
 
     @property
     def version(self) -> str:
@@ -53,6 +56,8 @@ class ModelBundle:
         self.tagger.model.load()
         if self.detector is not None:
             self.detector.model.load()
+        if self.faces is not None:
+            self.faces.load()
         return self
 
 
@@ -105,10 +110,16 @@ def build_bundle(models_dir: str | Path, compute: str = "auto", threads: int = 0
         detector = OnnxDetector(selected_manifest(models_dir, "detector",
                                                   precision.get("detector")), compute, threads)
     vocabulary = WordNetVocabulary.from_file(models_dir / layout["vocabulary"])
+    faces = None
+    if layout.get("face_detector") and layout.get("face_embedder"):
+        from ..faces.models import FaceModels  # here: faces imports the models package
+        faces = FaceModels(selected_manifest(models_dir, "face_detector", precision.get("face_detector")),
+                           selected_manifest(models_dir, "face_embedder", precision.get("face_embedder")),
+                           compute, threads)
     log.info("model bundle from %s: tagger %s %s, detector %s, compute=%s, threads=%s", models_dir,
              tagger.name, tagger.version, f"{detector.name} {detector.version}" if detector else None,
              compute, threads or "auto")
-    return ModelBundle(tagger, detector, vocabulary)
+    return ModelBundle(tagger, detector, vocabulary, faces)
 
 
 def load_bundle(settings) -> ModelBundle:
