@@ -52,11 +52,11 @@ def analyzers_for_query(query) -> set[str]:
     """Analyzers whose fields a parsed query reads: words and tag terms match tags and detected
     objects (detector labels are tags too); a colour filter reads colours."""
     names: set[str] = set()
-    if getattr(query, "terms", None) or getattr(query, "excluded", None):
-        names |= {"tags", "objects"}
     clauses = list(getattr(query, "terms", None) or []) + list(getattr(query, "excluded", None) or [])
+    if any(not getattr(c, "text_only", False) for c in clauses):
+        names |= {"tags", "objects"}
     if any(not getattr(c, "tag_only", False) for c in clauses):
-        names.add("text")  # words also match the text read in photos
+        names.add("text")  # words also match the text read in photos (text:... only that)
     if getattr(query, "colors", None) or getattr(query, "excluded_colors", None):
         names.add("colors")
     return names

@@ -8,6 +8,7 @@ from .faces import FacesAnalyzer
 from .objects import ObjectsAnalyzer
 from .places import PlacesAnalyzer
 from .tags import TagsAnalyzer
+from .text import TextAnalyzer
 
 ANALYZERS: tuple[Analyzer, ...] = (TagsAnalyzer(), ColorsAnalyzer(), PlacesAnalyzer(), ObjectsAnalyzer(),
-                                   FacesAnalyzer())
+                                   FacesAnalyzer(), TextAnalyzer())
