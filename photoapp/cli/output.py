@@ -128,6 +128,8 @@ def hit_to_json(hit) -> dict:
         "paths": list(hit.paths) or [hit.path],
         "explanation": [{"kind": k, "label": label, "value": round(float(v), 4)}
                         for k, label, v in hit.explanation],
+        # The lines read in the photo that the query's words were found in.
+        "matched_text": [label for k, label, _ in hit.explanation if k == "text"],
     }
 
 
@@ -155,6 +157,10 @@ def document_to_json(doc) -> dict:
         "phash": doc.phash,
         "rating": doc.rating,  # the user's, from the library's user data (core/userdata.py)
         "favorite": doc.favorite,
+        # Text read in the photo (text analyzer), in reading order; boxes in [0, 1].
+        "text": [{"text": line.text, "score": round(line.score, 4), "box": [round(b, 4) for b in line.box],
+                  "words": [{"text": w.text, "box": [round(b, 4) for b in w.box]} for w in line.words]}
+                 for line in getattr(doc, "text", [])],
     }
 
 
@@ -193,6 +199,8 @@ def print_document(doc) -> None:
     ancestors = [t for t in d["tags"] if t["source"] == "ancestor"][:8]
     if ancestors:
         print("  kinds:    " + ", ".join(f"{t['label']} {t['confidence']:.2f}" for t in ancestors))
+    for i, line in enumerate(d["text"]):
+        print(("  text:     " if i == 0 else "            ") + line["text"])
 
 
 def quiet_broken_pipe() -> int:
