@@ -59,4 +59,6 @@ def analyzers_for_query(query) -> set[str]:
         names.add("text")  # words also match the text read in photos (text:... only that)
     if getattr(query, "colors", None) or getattr(query, "excluded_colors", None):
         names.add("colors")
+    if getattr(query, "min_faces", None) is not None or getattr(query, "max_faces", None) is not None:
+        names.add("faces")  # faces>=3 / faces:0 count the faces stored so far
     return names
