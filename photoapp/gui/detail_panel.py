@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QScrollArea, QSize
 from . import formatting, style
 from .color_swatches import ColorChips
 from .marks import MarkBadge
+from .text_panel import TextSection
 from .thumbnails import read_scaled
 from .timeline import date_with_source
 from .workers import TaskRunner
@@ -250,6 +251,8 @@ class DetailPanel(QScrollArea):
         layout.addWidget(self.objects)
         layout.addWidget(_section_title("Colours"))
         layout.addWidget(self.colors)
+        self.text_section = TextSection(self.preview)  # text read in the photo (gui/text_panel.py)
+        layout.addWidget(self.text_section)
         layout.addWidget(_section_title("Information"))
         layout.addLayout(self.form)
         layout.addStretch(1)
@@ -282,6 +285,7 @@ class DetailPanel(QScrollArea):
         self.tags.set_rows([])
         self.objects.set_rows([])
         self.colors.set_colors([])
+        self.text_section.set_lines([])
         for value in self.fields.values():
             value.setText("—")
         self._show_mark()
@@ -312,6 +316,8 @@ class DetailPanel(QScrollArea):
             return
         self.document = doc
         self.preview.set_image(image, doc.objects if doc else [])
+        self.text_section.set_lines(doc.text if doc else [],
+                                    [label for kind, label, _ in hit.explanation if kind == "text"])
         if doc is None:
             self.fields["Path"].setText(breakable_path(hit.path))
             self.loaded.emit(hit.id)
