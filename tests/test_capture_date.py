@@ -32,6 +32,8 @@ NAMED = [
     ("Screenshot 2021-03-14 at 12.34.56.png", datetime(2021, 3, 14, 12, 34, 56)),
     ("Screen Shot 2021-03-14 at 9.05.03 PM.png", datetime(2021, 3, 14, 21, 5, 3)),
     ("Screen Shot 2021-03-14 at 12.05.03 AM.png", datetime(2021, 3, 14, 0, 5, 3)),
+    ("Capture d’écran 2021-03-14 à 12.34.56.png", datetime(2021, 3, 14, 12, 34, 56)),
+    ("Bildschirmfoto 2021-03-14 um 12.34.56.png", datetime(2021, 3, 14, 12, 34, 56)),
     ("2021-03-14 12.34.56.jpg", datetime(2021, 3, 14, 12, 34, 56)),
     ("2014-03-14 12.34.56-1.jpg", datetime(2014, 3, 14, 12, 34, 56)),
     ("photo_2021-03-14_12-34-56.jpg", datetime(2021, 3, 14, 12, 34, 56)),

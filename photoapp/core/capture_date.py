@@ -12,7 +12,7 @@ File-name rules (``date_from_name``): the patterns phones, cameras and apps real
     IMG_20210314_123456.jpg   VID_…  PXL_20210314_123456789.jpg  MVIMG_…  PANO_…  BURST2019…
     20210314_123456.jpg (Samsung)    IMG20210314123456.jpg (Oppo)  WP_20140314_12_34_56_Pro.jpg
     Screenshot_20210314-123456.png   Screenshot_2021-03-14-12-34-56.png
-    Screenshot from 2021-03-14 12-34-56.png   Screen Shot 2021-03-14 at 9.05.03 PM.png
+    Screenshot from 2021-03-14 12-34-56.png   Screen Shot 2021-03-14 at 9.05.03 PM.png (also à, um, om)
     2021-03-14 12.34.56.jpg (Dropbox)   photo_2021-03-14_12-34-56.jpg (Telegram)
     IMG-20210314-WA0001.jpg (WhatsApp: the day only)   2021-03-14.jpg   signal-2021-03-14-123456.jpg
     FB_IMG_1615734896123.jpg (Facebook: milliseconds since 1970)
@@ -56,8 +56,9 @@ _COMPACT_PREFIXES = frozenset({
 # A date: YYYY MM DD with one separator used twice ("-", "_", "." or none).
 _DATE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)(?P<sep>[-_.]?)(?P<m>\d\d)(?P=sep)(?P<d>\d\d)")
 # A time right after the date: HH MM SS with one separator used twice (or none), optionally
-# " at " before it (macOS), milliseconds after it (Pixel, bursts) and AM/PM (macOS).
-_TIME = re.compile(r"(?:[ _\-T]|\s+at\s+)?(?P<H>\d{1,2})(?P<sep>[-_.: ]?)(?P<M>\d\d)(?P=sep)(?P<S>\d\d)"
+# a short word before it (macOS: " at ", " à ", " um ", " om "), milliseconds after it (Pixel,
+# bursts) and AM/PM (macOS).
+_TIME = re.compile(r"(?:[ _\-T]|\s+[^\W\d_]{1,4}\.?\s+)?(?P<H>\d{1,2})(?P<sep>[-_.: ]?)(?P<M>\d\d)(?P=sep)(?P<S>\d\d)"
                    r"(?P<ms>\d{1,3})?(?!\d)(?:\s?(?P<ampm>[AaPp]\.?[Mm]\.?)(?![A-Za-z]))?")
 _FACEBOOK = re.compile(r"^FB_IMG_(?P<ms>\d{13})(?!\d)", re.IGNORECASE)
 
