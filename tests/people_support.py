@@ -14,13 +14,24 @@ from photoapp.core.records import Face, PhotoDocument
 
 DIM = 128
 RNG = np.random.default_rng(7)
-IDENTITIES = {name: v / np.linalg.norm(v) for name, v in
-              (("anna", RNG.normal(size=DIM)), ("bob", RNG.normal(size=DIM)), ("carl", RNG.normal(size=DIM)))}
+# Like dlib descriptors: every face shares a large common part (two people are ~0.82 alike),
+# one person's faces are ~0.97 alike.
+COMMON = RNG.normal(size=DIM)
+COMMON /= np.linalg.norm(COMMON)
+
+
+def _identity(rng) -> np.ndarray:
+    own = rng.normal(size=DIM)
+    v = COMMON + 0.47 * own / np.linalg.norm(own)
+    return v / np.linalg.norm(v)
+
+
+IDENTITIES = {name: _identity(RNG) for name in ("anna", "bob", "carl")}
 
 
 def face(who: str, box=(0.1, 0.1, 0.3, 0.4), quality=0.9, seed=0) -> Face:
     rng = np.random.default_rng(seed)
-    v = IDENTITIES[who] + 0.3 * rng.normal(size=DIM) / np.sqrt(DIM)
+    v = IDENTITIES[who] + 0.17 * rng.normal(size=DIM) / np.sqrt(DIM)
     v = (v / np.linalg.norm(v)).astype(np.float32)
     x0, y0, x1, y1 = box
     marks = tuple((x0 + (x1 - x0) * a, y0 + (y1 - y0) * b) for a, b in

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 FACES_ANALYZER = "faces"  # the analyzer whose results people are grouped from
 PEOPLE_FIELD = "people"  # PhotoDocument attribute the index mirrors
+# "More like this face" lists faces from here up (different people are ~0.84 alike on average).
+SUGGEST_SIMILARITY = grouping.JOIN_SIMILARITY - 0.05
 
 
 @dataclass(frozen=True)
@@ -173,9 +175,13 @@ class People:
         best = keys[int(np.argmax(matrix @ centroid))]
         return next(f for f in faces if f.id == best)
 
-    def similar_faces(self, person_id: int, limit: int = 60, floor: float = 0.5) -> list[tuple[StoredFace, float]]:
+    def similar_faces(self, person_id: int, limit: int = 60, floor: float | None = None
+                      ) -> list[tuple[StoredFace, float]]:
         """"More like this face": faces of other people or of nobody that look like this person
-        (cosine to the person's centroid at least ``floor``), most alike first, one per photo."""
+        (cosine to the person's centroid at least ``floor``, default SUGGEST_SIMILARITY: just
+        under the join threshold, where a split person's other half sits), most alike first,
+        one per photo."""
+        floor = SUGGEST_SIMILARITY if floor is None else floor
         faces, matrix = self.store.grouped_embeddings()
         mine = [i for i, f in enumerate(faces) if f.person_id == int(person_id)]
         if not mine:
