@@ -20,6 +20,7 @@ from photoapp.core.sqlite_files import storage_problem
 from .output import (configure_streams, document_to_json, hit_to_json, print_document, print_hits,
                      print_json, purge_summary, quiet_broken_pipe)
 from .progress import TerminalProgress
+from . import duplicates as duplicates_cli
 from . import people as people_cli
 from . import places as places_cli
 from . import timeline as timeline_cli
@@ -66,8 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--k", type=int, help="number of clusters (default: chosen by silhouette)")
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--recompute", action="store_true", help="recompute from scratch")
-    sp = cmd("duplicates", "groups of near-duplicate photos", json_=True)
-    sp.add_argument("--threshold", type=float, help="0..1, higher = stricter (default from settings)")
+    sp = cmd("duplicates", "duplicate groups by tier: exact copies, same photo, same scene", json_=True)
+    duplicates_cli.add_arguments(sp)  # --threshold, --tier, --trash [PATH...], --yes
     sp = cmd("info", "tags, objects and metadata of one photo", json_=True)
     sp.add_argument("path", type=Path)
     cmd("errors", "files that could not be indexed, with the reason", json_=True)
@@ -266,27 +267,7 @@ def dispatch(args, settings) -> int:
                     print(f"[{r['id']:>3}] {r['name']}  ({r['size']} photos)  e.g. {r['representative']}")
             return 0
         if c == "duplicates":
-            from photoapp.core.keeper import group_candidates, keeper_for
-
-            groups = lib.duplicates(threshold=args.threshold)
-            rows = []
-            for g in groups:
-                # The copy to keep: the user's choice (GUI), else the suggestion; nothing is deleted.
-                candidates = group_candidates(lib, g)
-                _, keep, chosen = keeper_for(lib, candidates) if candidates else ("", -1, None)
-                rows.append({"paths": g.paths, "ids": g.ids, "similarity": round(g.similarity, 4),
-                             "keep": candidates[keep].path if keep >= 0 else None, "keep_chosen": chosen is not None})
-            if as_json:
-                print_json(rows)
-            elif not rows:
-                print("no duplicates")
-            else:
-                for i, r in enumerate(rows, 1):
-                    print(f"group {i} (similarity {r['similarity']:.2f}):")
-                    for p in r["paths"]:
-                        mark = ("  <- keep" + ("" if r["keep_chosen"] else " (suggested)")) if p == r["keep"] else ""
-                        print(f"  {p}{mark}")
-            return 0
+            return duplicates_cli.run(lib, args, as_json, CliError)
         if c == "info":
             doc = lib.info(args.path.resolve() if args.path.exists() else str(args.path))
             if doc is None:

@@ -289,6 +289,53 @@ def _refined_best(ref: np.ndarray, other_bp: np.ndarray, scores: np.ndarray) -> 
     return best
 
 
+def _refined_window(ref: np.ndarray, other_bp: np.ndarray, scores: np.ndarray
+                    ) -> tuple[float, np.ndarray, np.ndarray]:
+    """Like :func:`_refined_best` for the single best coarse window, returning that window:
+    (score, (side_y, offset_y), (side_x, offset_x))."""
+    g = ref.shape[0]
+    iy, ix = np.unravel_index(int(np.argmax(scores)), scores.shape)
+    wy, wx, best = _COARSE[iy], _COARSE[ix], float(scores[iy, ix])
+    for d_side, d_off in _REFINE_STEPS:
+        ys, xs = _local_windows(wy, d_side, d_off), _local_windows(wx, d_side, d_off)
+        local = _window_scores(ref[None], other_bp[None], _WindowSet.build(ys, xs, g))[0]
+        jy, jx = np.unravel_index(int(np.argmax(local)), local.shape)
+        if float(local[jy, jx]) > best:
+            wy, wx, best = ys[jy], xs[jx], float(local[jy, jx])
+    return best, wy, wx
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """Where one picture lies in the other, from the signatures alone: ``b_in_a`` True means
+    B's whole frame is the window (side, offset per axis, in [0, 1] of A's frame) of A;
+    False, A's frame is that window of B. ``score`` is the band-pass NCC there."""
+
+    score: float
+    b_in_a: bool
+    y: tuple[float, float]
+    x: tuple[float, float]
+
+
+def best_alignment(a: PictureSignature, b: PictureSignature) -> Alignment | None:
+    """The crop window that best explains one picture as part of the other (None for flat
+    pictures): a starting point for aligning the pictures themselves."""
+    if a.flat or b.flat or a.grid != b.grid:
+        return None
+    ta, tb = a.thumbnail[None], b.thumbnail[None]
+    pa, pb = _band_pass(ta), _band_pass(tb)
+    with _blas_controller().limit(limits=1, user_api="blas"):
+        whole = float((pa * pb).sum())
+        ab = _coarse_window_scores(ta, pb)[0]
+        ba = _coarse_window_scores(tb, pa)[0]
+        best_ab = _refined_window(ta[0], pb[0], ab)
+        best_ba = _refined_window(tb[0], pa[0], ba)
+    if whole >= max(best_ab[0], best_ba[0]):
+        return Alignment(whole, True, (1.0, 0.0), (1.0, 0.0))
+    score, wy, wx = best_ab if best_ab[0] >= best_ba[0] else best_ba
+    return Alignment(score, best_ab[0] >= best_ba[0], (float(wy[0]), float(wy[1])), (float(wx[0]), float(wx[1])))
+
+
 def _local_windows(window: np.ndarray, d_side: float, d_off: float) -> np.ndarray:
     side, off = window
     steps = (-1.0, 0.0, 1.0)
