@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Qt
 
 from . import listings
 from .navigation import All, Cluster, Clusters, Duplicates, Errors, Navigation, Search, Similar, View, to_key
-from .navigation import OnThisDay
+from .navigation import Map, OnThisDay
 from .photo_model import HitPage, PhotoListModel
 from .viewer import QuickPreview
 
@@ -102,6 +102,9 @@ class BrowseController(QObject):
         elif isinstance(view, Errors):
             w.stack.setCurrentWidget(w.errors_view)
             w.runner.submit(w.library.errors, w.errors_view.set_records, w.actions.on_background_error)
+        elif isinstance(view, Map):
+            w.stack.setCurrentWidget(w.map_page)
+            w.map_page.load(w.library, w.actions.on_background_error)
         elif isinstance(view, OnThisDay):
             w.stack.setCurrentWidget(w.on_this_day_page)
             w.on_this_day_page.load(w.library, back=self.nav.can_go_back)

@@ -41,6 +41,7 @@ from .indexing import IndexingController
 from .organise import PhotoOrganiser
 from .library_actions import LibraryActions
 from .navigation import Navigation, View
+from .map_view import install as install_map
 from .on_this_day import install as install_on_this_day
 from .pages import EmptyState, GridPage, SimilarPage
 from .photo_grid import PhotoGridView
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
         self.organiser = PhotoOrganiser(self)  # ratings, favourites, undo, selection bar (gui/organise.py)
         self.timeline = TimelineController(self)  # the years scrubber beside All photos (gui/timeline.py)
         self.on_this_day_page = install_on_this_day(self)  # gui/on_this_day.py
+        self.map_page = install_map(self)  # gui/map_view.py
         self._restore_state()
         if library is not None:
             self.set_library(library)

@@ -171,10 +171,24 @@ class OnThisDay(View):
         return "On this day"
 
 
+@dataclass(frozen=True)
+class Map(View):
+    """Photos with a GPS position as clustered markers on a world map (gui/map_view.py); a
+    marker opens its photos as a ``within:`` search."""
+
+    shows_photos = False
+    sortable = False
+
+    @property
+    def title(self) -> str:
+        return "Map"
+
+
 # --- remembering a view between runs -------------------------------------------------------------
 # A similar search (its target may be a pasted image) and a cluster (ids change when clusters are
 # recomputed) are not restored: the app opens on All photos instead.
-_SIMPLE = {"all": All, "clusters": Clusters, "duplicates": Duplicates, "errors": Errors, "on-this-day": OnThisDay}
+_SIMPLE = {"all": All, "clusters": Clusters, "duplicates": Duplicates, "errors": Errors, "on-this-day": OnThisDay,
+           "map": Map}
 _WITH_VALUE = {"folder": Folder, "tag": Tag, "color": Color, "search": Search}
 
 

@@ -1,0 +1,358 @@
+"""The map: every photo with a GPS position as a clustered marker on an offline world map.
+
+Countries come from resources/map/countries.json (Natural Earth via npm world-atlas, drawn with
+Qt's painter: no tiles, no network); marker clusters from core/places/clusters.py (screen-space
+grid, recomputed when the zoom changes, not while panning). Mouse wheel (or +/-) zooms about the
+pointer, dragging pans, a click on a marker emits ``area_selected`` with a ``within:`` query
+that lists exactly that marker's photos. Photos without GPS are not placed anywhere: the header
+says how many there are.
+
+Everything heavy happens off the GUI thread or once: reading positions (``load_map_data`` runs
+in the window's worker pool), projecting them (numpy, once per data set), the country outlines
+(one QPainterPath in world units, drawn under a transform, so zoom and pan never rebuild it).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen, QTransform
+from PySide6.QtWidgets import QWidget
+
+from photoapp.core.places import clusters as cl
+from photoapp.core.places.index_reads import Positions, positions, without_location
+from photoapp.core.places.world import load_countries, project, world_scale_for
+
+from .style import ACCENT, TEXT, TEXT_MUTED
+
+OCEAN = QColor("#dce8f3")
+LAND = QColor("#f7f5f0")
+BORDER_PEN = QColor("#c3c9d4")
+GRATICULE = QColor(255, 255, 255, 120)
+MAX_SCALE = 256 * 2 ** 19  # street level
+ZOOM_STEP = 1.25
+
+
+@dataclass
+class MapData:
+    positions: Positions
+    without_location: int
+
+
+def load_map_data(library) -> MapData:
+    """Runs in a worker: what the map shows (and the outlines, so their first read is off the GUI)."""
+    load_countries()
+    return MapData(positions(library.backend), without_location(library.backend))
+
+
+def _world_path() -> QPainterPath:
+    path = QPainterPath()
+    path.setFillRule(Qt.FillRule.WindingFill)
+    for country in load_countries():
+        for ring in country.rings:
+            path.moveTo(ring[0, 0], ring[0, 1])
+            for x, y in ring[1:]:
+                path.lineTo(x, y)
+            path.closeSubpath()
+    return path
+
+
+class MapView(QWidget):
+    """The Map page. ``set_data`` gives it positions; ``area_selected(query, label)`` asks the
+    window to list a marker's photos."""
+
+    area_selected = Signal(str, str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("MapView")
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMinimumSize(320, 240)
+        self._path: QPainterPath | None = None
+        self._data: MapData | None = None
+        self._x = self._y = np.zeros(0)
+        self._clusters: cl.Clusters | None = None
+        self.scale = 0.0  # pixels per world unit; 0 = not placed yet (fit on first paint)
+        self.center = QPointF(0.5, 0.45)  # world units at the middle of the widget
+        self._drag_from: QPointF | None = None
+        self._drag_center = QPointF()
+        self._dragged = False
+        self._hover = -1
+        self.loading = True
+
+    # --- data -------------------------------------------------------------------------------
+    def set_data(self, data: MapData) -> None:
+        self._data = data
+        self.loading = False
+        self._x, self._y = project(data.positions.lat, data.positions.lon)
+        self._clusters = None
+        self.scale = 0.0  # fit the photos on the next paint
+        self.update()
+
+    @property
+    def photo_count(self) -> int:
+        return len(self._x)
+
+    def fit(self) -> None:
+        """Show every photo (the whole world when there are none or they are spread out)."""
+        w, h = max(1, self.width()), max(1, self.height())
+        world = world_scale_for(w, h, 0.0, 0.08, 1.0, 0.92, margin=0.0)
+        if len(self._x):
+            x0, x1 = float(self._x.min()), float(self._x.max())
+            y0, y1 = float(self._y.min()), float(self._y.max())
+            self.scale = min(max(world, world_scale_for(w, h, x0, y0, x1, y1)), 256 * 2 ** 14)
+            self.center = QPointF((x0 + x1) / 2, (y0 + y1) / 2)
+        else:
+            self.scale, self.center = world, QPointF(0.5, 0.5)
+        self._clusters = None
+        self._clamp()
+
+    def _min_scale(self) -> float:
+        return 0.6 * min(self.width(), self.height())
+
+    def _clamp(self) -> None:
+        self.scale = min(max(self.scale, self._min_scale()), MAX_SCALE)
+        half_h = self.height() / 2 / self.scale
+        y = min(max(self.center.y(), min(half_h, 0.5)), max(1 - half_h, 0.5))
+        x = min(max(self.center.x(), 0.0), 1.0)
+        self.center = QPointF(x, y)
+
+    def clusters(self) -> cl.Clusters:
+        """The clusters at the current zoom (recomputed only when the zoom changed)."""
+        if self._clusters is None or self._clusters.scale != self.scale:
+            self._clusters = cl.cluster(self._x, self._y, self.scale)
+        return self._clusters
+
+    # --- coordinates --------------------------------------------------------------------------
+    def _offset(self) -> QPointF:
+        return QPointF(self.center.x() * self.scale - self.width() / 2,
+                       self.center.y() * self.scale - self.height() / 2)
+
+    def to_screen(self, wx, wy):
+        off = self._offset()
+        return np.asarray(wx) * self.scale - off.x(), np.asarray(wy) * self.scale - off.y()
+
+    def to_world(self, p: QPointF) -> QPointF:
+        off = self._offset()
+        return QPointF((p.x() + off.x()) / self.scale, (p.y() + off.y()) / self.scale)
+
+    @staticmethod
+    def marker_radius(counts) -> np.ndarray:
+        return 9.0 + 4.0 * np.log10(np.maximum(1, np.asarray(counts, dtype=np.float64))) * 1.6
+
+    # --- painting -----------------------------------------------------------------------------
+    def paintEvent(self, event) -> None:
+        if self.scale == 0.0:
+            self.fit()
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), OCEAN)
+        self._paint_world(p)
+        self._paint_markers(p)
+        self._paint_header(p)
+        p.end()
+
+    def _paint_world(self, p: QPainter) -> None:
+        if self._path is None:
+            self._path = _world_path()
+        off = self._offset()
+        p.save()
+        p.setTransform(QTransform(self.scale, 0, 0, self.scale, -off.x(), -off.y()))
+        pen = QPen(BORDER_PEN, 0.8)
+        pen.setCosmetic(True)  # one device pixel whatever the zoom
+        p.setPen(pen)
+        p.setBrush(LAND)
+        p.drawPath(self._path)
+        p.restore()
+
+    def _paint_markers(self, p: QPainter) -> None:
+        c = self.clusters()
+        if not len(c):
+            return
+        sx, sy = self.to_screen(c.x, c.y)
+        radius = self.marker_radius(c.counts)
+        visible = np.flatnonzero((sx > -radius) & (sx < self.width() + radius)
+                                 & (sy > -radius) & (sy < self.height() + radius))
+        font = QFont(self.font())
+        font.setPointSizeF(8.5)
+        font.setBold(True)
+        p.setFont(font)
+        accent = QColor(ACCENT)
+        for i in visible[np.argsort(c.counts[visible], kind="stable")]:  # big markers on top
+            r = float(radius[i])
+            center = QPointF(float(sx[i]), float(sy[i]))
+            halo = QColor(accent)
+            halo.setAlpha(60)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(halo)
+            p.drawEllipse(center, r + 4, r + 4)
+            p.setPen(QPen(QColor("white"), 2))
+            p.setBrush(accent.darker(115) if i == self._hover else accent)
+            p.drawEllipse(center, r, r)
+            n = int(c.counts[i])
+            if n > 1:
+                p.setPen(QColor("white"))
+                text = f"{n / 1000:.0f}k" if n >= 10_000 else (f"{n / 1000:.1f}k" if n >= 1000 else str(n))
+                p.drawText(QRectF(center.x() - r, center.y() - r, 2 * r, 2 * r), Qt.AlignmentFlag.AlignCenter, text)
+
+    def header_text(self) -> str:
+        if self.loading:
+            return "Loading the map…"
+        n = self.photo_count
+        missing = self._data.without_location if self._data else 0
+        placed = f"{n:,} photo{'s' if n != 1 else ''} on the map"
+        if not n:
+            placed = "No photo has a GPS position yet"
+        return f"{placed} · {missing:,} without location" if missing else placed
+
+    def _paint_header(self, p: QPainter) -> None:
+        title = self.header_text()
+        hint = "Scroll to zoom · drag to move · click a marker to see its photos"
+        bold = QFont(self.font())
+        bold.setPointSizeF(10.5)
+        bold.setBold(True)
+        small = QFont(self.font())
+        small.setPointSizeF(8.5)
+        w = max(p.fontMetrics().horizontalAdvance(hint) + 40, 360)
+        box = QRectF(12, 12, min(w + 40, self.width() - 24), 52)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(255, 255, 255, 235))
+        p.drawRoundedRect(box, 8, 8)
+        p.setFont(bold)
+        p.setPen(QColor(TEXT))
+        p.drawText(box.adjusted(12, 7, -12, -26), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
+        p.setFont(small)
+        p.setPen(QColor(TEXT_MUTED))
+        p.drawText(box.adjusted(12, 27, -12, -6), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, hint)
+
+    # --- interaction --------------------------------------------------------------------------
+    def zoom_at(self, pos: QPointF, factor: float) -> None:
+        """Zoom by ``factor`` keeping the world point under ``pos`` where it is."""
+        before = self.to_world(pos)
+        self.scale = min(max(self.scale * factor, self._min_scale()), MAX_SCALE)
+        after = self.to_world(pos)
+        self.center = QPointF(self.center.x() + before.x() - after.x(), self.center.y() + before.y() - after.y())
+        self._clamp()
+        self.update()
+
+    def pan_by(self, dx: float, dy: float) -> None:
+        self.center = QPointF(self.center.x() - dx / self.scale, self.center.y() - dy / self.scale)
+        self._clamp()
+        self.update()
+
+    def wheelEvent(self, event) -> None:
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self.zoom_at(event.position(), ZOOM_STEP ** steps)
+        event.accept()
+
+    def keyPressEvent(self, event) -> None:
+        middle = QPointF(self.width() / 2, self.height() / 2)
+        key = event.key()
+        if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom_at(middle, ZOOM_STEP * ZOOM_STEP)
+        elif key == Qt.Key.Key_Minus:
+            self.zoom_at(middle, 1 / (ZOOM_STEP * ZOOM_STEP))
+        elif key == Qt.Key.Key_0:
+            self.fit()
+            self.update()
+        else:
+            super().keyPressEvent(event)
+
+    def marker_at(self, pos: QPointF) -> int:
+        c = self.clusters()
+        if not len(c):
+            return -1
+        w = self.to_world(pos)
+        return c.at(w.x(), w.y(), (self.marker_radius(c.counts) + 2) / self.scale)
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            # Copies: the event's point is gone once the event is.
+            self._drag_from, self._drag_center, self._dragged = QPointF(event.position()), QPointF(self.center), False
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._drag_from is not None:
+            d = event.position() - self._drag_from
+            if self._dragged or abs(d.x()) + abs(d.y()) > 4:
+                self._dragged = True
+                self.center = QPointF(self._drag_center.x() - d.x() / self.scale,
+                                      self._drag_center.y() - d.y() / self.scale)
+                self._clamp()
+                self.setCursor(Qt.CursorShape.ClosedHandCursor)
+                self.update()
+            return
+        hover = self.marker_at(event.position())
+        if hover != self._hover:
+            self._hover = hover
+            self.setCursor(Qt.CursorShape.PointingHandCursor if hover >= 0 else Qt.CursorShape.ArrowCursor)
+            self.update()
+
+    def mouseReleaseEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self._drag_from is not None:
+            clicked = not self._dragged
+            self._drag_from, self._dragged = None, False
+            self.setCursor(Qt.CursorShape.ArrowCursor)
+            if clicked:
+                self.select_marker(self.marker_at(event.position()))
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        if self.marker_at(event.position()) < 0:
+            self.zoom_at(event.position(), ZOOM_STEP ** 3)
+
+    def select_marker(self, i: int) -> None:
+        if i < 0 or self._data is None:
+            return
+        c = self.clusters()
+        box = c.box(i, self._data.positions.lat, self._data.positions.lon)
+        n = int(c.counts[i])
+        self.area_selected.emit(box.query_text(), f"{n:,} photo{'s' if n != 1 else ''} on the map")
+
+    def marker_screen_positions(self) -> list[tuple[float, float, int]]:
+        """(x, y, count) of the markers inside the widget (tests, screenshots)."""
+        c = self.clusters()
+        sx, sy = self.to_screen(c.x, c.y)
+        inside = (sx >= 0) & (sx < self.width()) & (sy >= 0) & (sy < self.height())
+        return [(float(sx[i]), float(sy[i]), int(c.counts[i])) for i in np.flatnonzero(inside)]
+
+
+
+class MapPage(MapView):
+    """The map as a page of the main window: loads the library's positions in the worker pool
+    whenever it is shown (a photo indexed meanwhile appears), keeping the view where it was."""
+
+    def __init__(self, runner, parent=None):
+        super().__init__(parent)
+        self.runner = runner
+        self._generation = 0
+
+    def load(self, library, on_error=None) -> None:
+        self._generation += 1
+        generation = self._generation
+        first = self._data is None
+
+        def show(data: MapData) -> None:
+            if generation != self._generation:
+                return
+            keep = (self.scale, QPointF(self.center)) if not first else None
+            self.set_data(data)
+            if keep is not None and keep[0]:
+                self.scale, self.center = keep
+                self._clamp()
+
+        self.runner.submit(lambda: load_map_data(library), show, on_error)
+
+
+def install(window) -> MapPage:
+    """Add the map page to the main window's stack; a marker's photos open as a search (one
+    line in main_window.py)."""
+    from .navigation import Search
+
+    page = MapPage(window.runner)
+    window.stack.addWidget(page)
+    page.area_selected.connect(lambda query, label: window.browse.go(Search(query)))
+    return page
