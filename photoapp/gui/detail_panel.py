@@ -234,7 +234,7 @@ class DetailPanel(QScrollArea):
         # their own (in the form they would widen the key column's neighbour past narrow panels).
         self.mark_badge = MarkBadge()
         for key in ("Date", "Camera", "Lens", "Aperture", "Shutter", "ISO", "Focal length",
-                    "Size", "Resolution", "GPS", "Path"):
+                    "Size", "Resolution", "Place", "Path"):
             value = QLabel("—")
             value.setWordWrap(True)
             value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -348,7 +348,9 @@ class DetailPanel(QScrollArea):
         self.fields["Focal length"].setText(exposure.focal_text or "—")
         self.fields["Size"].setText(formatting.file_size(doc.size_bytes))
         self.fields["Resolution"].setText(f"{doc.width} × {doc.height}" + (f"  {doc.format}" if doc.format else ""))
-        self.fields["GPS"].setText(formatting.gps(doc.gps))
+        # The place name first (reverse-geocoded, core/places), the coordinates under it.
+        place = doc.place.label if getattr(doc, "place", None) is not None and doc.gps else ""
+        self.fields["Place"].setText(f"{place}\n{formatting.gps(doc.gps)}" if place else formatting.gps(doc.gps))
         self.fields["Path"].setText(breakable_path(hit.path) + (f"\n(+{others} other cop{'y' if others == 1 else 'ies'})" if others > 0 else ""))
         self.loaded.emit(hit.id)
 

@@ -123,3 +123,17 @@ def _wheel(widget, pos: QPointF, delta: int) -> None:
     event = QWheelEvent(pos, widget.mapToGlobal(pos), P(0, 0), P(0, delta), Qt.MouseButton.NoButton,
                         Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
     QApplication.sendEvent(widget, event)
+
+
+def test_detail_panel_names_the_place_with_its_coordinates(gps_library, make_window, qtbot):
+    window = make_window(gps_library)
+    window.browse.search("place:arezzo")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=20000)
+    hit = window.model.hit(0)
+    with qtbot.waitSignal(window.detail.loaded, timeout=20000):
+        window.grid.setCurrentIndex(window.model.index(1))
+        window.grid.setCurrentIndex(window.model.index(0))
+    qtbot.waitUntil(lambda: window.detail.current_id == hit.id and window.detail.document is not None)
+    place, coordinates = window.detail.fields["Place"].text().split("\n")
+    assert place == "Arezzo, Tuscany, Italy"
+    assert coordinates.startswith("43.46") and coordinates.endswith("° E")
