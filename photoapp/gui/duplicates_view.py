@@ -1,11 +1,17 @@
-"""Duplicate groups, and a side-by-side comparison to decide which copy to keep.
+"""Duplicate groups by tier, a side-by-side comparison to decide which copy to keep, and moving
+the other copies to the system trash.
 
 The list shows one card per group (a QListView row painted by a delegate, no widget per photo)
-with the keeper marked: the user's choice, or the suggestion of ``core.keeper.suggest_keeper``
-(largest resolution, then the oldest). Clicking a card opens ``DuplicateCompare``: the copies
-side by side with synchronised zoom and pan, the facts that differ highlighted, and a "Keep"
-button per copy. The choice is stored in the library (``Library.set_keeper``, undoable); the app
-never deletes or moves a file.
+with its tier (exact copies, the same photo, the same scene: ``core.duplicates``; filter buttons
+above the list) and the keeper marked: the user's choice, or the suggestion of
+``core.keeper.suggest_keeper`` (largest resolution, then the oldest). Clicking a card opens
+``DuplicateCompare``: the copies side by side with synchronised zoom and pan, the facts that
+differ highlighted, and a "Keep" button per copy. The choice is stored in the library
+(``Library.set_keeper``, undoable).
+
+"Move to trash…" (the extra copies of the groups shown, of one group, or one copy) asks first,
+naming how many files, then moves them to the system trash (``core.trash``: recoverable, never
+the kept copy nor a whole group); the library forgets them and the cards update at once.
 """
 from __future__ import annotations
 
@@ -17,12 +23,14 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QButtonGroup,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QListView,
     QMenu,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -49,6 +57,13 @@ MEMBER_W = 200
 HEADER_H = 30
 ROW_H = HEADER_H + THUMB + 86
 KEEP_COLOR = "#20a36b"
+TRASH_COLOR = "#c2410c"
+# Tier -> (filter button text, badge text, badge colour)
+TIER_LOOKS = {
+    "exact": ("Exact copies", "EXACT COPIES", "#3d6df2"),
+    "photo": ("Same photo", "SAME PHOTO", "#7c3aed"),
+    "scene": ("Same scene", "SAME SCENE", "#0f8a8a"),
+}
 DIFF_BG = "#fff1c9"  # a fact that differs between the copies
 COMPARE_SIDE = 2560  # decode for comparing; a zoom past it shows that decode enlarged
 MAX_COMPARED = 6  # copies shown side by side; more would be too narrow to judge
@@ -73,6 +88,14 @@ class DuplicateRow:
     suggested: int = 0  # index of the suggested keeper
     chosen: str | None = None  # path the user chose to keep, if any
     notes: list[str] = field(default_factory=list)
+    tier: str = "exact"  # core.duplicates.TIERS
+    ids: list[str] = field(default_factory=list)  # the group's document ids
+
+    @property
+    def extra_paths(self) -> list[str]:
+        """Every copy but the one kept."""
+        keep = self.keeper_index
+        return [m.path for i, m in enumerate(self.members) if i != keep]
 
     @property
     def keeper_index(self) -> int:
@@ -96,8 +119,39 @@ def build_rows(library, groups) -> list[DuplicateRow]:
         members = [DuplicateMember(c.id, c.path, c.size_bytes, c.width, c.height, c.taken_at, c.modified_at)
                    for c in candidates]
         key, _, chosen = keeper_for(library, candidates)
-        rows.append(DuplicateRow(group.similarity, members, key, suggest_keeper(candidates), chosen))
+        rows.append(DuplicateRow(group.similarity, members, key, suggest_keeper(candidates), chosen,
+                                 tier=getattr(group, "tier", "exact"), ids=list(group.ids)))
     return rows
+
+
+def row_groups(rows: list[DuplicateRow]):
+    """The rows as ``DuplicateGroup``s, for ``core.trash`` to check a request against."""
+    from ..core.records import DuplicateGroup
+
+    return [DuplicateGroup(ids=r.ids or [m.id for m in r.members], paths=[m.path for m in r.members],
+                           similarity=r.similarity, tier=r.tier) for r in rows]
+
+
+def without_paths(rows: list[DuplicateRow], gone: set[str]) -> list[DuplicateRow]:
+    """The rows once ``gone`` paths left the library: those copies dropped, groups left with one
+    copy dropped, a keeper choice that went away forgotten."""
+    from ..core.keeper import Candidate, group_key, suggest_keeper
+
+    out = []
+    for row in rows:
+        members = [m for m in row.members if m.path not in gone]
+        if len(members) == len(row.members):
+            out.append(row)
+            continue
+        if len(members) < 2:
+            continue
+        candidates = [Candidate(m.path, m.width, m.height, m.size_bytes, m.taken_at, m.modified_at, m.id)
+                      for m in members]
+        chosen = row.chosen if row.chosen not in gone else None
+        out.append(DuplicateRow(row.similarity, members, group_key([m.path for m in members]),
+                                suggest_keeper(candidates), chosen, list(row.notes), row.tier,
+                                sorted({m.id for m in members})))
+    return out
 
 
 def member_facts(member: DuplicateMember) -> dict[str, str]:
@@ -169,8 +223,26 @@ class DuplicateGroupModel(QAbstractListModel):
 
 
 def group_title(row: DuplicateRow) -> str:
-    kind = "identical files" if row.similarity >= 0.9999 else f"near-duplicates · {row.similarity:.1%} similar"
-    return f"{len(row.members)} copies — {kind}"
+    if row.tier == "scene":
+        return f"{len(row.members)} shots of one scene, moments apart"
+    if row.tier == "photo":
+        return f"{len(row.members)} copies of one photo — re-encoded, resized or cropped"
+    return f"{len(row.members)} copies — identical pictures"
+
+
+def paint_tier_badge(painter: QPainter, left: int, top: int, height: int, metrics: QFontMetrics, tier: str) -> int:
+    """The tier as a small coloured pill; returns its width."""
+    _, text, color = TIER_LOOKS.get(tier, TIER_LOOKS["exact"])
+    badge = QRect(left, top + (height - metrics.height() - 4) // 2, metrics.horizontalAdvance(text) + 14,
+                  metrics.height() + 4)
+    tint = QColor(color)
+    tint.setAlpha(28)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(tint)
+    painter.drawRoundedRect(badge, badge.height() / 2, badge.height() / 2)
+    painter.setPen(QColor(color))
+    painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
+    return badge.width()
 
 
 def paint_keep_tag(painter: QPainter, box: QRect, metrics: QFontMetrics, text: str, color: str = KEEP_COLOR) -> None:
@@ -205,12 +277,18 @@ class DuplicateGroupDelegate(QStyledItemDelegate):
         painter.setPen(QPen(QColor(style.ACCENT if hovered else style.BORDER), 1))
         painter.setBrush(QColor("#ffffff"))
         painter.drawRoundedRect(card, 10, 10)
+        badge_font = QFont(option.font)
+        badge_font.setBold(True)
+        badge_font.setPointSizeF(max(6.0, option.font.pointSizeF() - 1.5))
+        painter.setFont(badge_font)
+        header = QRect(card.left() + 12, card.top() + 6, card.width() - 24, HEADER_H - 6)
+        badge_w = paint_tier_badge(painter, header.left(), header.top(), header.height(), QFontMetrics(badge_font),
+                                   row.tier)
         bold = QFont(option.font)
         bold.setBold(True)
         painter.setFont(bold)
         painter.setPen(QColor(style.TEXT))
-        header = QRect(card.left() + 12, card.top() + 6, card.width() - 24, HEADER_H - 6)
-        painter.drawText(header, Qt.AlignmentFlag.AlignVCenter, group_title(row))
+        painter.drawText(header.adjusted(badge_w + 8, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, group_title(row))
         painter.setFont(option.font)
         painter.setPen(QColor(style.ACCENT))
         painter.drawText(header, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, "Compare ›")
@@ -269,6 +347,7 @@ class ComparePane(QFrame):
     """One copy: the zoomable picture, its facts (differences highlighted) and a Keep button."""
 
     keep_clicked = Signal(str)  # path
+    trash_clicked = Signal(str)  # path
 
     def __init__(self, member: DuplicateMember, parent=None):
         super().__init__(parent)
@@ -280,6 +359,13 @@ class ComparePane(QFrame):
         self.keep_button = QPushButton()
         self.keep_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.keep_button.clicked.connect(lambda: self.keep_clicked.emit(self.member.path))
+        self.trash_button = QPushButton("Move to trash…")
+        self.trash_button.setObjectName("TrashButton")
+        self.trash_button.setToolTip("Move this copy to the system trash (asks first; restorable from the trash)")
+        self.trash_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.trash_button.setStyleSheet(f"QPushButton {{ color: {TRASH_COLOR}; background: transparent; border: none;"
+                                        " padding: 2px 4px; } QPushButton:hover { text-decoration: underline; }")
+        self.trash_button.clicked.connect(lambda: self.trash_clicked.emit(self.member.path))
         self.fact_labels: dict[str, QLabel] = {}
         grid = QGridLayout()
         grid.setHorizontalSpacing(8)
@@ -299,7 +385,11 @@ class ComparePane(QFrame):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(6)
         layout.addWidget(self.canvas, 1)
-        layout.addWidget(self.keep_button)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(6)
+        buttons.addWidget(self.keep_button, 1)
+        buttons.addWidget(self.trash_button)
+        layout.addLayout(buttons)
         layout.addLayout(grid)
         self.differs: set[str] = set()
         self.set_keeper(member, False)
@@ -308,6 +398,11 @@ class ComparePane(QFrame):
         """Mark this pane as the keeper or not; highlight the facts that differ from the keeper's."""
         is_keeper = keeper is self.member
         self.is_keeper = is_keeper
+        # The kept copy is never offered for the trash; hidden, not removed, so panes line up.
+        policy = self.trash_button.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.trash_button.setSizePolicy(policy)
+        self.trash_button.setVisible(not is_keeper)
         self.differs = differences_from(self.member, keeper)
         for key, label in self.fact_labels.items():
             label.setProperty("differs", key in self.differs)
@@ -334,6 +429,7 @@ class DuplicateCompare(QWidget):
 
     back_requested = Signal()
     keep_requested = Signal(str, str)  # group key, path
+    trash_requested = Signal(object)  # list of paths
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -351,7 +447,8 @@ class DuplicateCompare(QWidget):
         self.title = QLabel()
         self.title.setObjectName("ViewTitle")
         self.hint = QLabel("Zoom (Ctrl+scroll, double-click) and pan move every copy together. Highlighted: "
-                           "how a copy differs from the one kept. photoapp never deletes files.")
+                           "how a copy differs from the one kept. Nothing is deleted: other copies go to the "
+                           "system trash only when you confirm.")
         self.hint.setObjectName("ViewSubtitle")
         self.hint.setWordWrap(True)
         self.fit_button = QPushButton("Fit")
@@ -362,6 +459,11 @@ class DuplicateCompare(QWidget):
         top.addWidget(self.back_button)
         top.addSpacing(8)
         top.addWidget(self.title, 1)
+        self.trash_others_button = QPushButton("Move other copies to trash…")
+        self.trash_others_button.setToolTip("Every copy but the one kept goes to the system trash (asks first)")
+        self.trash_others_button.clicked.connect(
+            lambda: self.row is not None and self.trash_requested.emit(self.row.extra_paths))
+        top.addWidget(self.trash_others_button)
         top.addWidget(self.fit_button)
         top.addWidget(self.actual_button)
         self.strip = QWidget()
@@ -401,6 +503,7 @@ class DuplicateCompare(QWidget):
             pane = ComparePane(member)
             pane.setMinimumWidth(220)
             pane.keep_clicked.connect(lambda path: self.keep_requested.emit(self.row.key, path))
+            pane.trash_clicked.connect(lambda path: self.trash_requested.emit([path]))
             pane.canvas.view_changed.connect(lambda c=pane.canvas: self._sync_from(c))
             self.strip_layout.addWidget(pane, 1)
             self.panes.append(pane)
@@ -420,6 +523,8 @@ class DuplicateCompare(QWidget):
         keeper = self.row.members[self.row.keeper_index]
         for pane in self.panes:
             pane.set_keeper(keeper, self.row.chosen is not None)
+        extra = len(self.row.members) - 1
+        self.trash_others_button.setText(f"Move {extra} other cop{'y' if extra == 1 else 'ies'} to trash…")
 
     def _on_image(self, generation: int, i: int, image: QImage, source: QSize, error: str = "") -> None:
         if generation != self._generation or i >= len(self.panes):
@@ -455,10 +560,14 @@ class DuplicateCompare(QWidget):
 
 class DuplicatesView(QWidget):
     refresh_requested = Signal()
+    files_trashed = Signal(object)  # list of paths moved to the system trash
 
     def __init__(self, thumbnails: ThumbnailCache, parent=None, marks=None):
         super().__init__(parent)
         self.marks = None
+        self.all_rows: list[DuplicateRow] = []
+        self.tier_filter: str | None = None  # None: every tier
+        self.trash_dialog: QMessageBox | None = None
         self.model = DuplicateGroupModel(thumbnails, self)
         self.title = title = QLabel("Duplicates")
         title.setObjectName("ViewTitle")
@@ -477,10 +586,46 @@ class DuplicatesView(QWidget):
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.clicked.connect(lambda index: self.open_group(index.row()))
         self.view.setToolTip("Click a group to compare its copies side by side and choose which to keep. "
-                             "photoapp never deletes files.")
+                             "Right-click a copy to move it to the trash.")
         self.compare = DuplicateCompare()
         self.compare.back_requested.connect(self.close_compare)
         self.compare.keep_requested.connect(self._keep)
+        self.compare.trash_requested.connect(self.request_trash)
+        # Tier filter: one checkable button per tier, and "All".
+        self.tier_buttons: dict[str | None, QToolButton] = {}
+        self.tier_group = QButtonGroup(self)
+        self.tier_group.setExclusive(True)
+        filters = QHBoxLayout()
+        filters.setContentsMargins(0, 0, 0, 0)
+        filters.setSpacing(6)
+        for tier in (None, *TIER_LOOKS):
+            button = QToolButton()
+            button.setObjectName("TierFilter")
+            button.setCheckable(True)
+            button.setCursor(Qt.CursorShape.PointingHandCursor)
+            color = TIER_LOOKS[tier][2] if tier else style.ACCENT
+            button.setStyleSheet(
+                f"QToolButton {{ border: 1px solid {style.BORDER}; border-radius: 13px; padding: 3px 12px;"
+                f" background: #ffffff; color: {style.TEXT}; }}"
+                f" QToolButton:hover {{ border-color: {color}; }}"
+                f" QToolButton:checked {{ background: {color}; border-color: {color}; color: white; font-weight: 600; }}")
+            button.clicked.connect(lambda _=False, t=tier: self.set_tier_filter(t))
+            self.tier_group.addButton(button)
+            self.tier_buttons[tier] = button
+            filters.addWidget(button)
+        self.tier_buttons[None].setChecked(True)
+        filters.addStretch(1)
+        self.trash_shown_button = QPushButton("Move extra copies to trash…")
+        self.trash_shown_button.setObjectName("TrashShown")
+        self.trash_shown_button.setToolTip("Every copy but the one kept, in the groups shown, goes to the system "
+                                           "trash (asks first; restorable from the trash)")
+        self.trash_shown_button.setStyleSheet(
+            f"QPushButton {{ color: {TRASH_COLOR}; border: 1px solid {style.BORDER}; border-radius: 6px;"
+            f" padding: 4px 12px; background: #ffffff; }} QPushButton:hover {{ border-color: {TRASH_COLOR}; }}"
+            " QPushButton:disabled { color: #b8bfcc; }")
+        self.trash_shown_button.clicked.connect(lambda: self.request_trash(
+            [p for r in self.model.rows for p in r.extra_paths]))
+        filters.addWidget(self.trash_shown_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 14, 12, 0)
         layout.setSpacing(2)
@@ -491,6 +636,8 @@ class DuplicatesView(QWidget):
         header.addWidget(title)
         header.addWidget(self.subtitle)
         header.addSpacing(8)
+        header.addLayout(filters)
+        header.addSpacing(6)
         layout.addWidget(self.header)
         self.empty = EmptyHint("duplicates", "No duplicates found — every photo in the library is one of a kind.")
         self.body = QStackedWidget()
@@ -498,23 +645,97 @@ class DuplicatesView(QWidget):
         self.body.addWidget(self.empty)
         self.body.addWidget(self.compare)
         layout.addWidget(self.body, 1)
+        self._update_filters()
         if marks is not None:
             self.set_marks(marks)
 
     def set_marks(self, marks) -> None:
         """Keeper choices (and their undo) go through a ``gui.marks.MarksController``; it also
-        lends its worker runner to load the compared pictures."""
+        lends its worker runner (loading the compared pictures, moving files to the trash) and
+        its library."""
         self.marks = marks
         self.compare.runner = marks.runner
         marks.changed.connect(self._on_marks_changed)
 
-    def set_rows(self, rows: list[DuplicateRow]) -> None:
-        self.model.set_rows(rows)
+    def set_rows(self, rows: list[DuplicateRow], message: str | None = None) -> None:
+        self.all_rows = rows
+        self._show_filtered()
         self.close_compare()
         extra = sum(len(r.members) - 1 for r in rows)
-        self.subtitle.setText(
-            f"{len(rows):,} groups · {extra:,} extra copies. Click a group to compare and choose what to keep — "
-            "photoapp never deletes files." if rows else "Identical files and visually near-identical photos show up here.")
+        self.subtitle.setText(message or (
+            f"{len(rows):,} groups · {extra:,} extra copies. Click a group to compare and choose what to keep; "
+            "extra copies go to the system trash only when you confirm." if rows
+            else "Identical files, copies of one photo and shots of one scene show up here."))
+
+    # --- tiers --------------------------------------------------------------------------------
+    def set_tier_filter(self, tier: str | None) -> None:
+        self.tier_filter = tier
+        self.tier_buttons[tier].setChecked(True)
+        self._show_filtered()
+        if not self.comparing:
+            self.body.setCurrentWidget(self.view if self.model.rows else self.empty)
+
+    def _show_filtered(self) -> None:
+        rows = [r for r in self.all_rows if self.tier_filter is None or r.tier == self.tier_filter]
+        self.model.set_rows(rows)
+        self._update_filters()
+
+    def _update_filters(self) -> None:
+        counts = {t: sum(1 for r in self.all_rows if r.tier == t) for t in TIER_LOOKS}
+        self.tier_buttons[None].setText(f"All  {len(self.all_rows):,}")
+        for tier, (text, _, _) in TIER_LOOKS.items():
+            self.tier_buttons[tier].setText(f"{text}  {counts[tier]:,}")
+        extra = sum(len(r.members) - 1 for r in self.model.rows)
+        self.trash_shown_button.setEnabled(extra > 0)
+        self.trash_shown_button.setText(f"Move {extra:,} extra cop{'y' if extra == 1 else 'ies'} to trash…"
+                                        if extra else "Move extra copies to trash…")
+
+    # --- moving to the trash ------------------------------------------------------------------
+    def request_trash(self, paths: list[str]) -> None:
+        """Ask (naming how many files), then move ``paths`` to the system trash in a worker."""
+        paths = list(dict.fromkeys(paths))
+        if not paths or self.marks is None or self.marks.library is None:
+            return
+        n = len(paths)
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Move to trash")
+        box.setText(f"Move {n:,} file{'' if n == 1 else 's'} to the trash?")
+        box.setInformativeText("The copies you keep stay where they are. You can restore trashed files "
+                               "from the system trash.")
+        box.setDetailedText("\n".join(paths))
+        move = box.addButton(f"Move {n:,} to Trash", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.buttonClicked.connect(lambda button: self._trash_answer(button is move, paths))
+        self.trash_dialog = box
+        box.open()
+
+    def _trash_answer(self, confirmed: bool, paths: list[str]) -> None:
+        self.trash_dialog = None
+        if not confirmed:
+            return
+        from ..core.trash import move_to_trash
+
+        library, groups = self.marks.library, row_groups(self.all_rows)
+        self.subtitle.setText(f"Moving {len(paths):,} files to the trash…")
+        self.marks.runner.submit(lambda: move_to_trash(library, groups, paths), self._trashed,
+                                 lambda exc: self.subtitle.setText(f"Nothing moved: {exc}"))
+
+    def _trashed(self, report) -> None:
+        gone = set(report.trashed)
+        comparing = self.compare.row if self.comparing else None
+        self.set_rows(without_paths(self.all_rows, gone), message=(
+            f"Moved {len(gone):,} file{'' if len(gone) == 1 else 's'} to the trash — restore them from the system "
+            "trash if needed." + (f" {len(report.failed)} could not be moved: {report.failed[0][1]}"
+                                  if report.failed else "")))
+        if comparing is not None:  # stay on the group when copies are left to compare
+            for i, row in enumerate(self.model.rows):
+                if {m.path for m in row.members} <= {m.path for m in comparing.members}:
+                    self.open_group(i)
+                    break
+        if gone:
+            self.files_trashed.emit(sorted(gone))
 
     # --- comparing ----------------------------------------------------------------------------
     @property
@@ -545,6 +766,7 @@ class DuplicatesView(QWidget):
                 self.model.set_chosen(key, self.marks.keepers.get(key))
                 if self.compare.row is not None and self.compare.row.key == key:
                     self.compare.update_keeper()
+        self._update_filters()
 
     # --- list -------------------------------------------------------------------------------
     def member_at(self, pos: QPoint) -> DuplicateMember | None:
@@ -568,4 +790,11 @@ class DuplicatesView(QWidget):
         menu.addAction(icon("folder"), "Show in file manager", lambda: show_in_file_manager(member.path))
         menu.addAction(icon("open"), "Open in system viewer", lambda: open_in_system_viewer(member.path))
         menu.addAction(icon("copy"), "Copy path", lambda: copy_paths([member.path]))
+        menu.addSeparator()
+        trash = menu.addAction("Move this copy to trash…", lambda: self.request_trash([member.path]))
+        trash.setEnabled(member.path != row.members[row.keeper_index].path)
+        n = len(row.members) - 1
+        others = menu.addAction(f"Move the {n} other cop{'y' if n == 1 else 'ies'} to trash…",
+                                lambda: self.request_trash(row.extra_paths))
+        others.setEnabled(len(row.members) > 1)
         menu.exec(self.view.viewport().mapToGlobal(pos))
