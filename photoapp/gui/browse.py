@@ -105,6 +105,8 @@ class BrowseController(QObject):
         elif isinstance(view, Map):
             w.stack.setCurrentWidget(w.map_page)
             w.map_page.load(w.library, w.actions.on_background_error)
+        elif w.people_pages.handles(view):  # People, Person (gui/people_view.py)
+            w.people_pages.show(view, back=self.nav.can_go_back)
         elif isinstance(view, OnThisDay):
             w.stack.setCurrentWidget(w.on_this_day_page)
             w.on_this_day_page.load(w.library, back=self.nav.can_go_back)

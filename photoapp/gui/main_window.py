@@ -43,6 +43,7 @@ from .library_actions import LibraryActions
 from .navigation import Navigation, View
 from .map_view import install as install_map
 from .on_this_day import install as install_on_this_day
+from .people_view import install as install_people
 from .pages import EmptyState, GridPage, SimilarPage
 from .photo_grid import PhotoGridView
 from .photo_model import PhotoListModel
@@ -109,6 +110,7 @@ class MainWindow(QMainWindow):
         self.organiser = PhotoOrganiser(self)  # ratings, favourites, undo, selection bar (gui/organise.py)
         self.timeline = TimelineController(self)  # the years scrubber beside All photos (gui/timeline.py)
         self.on_this_day_page = install_on_this_day(self)  # gui/on_this_day.py
+        self.people_pages = install_people(self)  # gui/people_view.py: People, Person, face boxes
         self.map_page = install_map(self)  # gui/map_view.py
         self._restore_state()
         if library is not None:

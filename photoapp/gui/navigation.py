@@ -184,10 +184,36 @@ class Map(View):
         return "Map"
 
 
+@dataclass(frozen=True)
+class People(View):
+    """Everyone in the photos, as cards (gui/people_view.py)."""
+
+    shows_photos = False
+    sortable = False
+
+    @property
+    def title(self) -> str:
+        return "People"
+
+
+@dataclass(frozen=True)
+class Person(View):
+    """One person's photos (gui/people_view.py); ``id`` is the core's person id."""
+
+    id: int
+    name: str = field(default="", compare=False)
+    sortable = False
+
+    @property
+    def title(self) -> str:
+        return self.name or "Unnamed person"
+
+
 # --- remembering a view between runs -------------------------------------------------------------
 # A similar search (its target may be a pasted image) and a cluster (ids change when clusters are
 # recomputed) are not restored: the app opens on All photos instead.
 _SIMPLE = {"all": All, "clusters": Clusters, "duplicates": Duplicates, "errors": Errors, "on-this-day": OnThisDay,
+           "people": People,
            "map": Map}
 _WITH_VALUE = {"folder": Folder, "tag": Tag, "color": Color, "search": Search}
 

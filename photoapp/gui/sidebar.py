@@ -16,7 +16,7 @@ from . import style
 from .icons import icon
 from .color_swatches import ColorSwatchRow
 from .navigation import All, Clusters, Color, Duplicates, Errors, Folder, Tag, View
-from .navigation import Map, OnThisDay
+from .navigation import Map, OnThisDay, People
 
 VIEW_ROLE = Qt.ItemDataRole.UserRole + 10
 
@@ -49,6 +49,7 @@ class Sidebar(QTreeWidget):
         self._add(self._sections["Library"], OnThisDay(), "On this day", "calendar",
                   "Photos taken on this day in earlier years")
         self._add(self._sections["Library"], Map(), "Map", "map", "Photos with a GPS position on a world map")
+        self._add(self._sections["Library"], People(), "People", "people", "Faces grouped into people; name them here")
         self._add(self._sections["Library"], Clusters(), "Clusters", "clusters")
         self._add(self._sections["Library"], Duplicates(), "Duplicates", "duplicates")
         self._add(self._sections["Library"], Errors(), "Errors", "error")
