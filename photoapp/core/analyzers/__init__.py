@@ -61,4 +61,6 @@ def analyzers_for_query(query) -> set[str]:
         names.add("colors")
     if getattr(query, "min_faces", None) is not None or getattr(query, "max_faces", None) is not None:
         names.add("faces")  # faces>=3 / faces:0 count the faces stored so far
+    if getattr(query, "people", None):
+        names.add("faces")  # person:anna finds Anna in the photos whose faces were analysed
     return names
