@@ -38,6 +38,7 @@ class LibraryActions(QObject):
         self.clusters_loaded = False
         self.duplicates_loaded = False
         self._similar_target = None  # the target whose results the similar page shows
+        window.duplicates_view.files_trashed.connect(self.on_files_trashed)
 
     @property
     def browse(self):
@@ -305,6 +306,14 @@ class LibraryActions(QObject):
     def on_watch_batch(self, _event) -> None:
         """The watcher indexed a batch of new, changed or deleted photos: show them."""
         self.forget_derived()
+        self.refresh_library()
+        self.browse.reload_keep_scroll()
+
+    def on_files_trashed(self, _paths) -> None:
+        """Copies went to the system trash from the duplicates view (which already shows the
+        groups without them; the library forgot them): counts, clusters and the grid follow."""
+        self.clusters_loaded = False
+        self.w.sidebar.set_duplicate_count(len(self.w.duplicates_view.all_rows))
         self.refresh_library()
         self.browse.reload_keep_scroll()
 

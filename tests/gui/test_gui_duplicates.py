@@ -207,3 +207,26 @@ def test_a_copy_from_the_compare_view_and_never_the_kept_one(dup_library, view, 
     scene = next(r for r in remaining if r.tier == "scene")
     with pytest.raises(TrashError):
         plan_trash(row_groups(remaining), [m.path for m in scene.members])
+
+
+def test_in_the_window_the_sidebar_and_grid_follow_a_trash(dup_library, make_window, qtbot, trash_dir):
+    from photoapp.gui.navigation import Duplicates
+
+    window = make_window(dup_library)
+    with qtbot.waitSignal(window.duplicates_shown, timeout=60000) as shown:
+        window.navigate(Duplicates())
+    view = window.duplicates_view
+    assert shown.args[0] == len(view.all_rows) >= 2
+    sidebar_item = window.sidebar._items[Duplicates()]
+    assert sidebar_item.text(0) == f"Duplicates  ·  {len(view.all_rows)}"
+    row = next(r for r in view.all_rows if r.tier == "scene")
+    view.request_trash(row.extra_paths)
+    move = next(b for b in view.trash_dialog.buttons()
+                if view.trash_dialog.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole)
+    with qtbot.waitSignal(view.files_trashed, timeout=30000):
+        qtbot.mouseClick(move, Qt.MouseButton.LeftButton)
+    assert sidebar_item.text(0) == f"Duplicates  ·  {len(view.all_rows)}"
+    assert all(r.tier != "scene" for r in view.all_rows)
+    gone = row.extra_paths[0]
+    assert dup_library.info(gone) is None and not os.path.exists(gone)
+    assert (trash_dir / "files" / Path(gone).name).exists()
