@@ -45,10 +45,10 @@ LEFT, RIGHT = (0.05, 0.1, 0.3, 0.45), (0.6, 0.1, 0.85, 0.45)
 class Lib:
     """The three stores people work over, and a way to 'analyse' a photo."""
 
-    def __init__(self, folder):
+    def __init__(self, folder, index=None):
         self.folder = folder
         self.catalog = Catalog(folder / "catalog.sqlite3")
-        self.index = EmbeddedIndex(folder / "index")
+        self.index = index if index is not None else EmbeddedIndex(folder / "index")
         self.store = PeopleStore.in_folder(folder)
         self.people = People(self.store, self.index, self.catalog)
 
