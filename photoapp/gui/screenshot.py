@@ -279,4 +279,9 @@ def _render_views(window, library, out_dir: Path) -> list[Path]:
     window.navigate(Errors())
     wait_until_idle(window)
     written.append(_grab(window, window, out_dir / "10-errors.png"))
+
+    from .navigation import OnThisDay  # gui/on_this_day.py: today's date in earlier years
+    window.navigate(OnThisDay())
+    wait_until_idle(window)
+    written.append(_grab(window, window, out_dir / "30-on-this-day.png"))
     return written

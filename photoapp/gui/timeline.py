@@ -208,7 +208,7 @@ class TimelineController:
         self._generation = 0
         self.scrubber.jump_requested.connect(self.scroll_to_row)
         window.view_changed.connect(lambda _view: self.update_visibility())
-        window.loader.finished.connect(lambda _rows: self.update_visibility())
+        window.loader.finished.connect(lambda _rows: self._on_listing_finished())
         window.model.rowsInserted.connect(lambda *_: self._retry_pending())
         window.model.modelReset.connect(lambda: self._retry_pending())
         window.grid.verticalScrollBar().valueChanged.connect(lambda _v: self._follow_grid())
@@ -252,6 +252,13 @@ class TimelineController:
             self.w.grid.scrollTo(model.index(row), QAbstractItemView.ScrollHint.PositionAtTop)
         else:
             self._pending_row = row  # its page is still on its way
+
+    def _on_listing_finished(self) -> None:
+        # Every page is in: a row still beyond them (a listing capped at ResultLoader.max_rows)
+        # goes to the last photo there is.
+        if self._pending_row is not None and self.w.model.rowCount():
+            self.scroll_to_row(min(self._pending_row, self.w.model.rowCount() - 1))
+        self.update_visibility()
 
     def _retry_pending(self) -> None:
         if self._pending_row is not None and self._pending_row < self.w.model.rowCount():
