@@ -145,12 +145,12 @@ def run_setting(lib, labels, thresholds: grouping.Thresholds, scratch: Path, one
         if one_by_one:
             order = sorted(lib.catalog.analysis_times(FACES_ANALYZER), key=lambda h: lib.catalog.paths_of(h))
             arrivals = Arrivals(lib.catalog, order)
-            people = People(store, lib.backend, arrivals, thresholds=thresholds)
+            people = People(store, lib.backend, arrivals, thresholds=thresholds, mirror=False)
             for n in range(1, len(order) + 1):
                 arrivals.n = n
                 people.refresh()
         else:
-            people = People(store, lib.backend, lib.catalog, thresholds=thresholds)
+            people = People(store, lib.backend, lib.catalog, thresholds=thresholds, mirror=False)
             people.refresh()
         return score(lib, people, labels)
     finally:

@@ -488,13 +488,15 @@ class FaceOverlay(QWidget):
         metrics = QFontMetrics(font)
         target = self.preview.image_rect()
         for i, (rect, (_, pid, label)) in enumerate(zip(self._rects(), self.faces)):
-            named = pid is not None and bool(label) and label != "Unnamed"
+            named = pid is not None
             color = QColor("#ffffff") if named else QColor(255, 255, 255, 170)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.setPen(QPen(QColor(0, 0, 0, 90), 3.5))
             painter.drawRoundedRect(rect, 4, 4)
             painter.setPen(QPen(QColor(style.ACCENT) if i == self._hover else color, 2 if named else 1.4))
             painter.drawRoundedRect(rect, 4, 4)
+            if not label and i == self._hover:
+                label = "Unnamed person"
             if not label:
                 continue
             tag = QRectF(0, 0, metrics.horizontalAdvance(label) + 10, metrics.height() + 4)
@@ -509,15 +511,13 @@ class FaceOverlay(QWidget):
 
 
 def faces_for_overlay(library, doc_id: str) -> list[tuple]:
-    """(box, person id | None, label) of a photo's faces (not-a-face marks left out): worker."""
-    names = {p.id: p.name for p in library.people.list()} if library.people.faces_in(doc_id) else {}
-    out = []
-    for face in library.people.faces_in(doc_id):
-        if face.not_face:
-            continue
-        label = (names.get(face.person_id) or "Unnamed") if face.person_id is not None else ""
-        out.append((face.box, face.person_id, label))
-    return out
+    """(box, person id | None, name or "") of a photo's faces (not-a-face marks left out):
+    worker. Unnamed people get a box without a label (clickable all the same); faces in the
+    unknown pool (too small or blurred to group) a fainter box."""
+    faces = [f for f in library.people.faces_in(doc_id) if not f.not_face]
+    ids = {f.person_id for f in faces if f.person_id is not None}
+    names = {pid: (library.people.store.person(pid) or (pid, None))[1] for pid in ids}
+    return [(f.box, f.person_id, names.get(f.person_id) or "") for f in faces]
 
 
 # --- the controller ------------------------------------------------------------------------------

@@ -54,8 +54,11 @@ class RefreshReport:
 
 class People:
     def __init__(self, store: PeopleStore, backend, catalog, settings=None,
-                 thresholds: grouping.Thresholds | None = None):
+                 thresholds: grouping.Thresholds | None = None, mirror: bool = True):
+        """``mirror=False``: never write the index (a benchmark grouping one library's faces into
+        several scratch stores must not overwrite the library's own mirror)."""
         self.store = store
+        self.mirror = mirror
         self.backend = backend
         self.catalog = catalog
         self.settings = settings
@@ -272,7 +275,7 @@ class People:
         """Write each photo's people into the index (``person:`` queries). The store is already
         written: when the index cannot take it now, the next refresh of those photos redoes it."""
         doc_ids = [d for d in doc_ids if d]
-        if not doc_ids:
+        if not doc_ids or not self.mirror:
             return
         refs = self.store.refs_of_docs(doc_ids)
         try:
