@@ -329,6 +329,7 @@ class PersonPage(QWidget):
         self.name_edit.editingFinished.connect(self._name_edited)
         self.subtitle = QLabel("")
         self.subtitle.setObjectName("ViewSubtitle")
+        self.subtitle.setContentsMargins(6, 0, 0, 0)  # under the name's text, past the field's padding
         self.more_button = QPushButton(icon("similar"), "  More like this face")
         self.more_button.setCheckable(True)
         self.more_button.setToolTip("Photos with faces that look like this person but are not in it yet")

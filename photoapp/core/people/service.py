@@ -15,7 +15,9 @@ changed. Each correction does the same for the photos it touches.
 """
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,6 +54,14 @@ class RefreshReport:
     merged: int = 0
 
 
+def _serialised(method):
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+    return run
+
+
 class People:
     def __init__(self, store: PeopleStore, backend, catalog, settings=None,
                  thresholds: grouping.Thresholds | None = None, mirror: bool = True):
@@ -64,6 +74,9 @@ class People:
         self.settings = settings
         self.thresholds = thresholds or grouping.Thresholds()
         self._purged = False
+        # One grouping at a time: the indexer's refresh and a correction from the GUI's worker
+        # must not both give the same ungrouped faces a person.
+        self._lock = threading.RLock()
 
     @property
     def enabled(self) -> bool:
@@ -71,6 +84,7 @@ class People:
         wanted = dict(getattr(self.settings, "analyzers", None) or {})
         return wanted.get(FACES_ANALYZER, True) is not False
 
+    @_serialised
     def update(self) -> RefreshReport | None:
         """The library's hook after analysis and after a settings change: refresh while face
         analysis is on; once it is off, purge everything (faces, people, names). Never raises
@@ -87,6 +101,7 @@ class People:
         return None
 
     # --- grouping -----------------------------------------------------------------------------
+    @_serialised
     def refresh(self) -> RefreshReport:
         """Bring the people up to date with the faces analysis (cheap when nothing changed)."""
         report = RefreshReport()
@@ -213,17 +228,20 @@ class People:
         return self.store.ids_named(name)
 
     # --- the user's corrections ---------------------------------------------------------------
+    @_serialised
     def name(self, person_id: int, name: str | None) -> str | None:
         name = self.store.set_name(int(person_id), name)
         self._mirror(self.store.docs_of_people([int(person_id)]))
         return name
 
+    @_serialised
     def merge(self, keep: int, gone: int) -> None:
         """``gone``'s faces join ``keep`` (who keeps their name, or takes ``gone``'s)."""
         docs = self.store.docs_of_people([int(keep), int(gone)])
         self.store.merge(int(keep), int(gone))
         self._mirror(docs)
 
+    @_serialised
     def confirm(self, face_ids, person_id: int) -> None:
         """The user says these faces are ``person_id`` (from "more like this face")."""
         faces = [self._face(f) for f in face_ids]
@@ -231,6 +249,7 @@ class People:
         self.store.drop_empty_people()
         self._mirror({f.doc_id for f in faces} | self.store.docs_of_people(left))
 
+    @_serialised
     def remove_face(self, face_id: int) -> int | None:
         """Take a face out of its person; it is grouped again (never into that person). Returns
         the person it left."""
@@ -239,6 +258,7 @@ class People:
         self._after_correction(face.doc_id, left)
         return left
 
+    @_serialised
     def not_a_face(self, face_id: int, not_face: bool = True) -> int | None:
         face = self._face(face_id)
         left = self.store.set_not_face(face.id, not_face)
@@ -261,6 +281,7 @@ class People:
         self.store.drop_empty_people()
         self._mirror(docs)
 
+    @_serialised
     def purge(self) -> None:
         """Forget every face, person and name, here and in the index."""
         self.store.purge()
