@@ -313,11 +313,13 @@ class PersonPage(QWidget):
     name_requested = Signal(int, str)
     more_like_toggled = Signal(bool)
     confirm_requested = Signal(int, list)  # person id, [face ids]
+    remove_requested = Signal(list)  # [face ids]: not this person
 
     def __init__(self, thumbnails, parent=None):
         super().__init__(parent)
         self.person = None
         self.suggested_faces: dict[str, int] = {}  # doc id -> face id shown in "more like this"
+        self.own_faces: dict[str, list[int]] = {}  # doc id -> this person's face ids in it
         self.back_button = back_button()
         self.face = QLabel()
         self.face.setFixedSize(56, 56)
@@ -339,6 +341,11 @@ class PersonPage(QWidget):
         self.add_button.setObjectName("Primary")
         self.add_button.hide()
         self.add_button.clicked.connect(self._confirm)
+        self.remove_button = QPushButton("Not this person")
+        self.remove_button.setToolTip("Take this person's face out of the selected photos "
+                                      "(it is never put back by itself)")
+        self.remove_button.hide()
+        self.remove_button.clicked.connect(self._remove)
         names = QVBoxLayout()
         names.setSpacing(0)
         names.addWidget(self.name_edit)
@@ -349,6 +356,7 @@ class PersonPage(QWidget):
         header.addWidget(self.face)
         header.addLayout(names, 1)
         header.addWidget(self.add_button)
+        header.addWidget(self.remove_button)
         header.addWidget(self.more_button)
         self.model = PhotoListModel(thumbnails, self)
         self.grid = PhotoGridView()
@@ -389,11 +397,23 @@ class PersonPage(QWidget):
         self._update_add()
 
     def _update_add(self) -> None:
-        rows = self.grid.selectionModel().selectedIndexes() if self.more_button.isChecked() else []
-        self.add_button.setVisible(bool(rows))
+        rows = self.grid.selectionModel().selectedIndexes()
+        more = self.more_button.isChecked()
+        who = (self.person.name if self.person else None) or "this person"
+        self.add_button.setVisible(bool(rows) and more)
+        self.remove_button.setVisible(bool(rows) and not more)
         if rows:
-            self.add_button.setText(f"Add {len(rows)} to {self.person.name or 'this person'}"
-                                    if self.person else "Add")
+            self.add_button.setText(f"Add {len(rows)} to {who}")
+            self.remove_button.setText(f"Not {who}" + (f" ({len(rows)})" if len(rows) > 1 else ""))
+
+    def _remove(self) -> None:
+        faces = []
+        for index in self.grid.selectionModel().selectedIndexes():
+            hit = self.model.hit(index.row())
+            if hit is not None:
+                faces += self.own_faces.get(hit.id, [])
+        if faces:
+            self.remove_requested.emit(faces)
 
     def _confirm(self) -> None:
         if self.person is None:
@@ -425,11 +445,13 @@ class FaceOverlay(QWidget):
     a click on a box opens that person. Mouse events outside boxes pass through."""
 
     person_clicked = Signal(int)
+    not_face_requested = Signal(int)  # face id
+    remove_requested = Signal(int)  # face id: not this person
 
     def __init__(self, preview):
         super().__init__(preview)
         self.preview = preview
-        self.faces: list[tuple] = []  # (box, person id | None, label)
+        self.faces: list[tuple] = []  # (box, person id | None, label, face id)
         self.setMouseTracking(True)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, False)
         self.setGeometry(preview.rect())
@@ -451,13 +473,28 @@ class FaceOverlay(QWidget):
         target = self.preview.image_rect()
         return [QRectF(target.left() + x0 * target.width(), target.top() + y0 * target.height(),
                        (x1 - x0) * target.width(), (y1 - y0) * target.height())
-                for (x0, y0, x1, y1), _, _ in self.faces]
+                for (x0, y0, x1, y1), *_ in self.faces]
 
-    def _at(self, pos: QPoint) -> int:
+    def _at(self, pos: QPoint, any_face: bool = False) -> int:
         for i, rect in enumerate(self._rects()):
-            if rect.contains(pos.toPointF() if hasattr(pos, "toPointF") else pos) and self.faces[i][1] is not None:
+            if rect.contains(pos.toPointF()) and (any_face or self.faces[i][1] is not None):
                 return i
         return -1
+
+    def contextMenuEvent(self, event) -> None:  # noqa: N802 - Qt override
+        i = self._at(event.pos(), any_face=True)
+        if i < 0:
+            event.ignore()
+            return
+        from PySide6.QtWidgets import QMenu
+
+        _, pid, label, face_id = self.faces[i]
+        menu = QMenu(self)
+        if pid is not None:
+            menu.addAction(f"Open {label or 'this person'}", lambda: self.person_clicked.emit(int(pid)))
+            menu.addAction(f"Not {label or 'this person'}", lambda: self.remove_requested.emit(int(face_id)))
+        menu.addAction("Not a face", lambda: self.not_face_requested.emit(int(face_id)))
+        menu.exec(event.globalPos())
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802 - Qt override
         hover = self._at(event.position().toPoint())
@@ -488,7 +525,7 @@ class FaceOverlay(QWidget):
         painter.setFont(font)
         metrics = QFontMetrics(font)
         target = self.preview.image_rect()
-        for i, (rect, (_, pid, label)) in enumerate(zip(self._rects(), self.faces)):
+        for i, (rect, (_, pid, label, _face_id)) in enumerate(zip(self._rects(), self.faces)):
             named = pid is not None
             color = QColor("#ffffff") if named else QColor(255, 255, 255, 170)
             painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -512,13 +549,13 @@ class FaceOverlay(QWidget):
 
 
 def faces_for_overlay(library, doc_id: str) -> list[tuple]:
-    """(box, person id | None, name or "") of a photo's faces (not-a-face marks left out):
+    """(box, person id | None, name or "", face id) of a photo's faces (not-a-face marks left out):
     worker. Unnamed people get a box without a label (clickable all the same); faces in the
     unknown pool (too small or blurred to group) a fainter box."""
     faces = [f for f in library.people.faces_in(doc_id) if not f.not_face]
     ids = {f.person_id for f in faces if f.person_id is not None}
     names = {pid: (library.people.store.person(pid) or (pid, None))[1] for pid in ids}
-    return [(f.box, f.person_id, names.get(f.person_id) or "") for f in faces]
+    return [(f.box, f.person_id, names.get(f.person_id) or "", f.id) for f in faces]
 
 
 # --- the controller ------------------------------------------------------------------------------
@@ -542,6 +579,7 @@ class PeoplePages:
         self.person_page.name_requested.connect(self.rename)
         self.person_page.more_like_toggled.connect(lambda _on: self._load_person_photos())
         self.person_page.confirm_requested.connect(self.confirm)
+        self.person_page.remove_requested.connect(self.remove_faces)
         grid = self.person_page.grid
         grid.open_requested.connect(lambda row: browse.open_viewer(self.person_page.model, row))
         grid.preview_requested.connect(lambda row: browse.open_viewer(self.person_page.model, row))
@@ -552,6 +590,8 @@ class PeoplePages:
         self.overlay = FaceOverlay(window.detail.preview)
         self.overlay.set_faces([])
         self.overlay.person_clicked.connect(lambda pid: browse.go(Person(pid)))
+        self.overlay.remove_requested.connect(lambda face_id: self.remove_faces([face_id]))
+        self.overlay.not_face_requested.connect(self.not_a_face)
         window.detail.loaded.connect(self._detail_loaded)
 
     # --- views ------------------------------------------------------------------------------
@@ -618,7 +658,10 @@ class PeoplePages:
             from ..core.query.listing import Person as PersonListing
             from ..core.records import SearchHit
             if not suggestions:
-                return library.list_photos(PersonListing(person.id), "date", 10_000), {}
+                own: dict[str, list[int]] = {}
+                for face in library.people.faces_of(person.id):
+                    own.setdefault(face.doc_id, []).append(face.id)
+                return library.list_photos(PersonListing(person.id), "date", 10_000), own
             hits, faces = [], {}
             for face, score in library.people.similar_faces(person.id):
                 paths = library.catalog.paths_of(face.doc_id)
@@ -630,7 +673,10 @@ class PeoplePages:
         def shown(result) -> None:
             if generation == self._generation:
                 hits, faces = result
-                self.person_page.suggested_faces = faces
+                if suggestions:
+                    self.person_page.suggested_faces = faces
+                else:
+                    self.person_page.own_faces = faces
                 self.person_page.set_photos(hits, suggestions)
 
         self.w.runner.submit(fetch, shown, self._error)
@@ -646,6 +692,15 @@ class PeoplePages:
             for other in others:
                 people.merge(keep, other)
         self._edit(run)
+
+    def remove_faces(self, face_ids: list[int]) -> None:
+        def run(people):
+            for face_id in face_ids:
+                people.remove_face(face_id)
+        self._edit(run)
+
+    def not_a_face(self, face_id: int) -> None:
+        self._edit(lambda people: people.not_a_face(face_id))
 
     def confirm(self, person_id: int, face_ids: list[int]) -> None:
         self._edit(lambda people: people.confirm(face_ids, person_id))

@@ -114,3 +114,17 @@ def test_person_page_more_like_this_and_face_boxes(qtbot, make_window, people_li
     qtbot.waitUntil(lambda: person.person.name == "Anna Maria", timeout=10000)  # the page reloaded
     window.setFocus()  # leaving the field says nothing new: the name is already saved
     assert people_library.people.get(anna.id).name == "Anna Maria"
+
+    # corrections: "Not Anna Maria" on a selected photo, then "Not a face" from the face box
+    row = next(r for r in range(person.model.rowCount()) if person.model.hit(r).path.endswith("rocket.jpg"))
+    person.grid.setCurrentIndex(person.model.index(row))
+    assert person.remove_button.isVisibleTo(person) and person.remove_button.text() == "Not Anna Maria"
+    person.remove_button.click()
+    qtbot.waitUntil(lambda: person.model.rowCount() == 1, timeout=10000)
+    assert "rocket.jpg" not in " ".join(people_library.people.get(anna.id).paths)
+    person.grid.setCurrentIndex(person.model.index(0))  # the astronaut
+    qtbot.waitUntil(lambda: [f[2] for f in overlay.faces] == ["Anna Maria"], timeout=10000)
+    overlay.not_face_requested.emit(overlay.faces[0][3])
+    # Anna Maria has no face left: her page gives way to People
+    qtbot.waitUntil(lambda: window.browse.nav.current == People(), timeout=10000)
+    assert people_library.people.get(anna.id) is None
