@@ -284,4 +284,9 @@ def _render_views(window, library, out_dir: Path) -> list[Path]:
     window.navigate(OnThisDay())
     wait_until_idle(window)
     written.append(_grab(window, window, out_dir / "30-on-this-day.png"))
+
+    from .navigation import People  # gui/people_view.py: a card per person found in the photos
+    window.navigate(People())
+    wait_until_idle(window)
+    written.append(_grab(window, window, out_dir / "40-people.png"))
     return written
