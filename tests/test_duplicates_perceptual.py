@@ -135,3 +135,56 @@ def test_large_images_are_subsampled_consistently():
     small = scene(8)
     big = small.resize((4000, 3000), Image.BICUBIC)
     assert sim(small, big) >= 0.97
+
+
+# --- local verification (core/local_match.py) -------------------------------------------------
+
+def local(a: Image.Image, b: Image.Image):
+    from photoapp.core.local_match import features_of, match, match_dense
+    from photoapp.core.perceptual import best_alignment
+
+    fa, fb = features_of(a), features_of(b)
+    sa, sb = parse_signature(compute_phash(a)), parse_signature(compute_phash(b))
+    return match(fa, fb), match_dense(fa, fb, best_alignment(sa, sb))
+
+
+def test_the_alignment_from_signatures_finds_the_crop_window():
+    from photoapp.core.perceptual import best_alignment
+
+    original = scene(21)
+    copy = jpeg(shrink(crop_sides(original, 0.08), 0.6), 55)
+    a, b = parse_signature(compute_phash(original)), parse_signature(compute_phash(copy))
+    found = best_alignment(a, b)
+    assert found.b_in_a and found.y[0] == pytest.approx(0.84, abs=0.03) and found.x[1] == pytest.approx(0.08, abs=0.03)
+    reverse = best_alignment(b, a)
+    assert not reverse.b_in_a and reverse.x[0] == pytest.approx(0.84, abs=0.03)
+    assert best_alignment(a, a).x == (1.0, 0.0)
+
+
+def test_keypoints_verify_a_shrunk_cropped_copy_and_reject_another_object_in_the_same_outline():
+    from photoapp.bench.duplicates import cutout_on_white
+
+    original = scene(22)
+    keypoints, _ = local(original, jpeg(shrink(crop_sides(original, 0.08), 0.6), 55))
+    assert keypoints.inliers >= 20 and keypoints.inlier_ratio > 0.8  # the threshold is 15
+    assert keypoints.scale == pytest.approx(0.84, abs=0.02) and keypoints.aligned_ncc > 0.98
+    assert keypoints.agreeing == 1.0
+    # Two different pictures inside one silhouette on white: whole-frame signatures agree...
+    a, b = cutout_on_white(scene(23), 0), cutout_on_white(scene(24), 0)
+    assert sim(a, b) > 0.85
+    # ... but no transform explains their keypoints, and aligned they differ.
+    keypoints, dense = local(a, b)
+    assert keypoints.inliers < 12
+    assert dense.aligned_ncc < 0.99 and dense.worst_block > 0.3
+
+
+def test_dense_alignment_verifies_clip_art_copies_and_rejects_redrawn_symbols():
+    from photoapp.bench.duplicates import clip_art
+
+    for symbol in (0, 1, 3):
+        drawing = clip_art(symbol, 0)
+        _, copy = local(drawing, jpeg(shrink(crop_sides(drawing, 0.08), 0.6), 55))
+        assert copy.aligned_ncc >= 0.995 and copy.worst_block <= 0.15, symbol
+        for other in (1, 2):
+            _, redrawn = local(drawing, clip_art(symbol, other))
+            assert redrawn.aligned_ncc < 0.995 or redrawn.worst_block > 0.15, (symbol, other)

@@ -96,7 +96,7 @@ PHOTO_MAX_SECONDS = 1.0
 _EXACT_KNN_MAX = 10_000  # above this many photos, approximate kNN (usearch HNSW)
 _BLOCK = 1024
 _VERIFY_CHUNK = 256  # pairs screened between progress reports
-_FEATURE_CACHE = 256  # decoded pictures' local features kept while verifying (~0.3 MB each)
+_FEATURE_CACHE = 384  # decoded pictures' local features kept while verifying (~240 kB each)
 
 ProgressCallback = Callable[[int, int], None]
 # (row, min_size) -> the picture, upright (None: cannot be read). min_size as decode_file's:
