@@ -60,18 +60,16 @@ def face_crop(path: str, box, side: int = CROP_SIDE) -> QImage:
     return out
 
 
-def person_cards(library) -> list[tuple]:
-    """(Person, cover face crop) for every person: runs in a worker."""
-    cards = []
-    for person in library.people.list():
-        face = library.people.cover_face(person.id)
-        crop = QImage()
-        if face is not None:
-            path = dict(zip(person.doc_ids, person.paths)).get(face.doc_id)
-            if path and os.path.exists(path):
-                crop = face_crop(path, face.box)
-        cards.append((person, crop))
-    return cards
+CROPS_PER_TASK = 8  # cover faces cut per worker task: the cards fill in while the page is usable
+
+
+def cover_crop(library, person) -> QImage:
+    """The face shown on a person's card, cut from its photo (a worker: it decodes the photo)."""
+    face = library.people.cover_face(person.id)
+    if face is None:
+        return QImage()
+    path = dict(zip(person.doc_ids, person.paths)).get(face.doc_id)
+    return face_crop(path, face.box) if path and os.path.exists(path) else QImage()
 
 
 # --- the People page ---------------------------------------------------------------------------
@@ -88,6 +86,13 @@ class PeopleModel(QAbstractListModel):
         self.beginResetModel()
         self.cards = list(cards)
         self.endResetModel()
+
+    def set_crop(self, person_id: int, crop: QImage) -> None:
+        for row, (person, _) in enumerate(self.cards):
+            if person.id == person_id:
+                self.cards[row] = (person, crop)
+                self.dataChanged.emit(self.index(row), self.index(row), [Qt.ItemDataRole.DecorationRole])
+                return
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt override
         return 0 if parent.isValid() else len(self.cards)
@@ -612,16 +617,30 @@ class PeoplePages:
             self.load_person(int(view.id))
 
     def load_people(self) -> None:
+        """The cards at once (names and counts), then their faces, a few per worker task."""
         library, generation = self.w.library, self._generation
         self.people_page.set_loading()
 
-        def shown(cards) -> None:
-            for person, crop in cards:
-                self.crops[person.id] = crop
-            if generation == self._generation:
-                self.people_page.set_cards(cards)
+        def shown(people) -> None:
+            if generation != self._generation:
+                return
+            self.people_page.set_cards([(p, self.crops.get(p.id, QImage())) for p in people])
+            self._cut_crops(library, [p for p in people if p.id not in self.crops], generation)
 
-        self.w.runner.submit(lambda: person_cards(library), shown, self._error)
+        self.w.runner.submit(library.people.list, shown, self._error)
+
+    def _cut_crops(self, library, people: list, generation: int) -> None:
+        if not people or generation != self._generation:
+            return
+        batch, rest = people[:CROPS_PER_TASK], people[CROPS_PER_TASK:]
+
+        def shown(crops) -> None:
+            for person, crop in zip(batch, crops):
+                self.crops[person.id] = crop
+                self.people_page.model.set_crop(person.id, crop)
+            self._cut_crops(library, rest, generation)
+
+        self.w.runner.submit(lambda: [cover_crop(library, p) for p in batch], shown, self._error)
 
     def load_person(self, person_id: int) -> None:
         library, generation = self.w.library, self._generation
@@ -630,9 +649,7 @@ class PeoplePages:
             person = library.people.get(person_id)
             crop = self.crops.get(person_id)
             if person is not None and crop is None:
-                face = library.people.cover_face(person_id)
-                path = dict(zip(person.doc_ids, person.paths)).get(face.doc_id) if face else None
-                crop = face_crop(path, face.box) if path and os.path.exists(path) else QImage()
+                crop = cover_crop(library, person)
             return person, crop
 
         def shown(result) -> None:
