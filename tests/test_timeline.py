@@ -142,3 +142,30 @@ def test_positions_in_the_newest_first_listing():
         "February 2021", "August 2020", "August 2020", "January 2020", "March 2019", "March 2019"]
     assert tl.month_at(12) is None
     assert [(y.year, y.count) for y in tl.years()] == [(2021, 1), (2020, 7), (2019, 4)]
+
+
+def test_an_index_from_before_the_month_counts_gets_them(tmp_path):
+    """Schema migration 8 fills photo_months from the photos already indexed."""
+    import sqlite3
+
+    from photoapp.core.index.embedded import EmbeddedIndex
+    from photoapp.core.records import PhotoDocument
+
+    folder = tmp_path / "index"
+    index = EmbeddedIndex(folder)
+    index.upsert([PhotoDocument(id=f"{i:040x}", paths=[f"/p/{i}.jpg"], taken_at=datetime(2020, 1 + i % 3, 5))
+                  for i in range(7)] + [PhotoDocument(id="f" * 40, paths=["/p/undated.jpg"])])
+    index.flush()
+    index.close()
+    conn = sqlite3.connect(folder / "index.sqlite3")
+    with conn:  # back to how schema 7 left it
+        for trigger in ("photo_months_ai", "photo_months_ad", "photo_months_au"):
+            conn.execute(f"DROP TRIGGER {trigger}")
+        conn.execute("DROP TABLE photo_months")
+        conn.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+    conn.close()
+    index = EmbeddedIndex(folder)
+    try:
+        assert index.date_counts() == [(2020, 1, 3), (2020, 2, 2), (2020, 3, 2)]
+    finally:
+        index.close()

@@ -87,3 +87,15 @@ def test_on_this_day_uses_the_month_counts(backend):
     assert [(g.year, g.years_ago, [h.id[0] for h in g.hits]) for g in groups] == [(2020, 2, ["c"]), (2019, 3, ["a"])]
     assert on_this_day(backend, date(2021, 3, 14)) == on_this_day(backend, date(2021, 3, 14))
     assert [g.year for g in on_this_day(backend, date(2021, 3, 14))] == [2020, 2019]  # not this year's
+
+
+def test_date_counts_follow_every_change(backend):
+    _load(backend)
+    moved = PhotoDocument(id="a" * 40, paths=["/p/a.jpg"], format="JPEG", taken_at=datetime(2018, 1, 1, 12, 0),
+                          taken_at_source="filename")
+    backend.upsert([moved])  # re-dated
+    backend.delete(["b" * 40])
+    backend.set_paths("c" * 40, [])  # its last path gone: the document goes
+    backend.upsert([PhotoDocument(id="u" * 40, paths=["/p/u.jpg"], taken_at=datetime(2021, 3, 1))])  # now dated
+    backend.flush()
+    assert backend.date_counts() == [(2018, 1, 1), (2020, 12, 1), (2021, 1, 1), (2021, 3, 2)]

@@ -588,11 +588,9 @@ class EmbeddedIndex(IndexBackend):
             "WHERE p.cluster_id IS NOT NULL GROUP BY p.cluster_id ORDER BY count(*) DESC, p.cluster_id")]
 
     def date_counts(self) -> list[tuple[int, int, int]]:
-        # taken_at is 'YYYY-MM-DDTHH:MM:SS': its first 7 characters are the month, and the
-        # photos_by_date index holds them in order, so this reads the index alone.
+        # photo_months (schema migration 8) is kept by triggers on photos: a few hundred rows.
         return [(int(ym[:4]), int(ym[5:7]), n) for ym, n in self._conn().execute(
-            "SELECT substr(taken_at, 1, 7) AS ym, count(*) FROM photos WHERE taken_at IS NOT NULL "
-            "GROUP BY ym ORDER BY ym")]
+            "SELECT month, photos FROM photo_months WHERE photos > 0 ORDER BY month")]
 
     def stats(self) -> IndexStats:
         """``tags`` counts distinct labels in use; ``size_bytes`` is the index folder on disk."""

@@ -227,6 +227,27 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         "CREATE INDEX people_by_person ON people(person_id, photo_pk)",
         "CREATE INDEX people_by_name ON people(name_key, photo_pk)",
     ]),
+    (8, [
+        # Photos per month of taken_at ('YYYY-MM'), kept by triggers, for the timeline: its counts
+        # are one read of a table of a few hundred rows at any library size (a GROUP BY over the
+        # date index took 0.4 s at 100k photos on a busy machine, seconds at 1M).
+        "CREATE TABLE photo_months (month TEXT PRIMARY KEY, photos INTEGER NOT NULL) WITHOUT ROWID",
+        "INSERT INTO photo_months(month, photos) SELECT substr(taken_at, 1, 7), count(*) FROM photos "
+        "WHERE taken_at IS NOT NULL GROUP BY 1",
+        """CREATE TRIGGER photo_months_ai AFTER INSERT ON photos WHEN new.taken_at IS NOT NULL BEGIN
+            INSERT INTO photo_months(month, photos) VALUES (substr(new.taken_at, 1, 7), 1)
+                ON CONFLICT(month) DO UPDATE SET photos = photos + 1;
+        END""",
+        """CREATE TRIGGER photo_months_ad AFTER DELETE ON photos WHEN old.taken_at IS NOT NULL BEGIN
+            UPDATE photo_months SET photos = photos - 1 WHERE month = substr(old.taken_at, 1, 7);
+        END""",
+        """CREATE TRIGGER photo_months_au AFTER UPDATE OF taken_at ON photos BEGIN
+            UPDATE photo_months SET photos = photos - 1
+                WHERE old.taken_at IS NOT NULL AND month = substr(old.taken_at, 1, 7);
+            INSERT INTO photo_months(month, photos) SELECT substr(new.taken_at, 1, 7), 1
+                WHERE new.taken_at IS NOT NULL ON CONFLICT(month) DO UPDATE SET photos = photos + 1;
+        END""",
+    ]),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
