@@ -13,11 +13,13 @@ in the window's worker pool), projecting them (numpy, once per data set), the co
 """
 from __future__ import annotations
 
+import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen, QTransform
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen, QPixmap, QTransform
 from PySide6.QtWidgets import QWidget
 
 from photoapp.core.places import clusters as cl
@@ -32,6 +34,7 @@ BORDER_PEN = QColor("#c3c9d4")
 GRATICULE = QColor(255, 255, 255, 120)
 MAX_SCALE = 256 * 2 ** 19  # street level
 ZOOM_STEP = 1.25
+SETTLE_MS = 140  # the land is drawn anew this long after the last zoom step
 
 
 @dataclass
@@ -41,21 +44,57 @@ class MapData:
 
 
 def load_map_data(library) -> MapData:
-    """Runs in a worker: what the map shows (and the outlines, so their first read is off the GUI)."""
-    load_countries()
+    """Runs in a worker: what the map shows, and the country outlines at every detail level
+    (a second or two of Python the first time, which the GUI thread must not spend)."""
+    for level in range(MIN_DETAIL_LEVEL, FULL_DETAIL_LEVEL + 1):
+        world_path(level)
     return MapData(positions(library.backend), without_location(library.backend))
 
 
-def _world_path() -> QPainterPath:
+def _world_path(tolerance: float) -> QPainterPath:
+    """Every country outline, simplified to ``tolerance`` world units (about half a pixel at the
+    zoom it is drawn at): points snapped to that grid, repeats dropped, specks left out. At the
+    world view this keeps a few thousand of the 99k points, which is what makes it fast."""
     path = QPainterPath()
     path.setFillRule(Qt.FillRule.WindingFill)
     for country in load_countries():
         for ring in country.rings:
-            path.moveTo(ring[0, 0], ring[0, 1])
-            for x, y in ring[1:]:
-                path.lineTo(x, y)
+            if tolerance > 0:
+                span = ring.max(axis=0) - ring.min(axis=0)
+                if span[0] < tolerance and span[1] < tolerance:
+                    continue  # smaller than a pixel
+                snapped = np.round(ring / tolerance)
+                keep = np.r_[True, np.any(snapped[1:] != snapped[:-1], axis=1)]
+                ring = snapped[keep] * tolerance
+                if len(ring) < 3:
+                    continue
+            points = ring.tolist()  # Python floats: iterating numpy rows costs 5x more
+            path.moveTo(*points[0])
+            line_to = path.lineTo
+            for x, y in points[1:]:
+                line_to(x, y)
             path.closeSubpath()
     return path
+
+
+def _detail_level(scale: float) -> int:
+    """Zoom bucket (a power of two) whose simplified outlines serve ``scale``."""
+    return min(max(int(math.floor(math.log2(max(scale, 1.0)))), MIN_DETAIL_LEVEL), FULL_DETAIL_LEVEL)
+
+
+MIN_DETAIL_LEVEL = 8  # the whole world in 256 px
+FULL_DETAIL_LEVEL = 13  # from here on (3 km a pixel: 1:50m data is no finer) the outlines are whole
+_paths: dict[int, QPainterPath] = {}
+_paths_lock = threading.Lock()
+
+
+def world_path(level: int) -> QPainterPath:
+    """The outlines for a detail level, built once per process (QPainterPath is a value type:
+    a worker may build it, the GUI thread draws it)."""
+    with _paths_lock:
+        if level not in _paths:
+            _paths[level] = _world_path(0.0 if level >= FULL_DETAIL_LEVEL else 0.8 / 2 ** level)
+        return _paths[level]
 
 
 class MapView(QWidget):
@@ -70,7 +109,11 @@ class MapView(QWidget):
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(320, 240)
-        self._path: QPainterPath | None = None
+        self._land: tuple | None = None  # (pixmap, scale, world x, world y of its top-left)
+        self._settle = QTimer(self)  # running while the wheel turns: the land is redrawn after
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(SETTLE_MS)
+        self._settle.timeout.connect(self.update)
         self._data: MapData | None = None
         self._x = self._y = np.zeros(0)
         self._clusters: cl.Clusters | None = None
@@ -121,6 +164,8 @@ class MapView(QWidget):
 
     def clusters(self) -> cl.Clusters:
         """The clusters at the current zoom (recomputed only when the zoom changed)."""
+        if self.scale == 0.0:
+            self.fit()  # not painted yet: place the view first
         if self._clusters is None or self._clusters.scale != self.scale:
             self._clusters = cl.cluster(self._x, self._y, self.scale)
         return self._clusters
@@ -155,17 +200,45 @@ class MapView(QWidget):
         p.end()
 
     def _paint_world(self, p: QPainter) -> None:
-        if self._path is None:
-            self._path = _world_path()
+        """The land, from a pixmap drawn at this zoom with a margin around the view: panning
+        only moves it; it is drawn again when the zoom changes or the view leaves it."""
         off = self._offset()
-        p.save()
-        p.setTransform(QTransform(self.scale, 0, 0, self.scale, -off.x(), -off.y()))
+        land = self._land
+        if land is not None:
+            pixmap, scale, wx, wy = land
+            dx, dy = wx * self.scale - off.x(), wy * self.scale - off.y()
+            ratio = pixmap.devicePixelRatio()
+            if scale == self.scale and dx <= 0 and dy <= 0 and \
+                    dx + pixmap.width() / ratio >= self.width() and dy + pixmap.height() / ratio >= self.height():
+                p.drawPixmap(QPointF(dx, dy), pixmap)
+                return
+            if scale != self.scale and self._settle.isActive():
+                # Mid-zoom: the land drawn at the last zoom, stretched (blurry for a moment,
+                # never a stall); drawn sharp once the wheel has been still for SETTLE_MS.
+                k = self.scale / scale
+                p.save()
+                p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+                p.drawPixmap(QRectF(dx, dy, pixmap.width() / ratio * k, pixmap.height() / ratio * k), pixmap,
+                             QRectF(pixmap.rect()))
+                p.restore()
+                return
+        margin_x, margin_y = self.width() // 2, self.height() // 2
+        ratio = self.devicePixelRatioF()
+        pixmap = QPixmap(int((self.width() + 2 * margin_x) * ratio), int((self.height() + 2 * margin_y) * ratio))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(OCEAN)
+        path = world_path(_detail_level(self.scale))
+        q = QPainter(pixmap)
+        q.setRenderHint(QPainter.RenderHint.Antialiasing)
+        q.setTransform(QTransform(self.scale, 0, 0, self.scale, -(off.x() - margin_x), -(off.y() - margin_y)))
         pen = QPen(BORDER_PEN, 0.8)
         pen.setCosmetic(True)  # one device pixel whatever the zoom
-        p.setPen(pen)
-        p.setBrush(LAND)
-        p.drawPath(self._path)
-        p.restore()
+        q.setPen(pen)
+        q.setBrush(LAND)
+        q.drawPath(path)
+        q.end()
+        self._land = (pixmap, self.scale, (off.x() - margin_x) / self.scale, (off.y() - margin_y) / self.scale)
+        p.drawPixmap(QPointF(-margin_x, -margin_y), pixmap)
 
     def _paint_markers(self, p: QPainter) -> None:
         c = self.clusters()
@@ -245,6 +318,7 @@ class MapView(QWidget):
     def wheelEvent(self, event) -> None:
         steps = event.angleDelta().y() / 120.0
         if steps:
+            self._settle.start()
             self.zoom_at(event.position(), ZOOM_STEP ** steps)
         event.accept()
 
