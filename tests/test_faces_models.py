@@ -61,10 +61,10 @@ def test_no_face_where_there_is_none(faces, name):
 
 
 def test_several_faces_in_one_picture_and_tiny_ones_flagged(faces):
-    canvas = Image.new("RGB", (900, 600), (90, 110, 100))
-    canvas.paste(photo("astronaut.jpg").crop((120, 0, 400, 260)), (20, 40))
-    canvas.paste(photo("hopper.jpg").resize((256, 256), Image.Resampling.BICUBIC), (340, 30))
-    canvas.paste(photo("hopper.jpg").resize((96, 96), Image.Resampling.BICUBIC), (700, 400))  # a ~33 px face
+    canvas = Image.new("RGB", (640, 420), (90, 110, 100))  # the detector's own size: no resampling
+    canvas.paste(photo("astronaut.jpg").crop((120, 0, 400, 260)), (10, 30))
+    canvas.paste(photo("hopper.jpg").resize((200, 200), Image.Resampling.BICUBIC), (300, 20))
+    canvas.paste(photo("hopper.jpg").resize((64, 64), Image.Resampling.BICUBIC), (540, 330))  # a ~22 px face
     found = faces.detect(canvas)
     assert len(found) == 3
     assert found == sorted(found, key=lambda f: -f.score)
