@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from photoapp.core.faces.quality import usable_for_people
+
 _ERROR_HANDLER = "photoapp-escape"
 
 
@@ -161,6 +163,11 @@ def document_to_json(doc) -> dict:
         "text": [{"text": line.text, "score": round(line.score, 4), "box": [round(b, 4) for b in line.box],
                   "words": [{"text": w.text, "box": [round(b, 4) for b in w.box]} for w in line.words]}
                  for line in getattr(doc, "text", [])],
+        # Faces (faces analyzer), detection order; box and landmarks in [0, 1]. ``usable``: good
+        # enough to form people (core/faces/quality.py). Descriptors stay out of the output.
+        "faces": [{"box": [round(v, 4) for v in f.box], "landmarks": [[round(x, 4), round(y, 4)] for x, y in f.landmarks],
+                   "score": round(f.score, 4), "quality": round(f.quality, 4), "usable": usable_for_people(f)}
+                  for f in getattr(doc, "faces", [])],
     }
 
 
@@ -199,6 +206,9 @@ def print_document(doc) -> None:
     ancestors = [t for t in d["tags"] if t["source"] == "ancestor"][:8]
     if ancestors:
         print("  kinds:    " + ", ".join(f"{t['label']} {t['confidence']:.2f}" for t in ancestors))
+    if d["faces"]:
+        usable = sum(f["usable"] for f in d["faces"])
+        print(f"  faces:    {len(d['faces'])}" + (f" ({usable} clear enough for people)" if usable != len(d["faces"]) else ""))
     for i, line in enumerate(d["text"]):
         print(("  text:     " if i == 0 else "            ") + line["text"])
 
