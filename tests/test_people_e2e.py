@@ -25,7 +25,10 @@ def library(tmp_path):
     shutil.copy(PHOTOS / "coffee.jpg", photos / "coffee.jpg")
     with Image.open(PHOTOS / "astronaut.jpg") as im:
         im.resize((im.width * 3 // 4, im.height * 3 // 4)).save(photos / "eileen_small.jpg", quality=80)
-    lib = Library.open(Settings(data_dir=tmp_path / "data", models_dir=MODELS, decode_workers=2, batch_size=4))
+    # Only what people need (tags cannot be turned off): the test stays quick.
+    settings = Settings(data_dir=tmp_path / "data", models_dir=MODELS, decode_workers=2, batch_size=4,
+                        analyzers={"objects": False, "text": False, "places": False, "colors": False})
+    lib = Library.open(settings)
     lib.add_folder(photos)
     lib.index()
     lib.photos = photos

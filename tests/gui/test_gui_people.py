@@ -4,12 +4,17 @@ cards named first then by size, naming inline, merge by multi-select, "more like
 and a click on a face box opening its person."""
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from people_support import face
 from photoapp.gui.navigation import People, Person
 
+SAMPLE_PHOTOS = Path(__file__).resolve().parents[1] / "data" / "photos"
+MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 # Boxes on the sample photos (normalised): the astronaut's face, the cameraman's head.
 ASTRONAUT_FACE = (0.36, 0.08, 0.56, 0.34)
 CAMERAMAN_FACE = (0.40, 0.10, 0.58, 0.36)
@@ -23,10 +28,23 @@ def _faces_version(library):
 
 
 @pytest.fixture(scope="module")
-def people_library(indexed_library):
-    """Faces put on four photos as if the faces stage had found them; people grouped."""
-    lib = indexed_library
-    photos = lib.photos_dir
+def people_library(tmp_path_factory):
+    """Four real photos indexed with the analyzers people need, faces put on them as if the
+    faces stage had found them (constructed descriptors); people grouped."""
+    from photoapp.core.library import Library
+
+    root = tmp_path_factory.mktemp("gui-people")
+    photos = root / "photos"
+    photos.mkdir()
+    for name in ("astronaut.jpg", "rocket.jpg", "camera.jpg", "coffee.jpg"):
+        shutil.copy(SAMPLE_PHOTOS / name, photos / name)
+    from photoapp.core.settings import Settings
+
+    settings = Settings(data_dir=root / "appdata", models_dir=MODELS_DIR, decode_workers=2, batch_size=4,
+                        analyzers={"objects": False, "text": False, "places": False})
+    lib = Library.open(settings)
+    lib.add_folder(photos)
+    lib.index()
     plan = {"astronaut.jpg": [face("anna", ASTRONAUT_FACE, seed=1)],
             "rocket.jpg": [face("anna", (0.1, 0.1, 0.2, 0.2), seed=2)],
             "camera.jpg": [face("bob", CAMERAMAN_FACE, seed=3)],
@@ -41,7 +59,10 @@ def people_library(indexed_library):
     lib.people.refresh()
     anna = next(p for p in lib.people.list() if str(photos / "astronaut.jpg") in p.paths)
     lib.people.name(anna.id, "Anna")
-    return lib
+    try:
+        yield lib
+    finally:
+        lib.close()
 
 
 def _cards(window):
