@@ -260,7 +260,7 @@ class DuplicateGroupDelegate(QStyledItemDelegate):
         self.model = model
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
-        return QSize(600, ROW_H)
+        return QSize(420, ROW_H)  # as wide as the view: two copies and the title fit in 420
 
     @staticmethod
     def member_at(rect: QRect, x: int, count: int) -> int:
@@ -288,7 +288,10 @@ class DuplicateGroupDelegate(QStyledItemDelegate):
         bold.setBold(True)
         painter.setFont(bold)
         painter.setPen(QColor(style.TEXT))
-        painter.drawText(header.adjusted(badge_w + 8, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, group_title(row))
+        compare_w = QFontMetrics(option.font).horizontalAdvance("Compare ›") + 16
+        title_box = header.adjusted(badge_w + 8, 0, -compare_w, 0)
+        painter.drawText(title_box, Qt.AlignmentFlag.AlignVCenter,
+                         QFontMetrics(bold).elidedText(group_title(row), Qt.TextElideMode.ElideRight, title_box.width()))
         painter.setFont(option.font)
         painter.setPen(QColor(style.ACCENT))
         painter.drawText(header, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, "Compare ›")
@@ -385,11 +388,8 @@ class ComparePane(QFrame):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(6)
         layout.addWidget(self.canvas, 1)
-        buttons = QHBoxLayout()
-        buttons.setSpacing(6)
-        buttons.addWidget(self.keep_button, 1)
-        buttons.addWidget(self.trash_button)
-        layout.addLayout(buttons)
+        layout.addWidget(self.keep_button)
+        layout.addWidget(self.trash_button, 0, Qt.AlignmentFlag.AlignRight)
         layout.addLayout(grid)
         self.differs: set[str] = set()
         self.set_keeper(member, False)
@@ -444,7 +444,7 @@ class DuplicateCompare(QWidget):
         self.back_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.back_button.setToolTip("Back to the list of groups (Esc)")
         self.back_button.clicked.connect(self.back_requested.emit)
-        self.title = QLabel()
+        self.title = ElidedLabel("", mode=Qt.TextElideMode.ElideRight)  # gives way to the buttons at 800 px
         self.title.setObjectName("ViewTitle")
         self.hint = QLabel("Zoom (Ctrl+scroll, double-click) and pan move every copy together. Highlighted: "
                            "how a copy differs from the one kept. Nothing is deleted: other copies go to the "
@@ -459,7 +459,7 @@ class DuplicateCompare(QWidget):
         top.addWidget(self.back_button)
         top.addSpacing(8)
         top.addWidget(self.title, 1)
-        self.trash_others_button = QPushButton("Move other copies to trash…")
+        self.trash_others_button = QPushButton("Trash other copies…")
         self.trash_others_button.setToolTip("Every copy but the one kept goes to the system trash (asks first)")
         self.trash_others_button.clicked.connect(
             lambda: self.row is not None and self.trash_requested.emit(self.row.extra_paths))
@@ -524,7 +524,7 @@ class DuplicateCompare(QWidget):
         for pane in self.panes:
             pane.set_keeper(keeper, self.row.chosen is not None)
         extra = len(self.row.members) - 1
-        self.trash_others_button.setText(f"Move {extra} other cop{'y' if extra == 1 else 'ies'} to trash…")
+        self.trash_others_button.setText(f"Trash {extra} other cop{'y' if extra == 1 else 'ies'}…")
 
     def _on_image(self, generation: int, i: int, image: QImage, source: QSize, error: str = "") -> None:
         if generation != self._generation or i >= len(self.panes):
@@ -625,7 +625,10 @@ class DuplicatesView(QWidget):
             " QPushButton:disabled { color: #b8bfcc; }")
         self.trash_shown_button.clicked.connect(lambda: self.request_trash(
             [p for r in self.model.rows for p in r.extra_paths]))
-        filters.addWidget(self.trash_shown_button)
+        title_row = QHBoxLayout()
+        title_row.setContentsMargins(0, 0, 0, 0)
+        title_row.addWidget(title, 1)
+        title_row.addWidget(self.trash_shown_button, 0, Qt.AlignmentFlag.AlignBottom)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 14, 12, 0)
         layout.setSpacing(2)
@@ -633,7 +636,7 @@ class DuplicatesView(QWidget):
         header = QVBoxLayout(self.header)
         header.setContentsMargins(0, 0, 0, 0)
         header.setSpacing(2)
-        header.addWidget(title)
+        header.addLayout(title_row)
         header.addWidget(self.subtitle)
         header.addSpacing(8)
         header.addLayout(filters)

@@ -188,7 +188,7 @@ def test_a_copy_from_the_compare_view_and_never_the_kept_one(dup_library, view, 
     keeper = next(p for p in panes if p.is_keeper)
     other = next(p for p in panes if not p.is_keeper)
     assert keeper.trash_button.isHidden() and not other.trash_button.isHidden()
-    assert view.compare.trash_others_button.text() == "Move 1 other copy to trash…"
+    assert view.compare.trash_others_button.text() == "Trash 1 other copy…"
     before = snapshot(folder)
     qtbot.mouseClick(other.trash_button, Qt.MouseButton.LeftButton)
     move = next(b for b in view.trash_dialog.buttons()
