@@ -118,8 +118,9 @@ def test_the_same_face_is_closer_than_a_different_one(faces):
 
 def test_priors_line_up_with_the_network_heads(faces):
     inp = faces.detector.prepare(Image.new("RGB", (500, 333), (128, 128, 128)))
-    assert inp.tensor.shape == (3, 352, 512)  # padded to multiples of 32
-    out = faces.detector.model.run(inp.tensor[None])
+    tensor = faces.detector.tensor(inp)
+    assert tensor.shape == (3, 352, 512)  # padded to multiples of 32
+    out = faces.detector.model.run(tensor[None])
     assert out["boxes"].shape[1] == out["landmarks"].shape[1] == len(priors(352, 512))
     assert out["scores"][0][:, 1].max() < 0.5  # a grey picture has no face
 

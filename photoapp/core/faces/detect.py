@@ -40,11 +40,16 @@ class Detection:
 
 @dataclass
 class DetectorInput:
-    """A photo made ready for the network (decode worker side)."""
+    """A photo resized for the network (decode worker side). Kept as uint8, a quarter of the
+    float tensor's memory while it waits in the pipeline's look-ahead window; ``tensor`` makes
+    the normalised, padded network input when it runs."""
 
-    tensor: np.ndarray  # [3, H, W] float32, BGR minus mean, padded
+    image: np.ndarray  # [h, w, 3] RGB uint8, longer side at most max_side
     scale: float  # model pixels per photo pixel
-    size: tuple[int, int]  # (width, height) of the resized photo inside the padded tensor
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.image.shape[1], self.image.shape[0]
 
 
 @lru_cache(maxsize=16)
@@ -116,19 +121,26 @@ class RetinaFaceDetector:
         rw, rh = max(1, round(w * scale)), max(1, round(h * scale))
         if (rw, rh) != (w, h):
             image = image.resize((rw, rh), Image.Resampling.BILINEAR)
-        pixels = (np.asarray(image, dtype=np.float32) - self.mean) / self.std
+        return DetectorInput(np.asarray(image, dtype=np.uint8), rw / w)
+
+    def tensor(self, inp: DetectorInput) -> np.ndarray:
+        """[3, H, W] float32 network input: normalised, channels as the model wants, padded to
+        multiples of PAD_TO with zeros (= the mean colour)."""
+        rw, rh = inp.size
+        pixels = (inp.image.astype(np.float32) - self.mean) / self.std
         if self.bgr:
             pixels = pixels[:, :, ::-1]
         ph, pw = -(-rh // PAD_TO) * PAD_TO, -(-rw // PAD_TO) * PAD_TO
         tensor = np.zeros((3, ph, pw), np.float32)
         tensor[:, :rh, :rw] = pixels.transpose(2, 0, 1)
-        return DetectorInput(tensor, rw / w, (rw, rh))
+        return tensor
 
     def run(self, inp: DetectorInput, score_threshold: float | None = None) -> list[Detection]:
         """Faces in one prepared photo, in photo pixels, best score first."""
         threshold = self.score_threshold if score_threshold is None else score_threshold
-        _, ph, pw = inp.tensor.shape
-        out = self.model.run(inp.tensor[None])
+        tensor = self.tensor(inp)
+        _, ph, pw = tensor.shape
+        out = self.model.run(tensor[None])
         scores = out["scores"][0][:, 1]
         candidates = np.flatnonzero(scores >= threshold)
         if candidates.size == 0:
