@@ -167,3 +167,16 @@ def test_more_like_this_face_and_confirming_a_face(lib):
 
 def search_person(lib, pid):
     return {h.id for h in lib.index.list_photos(Person(pid))}
+
+
+def test_a_new_model_that_sees_two_people_as_one_merges_them(lib):
+    """Boxes keep faces with their people through a model upgrade; once the new descriptors put
+    two unnamed people together, the refresh merges them (never two named people)."""
+    a1 = lib.add("a1", [face("anna", seed=1)])
+    a2 = lib.add("a2", [face("bob", seed=2)])  # the old model got this one wrong
+    lib.people.refresh()
+    assert len(lib.people.list()) == 2
+    lib.reanalyse(a2, [face("anna", seed=3)])
+    report = lib.people.refresh()
+    assert report.merged == 1
+    assert [set(p.doc_ids) for p in lib.people.list()] == [{a1, a2}]

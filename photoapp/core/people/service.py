@@ -118,21 +118,34 @@ class People:
             touched |= self.store.sync_document(h, faces, [usable_for_people(f) for f in faces], analysed[h])
             changed_docs.add(h)
             report.photos += 1
-        touched |= self._group(report)
+        touched |= self._group(report, touched)
         changed_docs |= self.store.docs_of_people(touched)
         self.store.drop_empty_people()
         self._mirror(changed_docs)
         return report
 
-    def _group(self, report: RefreshReport) -> set[int]:
-        """Give every ungrouped usable face a person; returns the people changed."""
+    def _group(self, report: RefreshReport, changed=()) -> set[int]:
+        """Give every ungrouped usable face a person, then merge people that came close (among
+        those this pass or ``changed`` touched: re-analysed faces move a person's centroid);
+        returns the people changed."""
+        touched: set[int] = set(changed)
         pending = self.store.ungrouped()
-        if not pending:
-            return set()
+        if pending:
+            self._place(pending, report, touched)
+        if not touched:
+            return touched
         ids, centroids, named = self.store.centroids()
+        for keep, gone in grouping.merges(ids, centroids, named, touched, self.store.rejections(),
+                                          self.thresholds.merge):
+            self.store.merge(keep, gone)
+            touched.add(keep)
+            report.merged += 1
+        return touched
+
+    def _place(self, pending, report: RefreshReport, touched: set[int]) -> None:
+        ids, centroids, _ = self.store.centroids()
         result = grouping.group_batch(np.stack([e for _, e, _ in pending]), ids, centroids,
                                       [r for _, _, r in pending], self.thresholds)
-        touched: set[int] = set()
         by_person: dict[int, list[int]] = {}
         for (fid, _, _), pid in zip(pending, result.joined):
             if pid is not None:
@@ -144,13 +157,6 @@ class People:
             touched.add(self.store.new_person([pending[k][0] for k in members]))
             report.new_people += 1
         report.grouped += sum(len(v) for v in by_person.values()) + sum(len(g) for g in result.new_groups)
-        ids, centroids, named = self.store.centroids()
-        for keep, gone in grouping.merges(ids, centroids, named, touched, self.store.rejections(),
-                                          self.thresholds.merge):
-            self.store.merge(keep, gone)
-            touched.add(keep)
-            report.merged += 1
-        return touched
 
     # --- reads --------------------------------------------------------------------------------
     def list(self) -> list[Person]:

@@ -163,8 +163,9 @@ class PeopleStore:
                     continue
                 if row[5] is not None:
                     touched.add(row[5])
-                person_named = row[5] is not None and db.execute(
-                    "SELECT name IS NOT NULL FROM people WHERE id = ?", (row[5],)).fetchone()[0]
+                named = db.execute("SELECT name IS NOT NULL FROM people WHERE id = ?", (row[5],)).fetchone() \
+                    if row[5] is not None else None
+                person_named = bool(named and named[0])
                 if row[6] or row[7] or person_named:  # the user's decision: keep it, hidden
                     db.execute("UPDATE people_faces SET present = 0, embedding = NULL WHERE id = ?", (row[0],))
                 else:
