@@ -9,7 +9,8 @@ import math
 from datetime import date
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout,
+                               QWidget)
 
 from ..core.timeline import YearAgo, on_this_day
 from .pages import back_button
@@ -48,6 +49,8 @@ class YearSection(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.grid)
         self.grid.installEventFilter(self)
+        self.grid.viewport().installEventFilter(self)
+        self.wheel_target = None  # the page's scroll bar: the wheel over a year scrolls the page
 
     def fit_height(self) -> None:
         cell = self.grid.gridSize() if self.grid.gridSize().isValid() else self.grid.cell_size()
@@ -59,6 +62,9 @@ class YearSection(QWidget):
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
         if obj is self.grid and event.type() == event.Type.Resize:
             self.fit_height()
+        elif obj is self.grid.viewport() and event.type() == event.Type.Wheel and self.wheel_target is not None:
+            QApplication.sendEvent(self.wheel_target, event)  # the grid shows all its rows: nothing to scroll
+            return True
         return False
 
 
@@ -162,6 +168,7 @@ class OnThisDayPage(QWidget):
             model = PhotoListModel(self.thumbnails, self)
             model.set_hits(group.hits)
             section = YearSection(group, self.day, model, self.thumb_size)
+            section.wheel_target = self.scroll.verticalScrollBar()
             section.grid.open_requested.connect(lambda row, m=model: self.open_requested.emit(m, row))
             section.grid.preview_requested.connect(lambda row, m=model: self.open_requested.emit(m, row))
             section.grid.current_hit_changed.connect(lambda hit, s=section: self._on_current(s, hit))

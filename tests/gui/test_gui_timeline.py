@@ -173,3 +173,23 @@ def test_detail_panel_names_the_date_source_and_time_zone(dated_library, make_wi
     assert f"{_today().year - 7}-03-14 15:09" in text and "UTC+02:00" in text
     assert "with its time zone" in text
     _shot(window.detail, "detail-date-source")
+
+
+def test_the_wheel_over_a_year_scrolls_the_page(dated_library, make_window, qtbot):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    window = make_window(dated_library, size=(900, 420))
+    window.size_slider.setValue(220)
+    window.navigate(OnThisDay())
+    page = window.on_this_day_page
+    qtbot.waitUntil(lambda: len(page.sections) == 3, timeout=20000)
+    bar = page.scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=5000)  # three years do not fit
+    viewport = page.sections[0].grid.viewport()
+    at = QPointF(20, 20)
+    wheel = QWheelEvent(at, viewport.mapToGlobal(at), QPoint(0, 0), QPoint(0, -240), Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(viewport, wheel)
+    assert bar.value() > 0
