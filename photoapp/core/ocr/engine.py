@@ -10,12 +10,18 @@ Cost control (a photo without text must cost little):
 
 1. ``probe`` (in a decode worker): the detector on the photo at PROBE_SIDE px. No box: done;
    the photo keeps nothing in memory.
-2. ``read`` (the coordinator, only for photos the probe found text in): where the probe's boxes
-   are tall enough to read, they are cropped from the kept copy of the photo (WORK_SIDE px);
-   where they are small (lines of a page, merged at probe scale) the detector runs again on
-   the region around them at DETAIL_SIDE px. Lines under MIN_TEXT_PX high are skipped (too
-   small to read), then the recogniser reads the rest in batches, and lines it is unsure of
-   (score < MIN_LINE_SCORE) or that hold no letter or digit are dropped.
+2. ``read`` (the coordinator, only for photos the probe found text in): a probe box tall enough
+   to read (a sign, a label) is cropped from the kept copy of the photo (WORK_SIDE px) and
+   recognised as it is; small boxes, and boxes the recogniser is unsure of (lines merged at
+   probe scale), get a second detection on the region around them at its own resolution (at
+   most DETAIL_SIDE px); a page-like photo (PAGE_SHARE) gets it on the whole picture, since
+   its body text is invisible to the probe. Lines under MIN_TEXT_PX high are skipped (too
+   small to read); lines the recogniser is unsure of (score < MIN_LINE_SCORE) or that hold
+   no letter or digit are dropped.
+
+Measured in photoapp/bench/results/ocr.md. int8 was tried: ONNX Runtime's static QDQ
+quantisation of the detector ran no faster on this CPU (33 vs 34 ms) and changed its text map
+(a fifth of the probe mask flipped), so the float models stay.
 """
 from __future__ import annotations
 
@@ -41,16 +47,24 @@ REC_FILE = "PP-OCRv6_rec_small.onnx"
 REC_SHA256 = "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884"
 MODEL_NAMES = {"det": "ppocrv6-det-small", "rec": "ppocrv6-rec-small"}
 
-PROBE_SIDE = 320  # longer side of the probe detection
+PROBE_SIDE = 256  # longer side of the probe detection (320: same recall on text-photos, +40% CPU)
 WORK_SIDE = 2048  # longer side of the copy kept for reading a photo the probe found text in
 DETAIL_SIDE = 2048  # longer side of the second detection, on the text region only
+READABLE_PROBE_PX = 12  # a probe box this high (probe pixels) is read without a second detection
 PROBE_BOX_THRESH = 0.5  # mean text probability of a probe box (rapidocr's default)
 MIN_TEXT_PX = 9  # lines lower than this (in WORK_SIDE pixels) are skipped: too small to read
 MIN_LINE_SCORE = 0.6  # recogniser confidence under which a line is dropped
 MAX_LINES = 200  # a page holds fewer; bounds the work on a pathological photo
 REC_HEIGHT = 48
 REC_BATCH = 8
+MIN_REC_RATIO = 2.0  # lines padded to at least 2:1 (PaddleOCR pads to 320:48; same recall, less work)
 REGION_MARGIN = 0.04  # share of the photo added around the probe's boxes for the second pass
+# A page (scan, document, screenshot): most of the picture light and colourless. Its body text
+# is too small for the probe to see (a 3300 px page at 320 px makes 25 px print 2 px high), so
+# once the probe found any text there, the second detection covers the whole page. Measured:
+# text-photos' pages and sheets 0.71-1.0, imagenet-sample's 95th percentile 0.59.
+PAGE_SHARE = 0.7
+PAGE_SAMPLE = 96
 
 
 def _refuse_downloads() -> None:
@@ -91,6 +105,7 @@ class TextProbe:
 
     image: np.ndarray | None = None
     boxes: list[np.ndarray] = field(default_factory=list)
+    page: bool = False  # page-like (see PAGE_SHARE): read the whole picture, not the boxes' region
 
     @property
     def has_text(self) -> bool:
@@ -183,24 +198,37 @@ class TextReader:
                              Image.Resampling.BILINEAR)
         bgr = np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
         boxes = self.detect(bgr, PROBE_SIDE, PROBE_BOX_THRESH)
-        return TextProbe(bgr, boxes) if boxes else TextProbe()
+        return TextProbe(bgr, boxes, page_share(rgb) >= PAGE_SHARE) if boxes else TextProbe()
 
     # --- recognition ---------------------------------------------------------------------
     def read(self, probe: TextProbe) -> list[TextLine]:
         if not probe.has_text:
             return []
         img = probe.image
-        # The probe saw the photo small: lines of a page merge into blocks there, and a word on
-        # a sign is a few pixels high. Detect again on the region its boxes cover, at the
-        # region's own resolution (capped): a label in a corner costs a tiny detection, a page
-        # a full one.
-        boxes = [b for b in self._detail_boxes(img, probe.boxes) if _height(b) >= MIN_TEXT_PX]
-        boxes = boxes[:MAX_LINES]
-        lines = [(box, text, score) for box, (text, score) in zip(boxes, self.recognise(img, boxes))
-                 if _is_text(text, score)]
+        h, w = img.shape[:2]
+        lines: list[tuple[np.ndarray, str, float]] = []
+        if probe.page:
+            # A page: its body text is too small for the probe; detect on the whole picture.
+            unsure = [np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)]
+        else:
+            # A box tall enough at probe scale is usually one line (a sign, a label): read it as
+            # it is. One the recogniser is unsure of (several lines merged) and boxes too small
+            # to read go to a second detection on their region, at the region's own resolution
+            # (capped): a label in a corner costs a tiny detection.
+            scale = min(1.0, PROBE_SIDE / max(h, w))
+            direct = [b for b in probe.boxes if _height(b) * scale >= READABLE_PROBE_PX]
+            unsure = [b for b in probe.boxes if _height(b) * scale < READABLE_PROBE_PX]
+            for box, (text, score) in zip(direct, self.recognise(img, direct)):
+                if _is_text(text, score):
+                    lines.append((box, text, score))
+                else:
+                    unsure.append(box)
+        if unsure:
+            boxes = [b for b in self._detail_boxes(img, unsure) if _height(b) >= MIN_TEXT_PX][:MAX_LINES]
+            lines += [(box, text, score) for box, (text, score) in zip(boxes, self.recognise(img, boxes))
+                      if _is_text(text, score)]
         lines.sort(key=lambda t: (round(float(t[0][:, 1].min()) / max(8.0, _height(t[0]))),
                                   float(t[0][:, 0].min())))
-        h, w = img.shape[:2]
         out = []
         for box, text, score in lines:
             text = " ".join(text.split())
@@ -240,7 +268,7 @@ class TextReader:
         name = self._rec.get_inputs()[0].name
         for start in range(0, len(order), REC_BATCH):
             idx = order[start:start + REC_BATCH]
-            width = int(np.ceil(REC_HEIGHT * max(max(ratios[i] for i in idx), 320 / REC_HEIGHT)))
+            width = int(np.ceil(REC_HEIGHT * max(max(ratios[i] for i in idx), MIN_REC_RATIO)))
             batch = np.zeros((len(idx), 3, REC_HEIGHT, width), dtype=np.float32)
             for k, i in enumerate(idx):
                 c = crops[i]
@@ -252,6 +280,14 @@ class TextReader:
             for k, i in enumerate(idx):
                 out[i] = (results[k][0], float(results[k][1]))
         return out
+
+
+def page_share(rgb: Image.Image) -> float:
+    """Share of a small copy's pixels that are light and colourless (paper, screens)."""
+    small = rgb.copy()
+    small.thumbnail((PAGE_SAMPLE, PAGE_SAMPLE))
+    hsv = np.asarray(small.convert("HSV"))
+    return float(((hsv[..., 1] < 64) & (hsv[..., 2] > 140)).mean())
 
 
 def _is_text(text: str, score: float) -> bool:
