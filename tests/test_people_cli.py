@@ -63,3 +63,19 @@ def test_people_cli_lists_names_merges_and_corrects(tmp_path):
     for args in (("name", "x", "Bob"), ("merge", "1", "999"), ("remove", "999"), ("show", "999")):
         code, out, err = run_cli("--data-dir", data, "people", *args)
         assert code == 1 and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_people_off_forgets_everything_only_when_confirmed(tmp_path):
+    _library(tmp_path)
+    data = str(tmp_path)
+    anna = people_json(data)[0]
+    assert run_cli("--data-dir", data, "people", "name", str(anna["id"]), "Anna")[0] == 0
+    code, _, err = run_cli("--data-dir", data, "people", "off")
+    assert code == 1 and "--yes" in err and "1 name" in err
+    assert len(people_json(data)) == 3
+    code, out, _ = run_cli("--data-dir", data, "people", "off", "--yes")
+    assert code == 0 and "forgotten" in out
+    assert people_json(data) == []
+    code, out, _ = run_cli("--data-dir", data, "search", "person:anna", "--json")
+    assert json.loads(out) == []
+    assert run_cli("--data-dir", data, "people", "on")[0] == 0

@@ -8,6 +8,8 @@ person, mark a detection as not a face. A thin front end over ``Library.people``
     photoapp people merge A B                B's faces join A (A keeps its name, else takes B's)
     photoapp people remove FACE_ID           take a face out of its person (never put back by itself)
     photoapp people not-a-face FACE_ID [--undo]
+    photoapp people off --yes | on           the privacy switch: off forgets every face, person
+                                             and name (and stops finding faces); on finds them again
 """
 from __future__ import annotations
 
@@ -44,6 +46,9 @@ def add_commands(cmd) -> None:
     a = action("not-a-face", "mark a detection as not a face (it leaves its person)")
     a.add_argument("face", help="face id (see people show / people faces)")
     a.add_argument("--undo", action="store_true", help="it is a face after all")
+    a = action("off", "turn face recognition off: forget every face, person and name")
+    a.add_argument("--yes", action="store_true", help="really forget them (names cannot be brought back)")
+    action("on", "turn face recognition on (faces are found on the next index)")
 
 
 def run(command: str, args, lib, as_json: bool) -> int:
@@ -66,6 +71,8 @@ def run(command: str, args, lib, as_json: bool) -> int:
         people.merge(a, b)
         print(f"merged person {b} into person {a}")
         return 0
+    if what in ("off", "on"):
+        return _switch(lib, what == "on", getattr(args, "yes", False))
     if what == "remove":
         left = people.remove_face(_id(args.face, "face"))
         print(f"face {args.face} taken out of person {left}" if left is not None
@@ -73,6 +80,20 @@ def run(command: str, args, lib, as_json: bool) -> int:
         return 0
     people.not_a_face(_id(args.face, "face"), not args.undo)
     print(f"face {args.face} is {'a face again' if args.undo else 'marked as not a face'}")
+    return 0
+
+
+def _switch(lib, on: bool, yes: bool) -> int:
+    if on:
+        lib.set_analyzer_enabled("faces", True)
+        print("face recognition is on: photoapp index finds faces and groups them into people")
+        return 0
+    if not yes:
+        named = len(lib.people.names())
+        raise PeopleError(f"this forgets every face and person{f' and {named} name(s)' if named else ''}; "
+                          "run again with --yes to do it")
+    lib.set_analyzer_enabled("faces", False)
+    print("face recognition is off: every face, person and name is forgotten")
     return 0
 
 
