@@ -248,6 +248,7 @@ class PeoplePage(QWidget):
     person_requested = Signal(object)  # Person
     merge_requested = Signal(list)  # [person ids], the first is kept
     name_requested = Signal(int, str)
+    switch_requested = Signal(bool)  # face recognition on (True) / off (False)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -257,6 +258,13 @@ class PeoplePage(QWidget):
         self.merge_button.setEnabled(False)
         self.merge_button.clicked.connect(self._merge)
         header.addWidget(self.merge_button)
+        # The privacy switch: off forgets every face, person and name (asked first).
+        self.switch_button = QPushButton("Turn off face recognition…")
+        self.switch_button.setFlat(True)
+        self.switch_button.setToolTip("Stop finding faces and forget every face, person and name")
+        self.switch_button.clicked.connect(lambda: self.switch_requested.emit(not self.recognition_on))
+        header.addWidget(self.switch_button)
+        self.recognition_on = True
         self.model = PeopleModel(self)
         self.model.name_edited.connect(self.name_requested)
         self.grid = PeopleGrid()
@@ -279,6 +287,25 @@ class PeoplePage(QWidget):
 
     def set_loading(self) -> None:
         self.subtitle.setText("Loading…")
+
+    def set_recognition(self, on: bool) -> None:
+        """Face recognition on or off (settings): off shows why the page is empty."""
+        self.recognition_on = on
+        self.switch_button.setText("Turn off face recognition…" if on else "Turn on face recognition")
+        self.switch_button.setFlat(on)
+        self.switch_button.setObjectName("" if on else "Primary")
+        self.switch_button.style().unpolish(self.switch_button)
+        self.switch_button.style().polish(self.switch_button)
+        self.merge_button.setVisible(on)
+        if not on:
+            self.model.set_cards([])
+            self.subtitle.setText("face recognition is off")
+            self.empty.setText("Face recognition is off.\nphotoapp does not look for faces, and keeps no faces, "
+                               "people or names. Turn it on to group the faces in your photos into people.")
+            self.body.setCurrentWidget(self.empty)
+        else:
+            self.empty.setText("No people yet.\nFaces are grouped into people as photos are analysed; "
+                               "people seen once are here too.")
 
     def set_cards(self, cards: list[tuple]) -> None:
         selected = {p.id for p in self.selected_people()}
@@ -581,6 +608,7 @@ class PeoplePages:
         self.people_page.person_requested.connect(lambda p: browse.go(Person(p.id, p.name or "")))
         self.people_page.name_requested.connect(self.rename)
         self.people_page.merge_requested.connect(self.merge)
+        self.people_page.switch_requested.connect(self.switch_recognition)
         self.person_page.name_requested.connect(self.rename)
         self.person_page.more_like_toggled.connect(lambda _on: self._load_person_photos())
         self.person_page.confirm_requested.connect(self.confirm)
@@ -619,6 +647,9 @@ class PeoplePages:
     def load_people(self) -> None:
         """The cards at once (names and counts), then their faces, a few per worker task."""
         library, generation = self.w.library, self._generation
+        self.people_page.set_recognition(library.people.enabled)
+        if not library.people.enabled:
+            return
         self.people_page.set_loading()
 
         def shown(people) -> None:
@@ -718,6 +749,25 @@ class PeoplePages:
 
     def not_a_face(self, face_id: int) -> None:
         self._edit(lambda people: people.not_a_face(face_id))
+
+    def confirm_off(self) -> bool:
+        """Ask before forgetting (names cannot be brought back)."""
+        from PySide6.QtWidgets import QMessageBox
+
+        answer = QMessageBox.question(
+            self.w, "Turn off face recognition",
+            "photoapp will stop looking for faces and forget every face, person and name it knows.\n\n"
+            "Names cannot be brought back: turning it on again groups the faces anew.",
+            QMessageBox.StandardButton.Cancel | QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def switch_recognition(self, on: bool) -> None:
+        if not on and not self.confirm_off():
+            return
+        library = self.w.library
+        self.crops.clear()
+        self.w.runner.submit(lambda: library.set_analyzer_enabled("faces", on),
+                             lambda _=None: self._after_edit(), self._error)
 
     def confirm(self, person_id: int, face_ids: list[int]) -> None:
         self._edit(lambda people: people.confirm(face_ids, person_id))

@@ -151,3 +151,20 @@ def test_person_page_more_like_this_and_face_boxes(qtbot, make_window, people_li
     # Anna Maria has no face left: her page gives way to People
     qtbot.waitUntil(lambda: window.browse.nav.current == People(), timeout=10000)
     assert people_library.people.get(anna.id) is None
+
+
+def test_face_recognition_off_forgets_people_after_asking(qtbot, make_window, people_library):
+    window = make_window(people_library)
+    page = _open_people(qtbot, window)
+    pages = window.people_pages
+    asked = []
+    pages.confirm_off = lambda: asked.append(True) or False  # the user cancels
+    page.switch_button.click()
+    assert asked and page.model.rowCount() > 0 and people_library.people.enabled
+    pages.confirm_off = lambda: True
+    page.switch_button.click()
+    qtbot.waitUntil(lambda: page.switch_button.text() == "Turn on face recognition", timeout=10000)
+    assert page.model.rowCount() == 0 and people_library.people.list() == []
+    assert people_library.search("person:anna") == []
+    page.switch_button.click()  # on again: faces come back with the next analysis
+    qtbot.waitUntil(lambda: people_library.people.enabled, timeout=10000)
