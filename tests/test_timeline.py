@@ -48,7 +48,7 @@ def test_each_photo_says_where_its_date_came_from(dated):
     code, out, _ = cli(dated, "info", str(dated["photos"] / "exif_offset.jpg"), "--json")
     assert json.loads(out)[0]["taken_at"].endswith("+01:00")  # the camera's zone is kept
     code, out, _ = cli(dated, "info", str(dated["photos"] / "holiday.jpg"))
-    assert "(from filetime)" in out
+    assert "(from the file's modification time)" in out
 
 
 def test_timeline_json_counts_months(dated):

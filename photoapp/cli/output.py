@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from photoapp.core.capture_date import describe_source
 from photoapp.core.faces.quality import usable_for_people
 
 _ERROR_HANDLER = "photoapp-escape"
@@ -187,7 +188,8 @@ def print_document(doc) -> None:
         print(f"  also at: {p}")
     print(f"  size:     {d['width']}x{d['height']} {d['format']}, {d['size_bytes']:,} bytes")
     if d["taken_at"]:
-        print(f"  taken:    {d['taken_at']}" + (f" (from {d['taken_at_source']})" if d["taken_at_source"] else ""))
+        source = describe_source(d["taken_at_source"])  # "from the file name", ...
+        print(f"  taken:    {d['taken_at']}" + (f" ({source})" if source else ""))
     camera = " ".join(x for x in (d["camera_make"], d["camera_model"]) if x)
     if camera:
         print(f"  camera:   {camera}" + (f" ({d['lens']})" if d["lens"] else ""))
