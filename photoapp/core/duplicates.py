@@ -53,8 +53,11 @@ _TIER_RANK = {t: i for i, t in enumerate(TIERS)}
 # candidate (Settings.duplicate_threshold; the CLI's --threshold). True copies measured
 # >= 0.85 (a 3-degree rotation is the lowest); the local check then rejects look-alikes.
 DEFAULT_THRESHOLD = 0.85
-# ... and to be checked as the same scene (burst frames of a moving subject measured 0.59-0.99).
-SCENE_SCREEN = 0.55
+# ... and to be checked as the same scene: frames of a video (faces-smoke/franck, the subject
+# turning its head) measured 0.60-0.99, and the local check rejected the one pair below 0.70.
+SCENE_SCREEN = 0.70
+# ... or when one camera took both within SCENE_MAX_SECONDS (bracketing changes the exposure).
+TIME_SCREEN = 0.40
 # Cosine similarity of two embeddings above which a pair is worth verifying. The issue measured
 # 0.69-0.92 for an 8%/side crop + 60% shrink + JPEG q55 copy; 0.5 leaves room below that.
 CANDIDATE_SIMILARITY = 0.5
@@ -166,7 +169,8 @@ def verified_pairs(ids: Sequence[str], embeddings: np.ndarray | None,
     has_embedding = _has_embedding(embeddings, n)
     for a, b in dct_candidates(signatures, ~has_embedding):
         candidates.setdefault((a, b), float("nan"))
-    for a, b in time_candidates(facts):
+    close_in_time = set(time_candidates(facts))
+    for a, b in close_in_time:
         candidates.setdefault((a, b), float("nan"))
 
     ordered = [(a, b, sim) for (a, b), sim in sorted(candidates.items())
@@ -177,8 +181,12 @@ def verified_pairs(ids: Sequence[str], embeddings: np.ndarray | None,
     for start in range(0, len(ordered), _VERIFY_CHUNK):
         chunk = ordered[start:start + _VERIFY_CHUNK]
         scores = picture_similarities([signatures[a] for a, _, _ in chunk],
-                                      [signatures[b] for _, b, _ in chunk], at_least=screen)
-        screened.extend((a, b, sim, float(score)) for (a, b, sim), score in zip(chunk, scores) if score >= screen)
+                                      [signatures[b] for _, b, _ in chunk], at_least=TIME_SCREEN)
+        passed = [(a, b, sim) for (a, b, sim), score in zip(chunk, scores)
+                  if score >= screen or (score >= TIME_SCREEN and (a, b) in close_in_time)]
+        # ``at_least`` gave lower bounds above the screen: the tiers compare the full score.
+        exact = picture_similarities([signatures[a] for a, _, _ in passed], [signatures[b] for _, b, _ in passed])
+        screened.extend((a, b, sim, float(score)) for (a, b, sim), score in zip(passed, exact))
         if progress is not None:
             progress(min(start + _VERIFY_CHUNK, len(ordered)), len(ordered) + len(screened))
     if load_picture is None:
