@@ -79,9 +79,14 @@ def _refuse_downloads() -> None:
 
 
 def _rapidocr_models_dir() -> Path:
-    import rapidocr
+    """rapidocr's models folder, found without importing it (its import loads OpenCV, Shapely
+    and YAML files: a second or so that status and search never need to pay)."""
+    import importlib.util
 
-    return Path(rapidocr.__file__).resolve().parent / "models"
+    spec = importlib.util.find_spec("rapidocr")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("rapidocr is not installed")
+    return Path(list(spec.submodule_search_locations)[0]).resolve() / "models"
 
 
 def engine_available() -> bool:
