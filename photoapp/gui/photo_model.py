@@ -31,7 +31,7 @@ THUMB_FAILED_ROLE = Qt.ItemDataRole.UserRole + 5
 PHOTO_IDS_MIME = "application/x-photoapp-ids"
 
 _KIND_NAMES = {"tag": "tag", "object": "object", "name": "file name", "camera": "camera",
-               "folder": "folder", "similar": "similarity", "text": "text"}
+               "folder": "folder", "similar": "similarity", "text": "text in photo"}
 
 
 def explain_hit(hit: SearchHit) -> str:
