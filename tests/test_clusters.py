@@ -1,4 +1,5 @@
-"""k-means clusters over embeddings: k choice, names, determinism, persistence, real index."""
+"""Clusters formed from the embedding alone and named by tags: real model on generated photos,
+k choice, names, determinism, a large library (sampled fit), persistence, real index."""
 from __future__ import annotations
 
 import numpy as np
@@ -15,6 +16,7 @@ from photoapp.core.clusters import (
     clusters_from_backend,
     fit_clusters,
     needs_refit,
+    smooth,
 )
 from photoapp.core.errors import ConfigError
 from photoapp.core.records import PhotoDocument, Tag
@@ -55,7 +57,7 @@ def purity(result, ids, truth) -> float:
     return total / len(ids)
 
 
-@pytest.mark.parametrize("method", ["semantic", "embedding", "raw"])
+@pytest.mark.parametrize("method", ["neighbours", "embedding", "raw"])
 def test_recovers_subjects_with_given_k(method):
     ids, x, tags, truth = blobs()
     result = cluster_embeddings(ids, x, tags, k=6, seed=0, method=method)
@@ -134,32 +136,57 @@ def test_refit_policy():
     ids, x, tags, _ = blobs(per=10)
     _, model = fit_clusters(ids, x, tags, k=None, seed=3)
     n, dim = len(ids), x.shape[1]
-    assert not needs_refit(model, n, None, 3, "semantic", dim)
-    assert not needs_refit(model, int(n * (1 + REFIT_GROWTH)), None, 3, "semantic", dim)
-    assert needs_refit(model, int(n * (1 + REFIT_GROWTH)) + 2, None, 3, "semantic", dim)
-    assert needs_refit(model, n, 4, 3, "semantic", dim)  # another k asked for
-    assert needs_refit(model, n, None, 4, "semantic", dim)  # another seed
+    assert not needs_refit(model, n, None, 3, "neighbours", dim)
+    assert not needs_refit(model, int(n * (1 + REFIT_GROWTH)), None, 3, "neighbours", dim)
+    assert needs_refit(model, int(n * (1 + REFIT_GROWTH)) + 2, None, 3, "neighbours", dim)
+    assert needs_refit(model, n, 4, 3, "neighbours", dim)  # another k asked for
+    assert needs_refit(model, n, None, 4, "neighbours", dim)  # another seed
     assert needs_refit(model, n, None, 3, "raw", dim)
     assert needs_refit(model, n, None, 3, "embedding", dim)
-    assert needs_refit(model, n, None, 3, "semantic", dim * 2)  # another model's embeddings
-    assert needs_refit(None, n, None, 3, "semantic", dim)
+    assert needs_refit(model, n, None, 3, "neighbours", dim * 2)  # another model's embeddings
+    assert needs_refit(None, n, None, 3, "neighbours", dim)
 
 
-def test_semantic_space_uses_tags_and_works_without_them(tmp_path):
+def test_tags_name_clusters_but_never_form_them(tmp_path):
     ids, x, tags, truth = blobs()
-    # Embeddings alone are ambiguous (two subjects share one centre); the tags tell them apart.
-    x_mixed = x.copy()
-    x_mixed[truth == 1] = x[truth == 0][: int((truth == 1).sum())]
-    with_tags = cluster_embeddings(ids, x_mixed, tags, k=6, seed=0, method="semantic")
-    without = cluster_embeddings(ids, x_mixed, tags, k=6, seed=0, method="embedding")
-    assert purity(with_tags, ids, truth) == 1.0 > purity(without, ids, truth)
-    no_tags = cluster_embeddings(ids, x, None, k=6, seed=0, method="semantic")
-    assert purity(no_tags, ids, truth) == 1.0 and all(c.name.startswith("Cluster") for c in no_tags.clusters)
+    # Tags that lie (every photo tagged with another subject, at random) change no assignment.
+    rng = np.random.default_rng(5)
+    lying = {d: [Tag(SUBJECTS[int(rng.integers(len(SUBJECTS)))], 0.99)] for d in ids}
+    honest = cluster_embeddings(ids, x, tags, k=6, seed=0)
+    misled = cluster_embeddings(ids, x, lying, k=6, seed=0)
+    untagged = cluster_embeddings(ids, x, None, k=6, seed=0)
+    assert honest.assignment == misled.assignment == untagged.assignment
+    assert purity(untagged, ids, truth) == 1.0 and all(c.name.startswith("Cluster") for c in untagged.clusters)
+    # The persisted model holds no tag features: new photos are assigned from embeddings alone.
     _, model = fit_clusters(ids, x, tags, k=6, seed=0)
     model.save(tmp_path / "m.npz")
     loaded = ClusterModel.load(tmp_path / "m.npz")
-    assert loaded.space.tag_labels == model.space.tag_labels and "dog" in loaded.space.tag_labels
-    assert np.array_equal(loaded.assign(x, [tags[i] for i in ids]), model.assign(x, [tags[i] for i in ids]))
+    assert np.array_equal(loaded.assign(x), model.assign(x))
+    assert np.array_equal(loaded.reference, model.reference) and loaded.reference.shape[0] == len(ids)
+
+
+def test_smoothing_pulls_a_photo_toward_its_neighbours():
+    rng = np.random.default_rng(0)
+    group = unit(np.array([1.0, 0, 0, 0]) + rng.standard_normal((6, 4)) * 0.05)
+    stray = unit(np.array([[0.6, 0.8, 0, 0]]))  # between the group and nowhere
+    z = np.vstack([group, stray]).astype(np.float32)
+    out = smooth(z, z, neighbours=5)
+    assert np.allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
+    assert out[-1] @ group.mean(0) > z[-1] @ group.mean(0)  # the stray moved toward the group
+    assert smooth(z, z, neighbours=1) == pytest.approx(z, abs=1e-6)  # itself only: unchanged
+
+
+def test_a_large_library_is_fitted_on_a_sample_and_every_photo_assigned(monkeypatch):
+    import photoapp.core.clusters as clusters
+
+    ids, x, tags, truth = blobs(per=60)
+    full = cluster_embeddings(ids, x, tags, k=6, seed=0)
+    monkeypatch.setattr(clusters, "FIT_SAMPLE", 120)  # a third of the photos
+    sampled, model = fit_clusters(ids, x, tags, k=6, seed=0)
+    assert model.reference.shape[0] == 120 and model.fitted_count == len(ids)
+    assert len(sampled.assignment) == len(ids) and purity(sampled, ids, truth) == 1.0
+    assert purity(full, ids, truth) == 1.0
+    assert sampled.assignment == cluster_embeddings(ids, x, tags, k=6, seed=0).assignment  # deterministic
 
 
 def test_corrupt_model_file_is_a_typed_error(tmp_path):
@@ -221,3 +248,54 @@ def test_from_a_real_embedded_index_incrementally(tmp_path):
         assert sorted(names.values()) == sorted(c.name for c in r3.clusters)
     finally:
         index.close()
+
+
+def _generated_photo(kind: str, rng: np.random.Generator):
+    """Three kinds of picture a viewer tells apart at a glance, each drawn with variations."""
+    from PIL import Image, ImageDraw
+
+    w, h = 320, 240
+    if kind == "checkerboard":
+        img = Image.new("RGB", (w, h), "white")
+        draw, step = ImageDraw.Draw(img), int(rng.integers(18, 34))
+        for y in range(0, h, step):
+            for x in range(0, w, step):
+                if (x // step + y // step) % 2:
+                    draw.rectangle([x, y, x + step - 1, y + step - 1], fill="black")
+    elif kind == "discs":
+        img = Image.new("RGB", (w, h), (30, int(rng.integers(120, 170)), 40))
+        draw = ImageDraw.Draw(img)
+        for _ in range(int(rng.integers(3, 7))):
+            r, cx, cy = int(rng.integers(18, 45)), int(rng.integers(0, w)), int(rng.integers(0, h))
+            draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=(int(rng.integers(200, 255)), 20, 20))
+    else:  # seascape: sky gradient over dark water with a bright horizon band
+        horizon = int(rng.integers(90, 150))
+        y = np.arange(h)[:, None, None]
+        sky = np.array([120, 170, 235]) * (0.7 + 0.3 * y / h)
+        sea = np.array([10, 50, 90]) + rng.integers(0, 25)
+        arr = np.where(y < horizon, sky, sea) * np.ones((1, w, 1))
+        arr[horizon - 3:horizon + 3] = 230
+        img = Image.fromarray(np.clip(arr + rng.normal(0, 6, arr.shape), 0, 255).astype(np.uint8))
+    return img
+
+
+def test_real_embeddings_of_clearly_different_generated_photos_are_separated(model_bundle):
+    rng = np.random.default_rng(0)
+    kinds = ["checkerboard", "discs", "seascape"]
+    truth, images = [], []
+    for i, kind in enumerate(kinds):
+        for _ in range(8):
+            truth.append(i)
+            images.append(_generated_photo(kind, rng))
+    results = model_bundle.tagger.analyze(images)
+    ids = [f"photo-{j:02d}" for j in range(len(images))]  # neutral names
+    x = np.stack([r.embedding for r in results])
+    tags = {d: model_bundle.vocabulary.expand(r.top_classes, []) for d, r in zip(ids, results)}
+    truth = np.array(truth)
+    a = cluster_embeddings(ids, x, tags, k=3, seed=0)
+    assert purity(a, ids, truth) == 1.0 and sorted(c.size for c in a.clusters) == [8, 8, 8]
+    assert a.assignment == cluster_embeddings(ids, x, tags, k=3, seed=0).assignment
+    for c in a.clusters:  # named from tags its members carry, and the name differs per cluster
+        member_labels = {t.label for m in c.member_ids for t in tags[m]}
+        assert c.name and set(c.name.split(", ")) <= member_labels
+    assert len({c.name for c in a.clusters}) == 3

@@ -1,22 +1,35 @@
-"""Browsable clusters of the library: k-means over the classifier embeddings (and tags).
+"""Browsable clusters of the library, formed from the image embedding alone and named by tags.
 
-- Photos are first mapped into a *cluster space* (:class:`ClusterSpace`). The default method,
-  ``"semantic"``, concatenates two L2-normalised parts: the embedding, centred and projected on
-  its first 64 principal components, and the square-rooted confidences of the library's 256 most
-  common tags (classes, detector labels and WordNet ancestors, so "dog" links all the breeds).
-  k-means on it is close to spherical k-means. ``"embedding"`` is the first part alone,
-  ``"raw"`` plain k-means on the raw embedding (the baseline). Measured with bench/clusters.py
-  (same k, 3 seeds): imagenet-sample by WordNet group, purity raw 0.44 / embedding 0.55 /
-  semantic 0.84; coco128 by dominant object, 0.63 / 0.67 / 0.65. (PCA whitening measured no
-  better than plain PCA; keeping all 256+ components was worse than raw.)
+How a library is clustered (method ``"neighbours"``, the default):
+
+1. Each embedding is power-normalised (square root of the non-negative pooled features, then
+   L2), centred on the library mean and projected on its first ``PCA_DIMS`` principal axes
+   (lossless below that many photos), then L2-normalised again. The square root damps the few
+   dominant feature channels a classifier's pooling produces, centring removes the component
+   every photo shares; both make cosine similarity follow the subject rather than the style.
+2. Neighbour smoothing: every photo is replaced by the similarity-weighted mean of itself and
+   its ``NEIGHBOURS - 1`` nearest photos (database-side augmentation, as in image retrieval).
+   Clusters then follow the dense regions of the kNN graph instead of outliers.
+3. Spherical k-means (k-means++ seeding, refined on cosine with unit centroids).
+
+Tags never form the clusters: the old default mixed a tag profile into the features and pulled
+clusters toward ImageNet's label space (worse than plain k-means on sets that are not ImageNet
+classes). They only *name* them: a cluster's name is its most characteristic tags, frequent in
+the cluster and rare elsewhere (:func:`characteristic_tags`).
+
+Measured by ``python -m photoapp.bench.clusters`` on sets whose labels are not the tagger's
+classes (coco128 by dominant object / supercategory / object crops, faces by person), same k and
+seeds: see bench/results/clusters.md. ``"embedding"`` is steps 1 and 3 alone, ``"raw"`` plain
+k-means on the raw embedding (the baseline).
+
 - ``k`` is given, or chosen by the (sampled) silhouette score over a range of candidates.
-- Each cluster is named by its most characteristic tags: frequent in the cluster, rare
-  elsewhere (confidence-weighted tf times log-lift, ancestors included), and represented by the
-  photo nearest to its centroid.
+- Bounded at any library size: the space, the smoothing reference and the centroids are fitted on
+  at most ``FIT_SAMPLE`` photos (a seeded sample); every photo is then smoothed against that
+  reference and assigned to its nearest centroid.
 - Deterministic for a given seed (input is sorted by id first).
 - Incremental: the fitted model (:class:`ClusterModel`) is persisted as an .npz; new photos are
-  assigned to the nearest centroid until the library has grown by more than
-  ``REFIT_GROWTH`` since the fit, or a recompute is asked for.
+  assigned to the nearest centroid until the library has grown by more than ``REFIT_GROWTH``
+  since the fit, or a recompute is asked for.
 """
 from __future__ import annotations
 
@@ -31,17 +44,21 @@ import numpy as np
 from .errors import ConfigError, PhotoAppError
 from .records import ClusterInfo, Tag
 
-METHODS = ("semantic", "embedding", "raw")
-DEFAULT_METHOD = "semantic"
-PCA_DIMS = 64
-TAG_DIMS = 256  # most common tags used as features (bounded: n x TAG_DIMS floats in memory)
+METHODS = ("neighbours", "embedding", "raw")
+DEFAULT_METHOD = "neighbours"
+POWER = 0.5  # power normalisation of the pooled features
+PCA_DIMS = 256
+NEIGHBOURS = 5  # smoothing: the photo itself and its 4 nearest
+FIT_SAMPLE = 5000  # photos the model is fitted on; the rest are assigned (bounded time and memory)
+CHUNK = 4096  # rows per block when transforming / smoothing a large library
 AUTO_K_CANDIDATES = (4, 5, 6, 8, 10, 12, 15, 18, 22, 26, 30, 36, 42, 50)
 AUTO_K_MIN_PER_CLUSTER = 8  # no candidate k leaves fewer photos per cluster than this on average
 SILHOUETTE_SAMPLE = 2000
 REFIT_GROWTH = 0.25  # refit when the library grew by more than this since the last fit
+SPHERICAL_ITERATIONS = 20
 NAME_TAGS = 2
 TOP_TAGS = 8
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2
 
 TagLists = Sequence[Sequence[Tag]]
 
@@ -65,94 +82,98 @@ class ClusteringResult:
 
 @dataclass
 class ClusterSpace:
-    """The map from (embedding, tags) to the vectors k-means sees, fitted on the library."""
+    """The map from embeddings to the unit vectors k-means sees, fitted on the library."""
 
     method: str
-    mean: np.ndarray  # (d,) embedding mean; empty for raw
+    mean: np.ndarray  # (d,) mean of the power-normalised embedding; empty for raw
     projection: np.ndarray  # (d, p) principal axes; empty for raw
-    tag_labels: list[str] = field(default_factory=list)  # tag features (semantic only)
 
     @classmethod
-    def fit(cls, x: np.ndarray, tags: TagLists | None = None, method: str = DEFAULT_METHOD,
-            seed: int = 0) -> "ClusterSpace":
-        if method not in METHODS:
-            raise ConfigError(f"unknown clustering method {method!r}; one of {', '.join(METHODS)}")
+    def fit(cls, x: np.ndarray, method: str = DEFAULT_METHOD, seed: int = 0) -> "ClusterSpace":
+        check_method(method)
         if method == "raw":
             return cls(method, np.zeros(0, np.float32), np.zeros((0, 0), np.float32))
-        from sklearn.decomposition import PCA
-
+        p = _power(x)
         dims = int(min(PCA_DIMS, x.shape[0] - 1, x.shape[1]))
         if dims < 2:  # too few photos to learn axes: centring + normalisation only
-            projection = np.eye(x.shape[1], dtype=np.float32)
-            mean = x.mean(axis=0).astype(np.float32)
-        else:
-            pca = PCA(n_components=dims, svd_solver="randomized" if dims < min(x.shape) * 0.8 else "full",
-                      random_state=seed).fit(x)
-            projection, mean = pca.components_.T.astype(np.float32), pca.mean_.astype(np.float32)
-        labels = _common_tags(tags or [], TAG_DIMS) if method == "semantic" else []
-        return cls(method, mean, projection, labels)
+            return cls(method, p.mean(axis=0).astype(np.float32), np.eye(x.shape[1], dtype=np.float32))
+        from sklearn.decomposition import PCA
 
-    def transform(self, x: np.ndarray, tags: TagLists | None = None) -> np.ndarray:
+        pca = PCA(n_components=dims, svd_solver="randomized" if dims < min(x.shape) * 0.8 else "full",
+                  random_state=seed).fit(p)
+        return cls(method, pca.mean_.astype(np.float32), pca.components_.T.astype(np.float32))
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.float32)
         if self.method == "raw":
             return x
-        z = _l2((x - self.mean) @ self.projection)
-        if self.method == "semantic" and self.tag_labels:
-            z = np.hstack([z, _l2(np.sqrt(_tag_matrix(tags or [[]] * len(x), self.tag_labels)))])
-        return z
+        out = np.empty((len(x), self.projection.shape[1]), dtype=np.float32)
+        for start in range(0, len(x), CHUNK):  # chunks: no second full-size copy of a big library
+            out[start:start + CHUNK] = _l2((_power(x[start:start + CHUNK]) - self.mean) @ self.projection)
+        return out
+
+
+def check_method(method: str) -> None:
+    if method not in METHODS:
+        raise ConfigError(f"unknown clustering method {method!r}; one of {', '.join(METHODS)}")
+
+
+def _power(x: np.ndarray) -> np.ndarray:
+    return _l2(np.sqrt(np.maximum(np.asarray(x, dtype=np.float32), 0.0)) if POWER == 0.5
+               else np.maximum(np.asarray(x, dtype=np.float32), 0.0) ** POWER)
 
 
 def _l2(v: np.ndarray) -> np.ndarray:
     return (v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
 
-def _common_tags(tags: TagLists, limit: int) -> list[str]:
-    """The ``limit`` tags on most photos (ties by label, so the choice is deterministic)."""
-    counts: dict[str, int] = {}
-    for photo_tags in tags:
-        for label in {t.label for t in photo_tags}:
-            counts[label] = counts.get(label, 0) + 1
-    return sorted(counts, key=lambda lb: (-counts[lb], lb))[:limit]
-
-
-def _tag_matrix(tags: TagLists, labels: Sequence[str]) -> np.ndarray:
-    """(n, len(labels)) best confidence of each label per photo, 0 where absent."""
-    col = {label: j for j, label in enumerate(labels)}
-    m = np.zeros((len(tags), len(labels)), dtype=np.float32)
-    for i, photo_tags in enumerate(tags):
-        for t in photo_tags:
-            j = col.get(t.label)
-            if j is not None:
-                m[i, j] = max(m[i, j], min(max(float(t.confidence), 0.0), 1.0))
-    return m
+def smooth(z: np.ndarray, reference: np.ndarray, neighbours: int = NEIGHBOURS) -> np.ndarray:
+    """Each row of ``z`` replaced by the similarity-weighted mean of its ``neighbours`` most
+    similar rows of ``reference`` (itself first, when it is part of it), L2-normalised."""
+    if len(reference) == 0 or len(z) == 0:
+        return z
+    nn = min(neighbours, len(reference))
+    out = np.empty_like(z)
+    for start in range(0, len(z), CHUNK):
+        sim = z[start:start + CHUNK] @ reference.T
+        idx = np.argpartition(-sim, nn - 1, axis=1)[:, :nn] if nn < sim.shape[1] else \
+            np.broadcast_to(np.arange(nn), sim.shape).copy()
+        w = np.maximum(np.take_along_axis(sim, idx, axis=1), 0.0)
+        out[start:start + CHUNK] = np.einsum("ij,ijd->id", w, reference[idx])
+    return _l2(out)
 
 
 @dataclass
 class ClusterModel:
-    """What is persisted between runs: the space, the centroids, and how it was fitted."""
+    """What is persisted between runs: the space, the smoothing reference, the centroids."""
 
     space: ClusterSpace
     centroids: np.ndarray  # (k, p) in cluster space, ordered by cluster id
     seed: int
     fitted_count: int
     k_requested: int  # 0 = chosen automatically
+    reference: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))  # neighbours only
 
     @property
     def k(self) -> int:
         return int(self.centroids.shape[0])
 
-    def assign(self, embeddings: np.ndarray, tags: TagLists | None = None) -> np.ndarray:
-        return _nearest(self.space.transform(embeddings, tags), self.centroids)
+    def view(self, embeddings: np.ndarray) -> np.ndarray:
+        """The vectors photos are assigned in: the space, smoothed against the reference."""
+        z = self.space.transform(embeddings)
+        return smooth(z, self.reference) if self.space.method == "neighbours" else z
+
+    def assign(self, embeddings: np.ndarray) -> np.ndarray:
+        return _nearest(self.view(embeddings), self.centroids, self.space.method)
 
     def save(self, path: Path) -> None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = {"format": MODEL_FORMAT, "method": self.space.method, "seed": self.seed,
-                "fitted_count": self.fitted_count, "k_requested": self.k_requested,
-                "tag_labels": self.space.tag_labels}
+                "fitted_count": self.fitted_count, "k_requested": self.k_requested}
         tmp = path.with_name(path.name + ".tmp.npz")
         np.savez(tmp, meta=np.array(json.dumps(meta)), mean=self.space.mean,
-                 projection=self.space.projection, centroids=self.centroids)
+                 projection=self.space.projection, centroids=self.centroids, reference=self.reference)
         tmp.replace(path)
 
     @classmethod
@@ -162,10 +183,9 @@ class ClusterModel:
                 meta = json.loads(str(data["meta"]))
                 if meta.get("format") != MODEL_FORMAT:
                     raise ClusterStateError(f"{path}: cluster model format {meta.get('format')} unsupported")
-                space = ClusterSpace(meta["method"], data["mean"], data["projection"],
-                                     list(meta.get("tag_labels", [])))
+                space = ClusterSpace(meta["method"], data["mean"], data["projection"])
                 return cls(space, data["centroids"], int(meta["seed"]), int(meta["fitted_count"]),
-                           int(meta["k_requested"]))
+                           int(meta["k_requested"]), data["reference"])
         except (OSError, ValueError, KeyError) as exc:
             raise ClusterStateError(f"{path}: cannot read cluster model ({exc})") from exc
 
@@ -175,7 +195,7 @@ class ClusterModel:
 def cluster_embeddings(ids: Sequence[str], embeddings: np.ndarray,
                        tags_by_id: Mapping[str, Sequence[Tag]] | None = None, k: int | None = None,
                        seed: int = 0, method: str = DEFAULT_METHOD) -> ClusteringResult:
-    """Cluster the photos ``ids`` (rows of ``embeddings``); see the module docstring."""
+    """Cluster the photos ``ids`` (rows of ``embeddings``); ``tags_by_id`` only names them."""
     return fit_clusters(ids, embeddings, tags_by_id, k, seed, method)[0]
 
 
@@ -183,6 +203,7 @@ def fit_clusters(ids: Sequence[str], embeddings: np.ndarray,
                  tags_by_id: Mapping[str, Sequence[Tag]] | None = None, k: int | None = None,
                  seed: int = 0, method: str = DEFAULT_METHOD) -> tuple[ClusteringResult, ClusterModel]:
     """Like :func:`cluster_embeddings`, also returning the model to persist."""
+    check_method(method)
     ids, x = _sorted_input(ids, embeddings)
     n = len(ids)
     if k is not None and k < 1:
@@ -191,17 +212,30 @@ def fit_clusters(ids: Sequence[str], embeddings: np.ndarray,
         empty = np.zeros((0, 0), np.float32)
         return (ClusteringResult([], float("nan"), float("nan"), 0, {}, method),
                 ClusterModel(ClusterSpace("raw", np.zeros(0, np.float32), empty), empty, seed, 0, k or 0))
-    tag_lists = [list((tags_by_id or {}).get(i, ())) for i in ids]
-    space = ClusterSpace.fit(x, tag_lists, method, seed)
-    z = space.transform(x, tag_lists)
-    if k is None:
-        chosen = choose_k(z, seed)
-    else:
-        chosen = min(k, n)
-    labels, centroids = _kmeans(z, chosen, seed)
-    labels, centroids = _order_by_size(labels, centroids)
-    model = ClusterModel(space, centroids, seed, n, k or 0)
-    return _describe(ids, z, labels, centroids, tags_by_id, method, refitted=True), model
+    sample = fit_sample(n, seed)
+    space = ClusterSpace.fit(x[sample], method, seed)
+    z = space.transform(x)
+    reference = z[sample] if method == "neighbours" else np.zeros((0, 0), np.float32)
+    model = ClusterModel(space, np.zeros((0, 0), np.float32), seed, n, k or 0, reference)
+    fit_view = smooth(z[sample], reference) if method == "neighbours" else z[sample]
+    chosen = choose_k(fit_view, seed) if k is None else min(k, len(sample))
+    centroids = _fit_centroids(fit_view, chosen, seed, spherical=method != "raw")
+    if len(sample) == n:
+        view = fit_view
+    else:  # the rest of a large library: smoothed against the sample, like new photos later
+        view = smooth(z, reference) if method == "neighbours" else z
+    del z
+    labels = _nearest(view, centroids, method)
+    model.centroids = _reorder_by_size(labels, centroids)
+    labels = _nearest(view, model.centroids, method)
+    return _describe(ids, view, labels, model.centroids, tags_by_id, method, refitted=True), model
+
+
+def fit_sample(n: int, seed: int) -> np.ndarray:
+    """Rows the model is fitted on: all of a small library, a seeded sample of a large one."""
+    if n <= FIT_SAMPLE:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, FIT_SAMPLE, replace=False))
 
 
 def choose_k(z: np.ndarray, seed: int = 0) -> int:
@@ -225,9 +259,9 @@ def assign_to_model(model: ClusterModel, ids: Sequence[str], embeddings: np.ndar
     ids, x = _sorted_input(ids, embeddings)
     if len(ids) == 0 or model.k == 0:
         return ClusteringResult([], float("nan"), float("nan"), model.k, {}, model.space.method, False)
-    z = model.space.transform(x, [list((tags_by_id or {}).get(i, ())) for i in ids])
-    labels = _nearest(z, model.centroids)
-    return _describe(ids, z, labels, model.centroids, tags_by_id, model.space.method, refitted=False)
+    view = model.view(x)
+    labels = _nearest(view, model.centroids, model.space.method)
+    return _describe(ids, view, labels, model.centroids, tags_by_id, model.space.method, refitted=False)
 
 
 def needs_refit(model: ClusterModel | None, count: int, k: int | None, seed: int, method: str,
@@ -262,12 +296,13 @@ def clusters_from_backend(backend, k: int | None = None, seed: int = 0, *,
         vectors.append(np.asarray(doc.embedding, dtype=np.float32))
         tags[doc.id] = doc.tags
     x = np.stack(vectors) if vectors else np.zeros((0, 0), np.float32)
+    del vectors
     model = None
     if state_path is not None and Path(state_path).exists() and not recompute:
         try:
             model = ClusterModel.load(state_path)
         except ClusterStateError:
-            model = None  # unreadable: refit and overwrite
+            model = None  # unreadable or an older format: refit and overwrite
     if needs_refit(model, len(ids), k, seed, method, x.shape[1] if len(ids) else 0):
         result, model = fit_clusters(ids, x, tags, k, seed, method)
         if state_path is not None and len(ids):
@@ -301,18 +336,44 @@ def _kmeans(z: np.ndarray, k: int, seed: int, n_init: int = 4) -> tuple[np.ndarr
     return km.labels_.astype(np.int64), km.cluster_centers_.astype(np.float32)
 
 
-def _order_by_size(labels: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Cluster 0 is the largest; ties broken by old id, so the result is deterministic."""
+def _fit_centroids(z: np.ndarray, k: int, seed: int, spherical: bool) -> np.ndarray:
+    """k-means centroids; ``spherical``: unit centroids refined on cosine (spherical k-means)."""
+    labels, centroids = _kmeans(z, k, seed)
+    if not spherical:
+        return centroids
+    centroids = _l2(centroids)
+    for _ in range(SPHERICAL_ITERATIONS):
+        sums = np.zeros_like(centroids)
+        np.add.at(sums, labels, z)
+        empty = np.linalg.norm(sums, axis=1) == 0
+        sums[empty] = centroids[empty]  # a centroid that lost its photos stays where it was
+        centroids = _l2(sums)
+        new = _nearest(z, centroids, "embedding")
+        if np.array_equal(new, labels):
+            break
+        labels = new
+    return centroids
+
+
+def _reorder_by_size(labels: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    """Centroids reordered so that cluster 0 is the largest (ties by old id: deterministic)."""
     sizes = np.bincount(labels, minlength=len(centroids))
     order = sorted(range(len(centroids)), key=lambda c: (-sizes[c], c))
-    remap = np.empty(len(centroids), dtype=np.int64)
-    remap[order] = np.arange(len(centroids))
-    return remap[labels], centroids[order]
+    return centroids[order]
 
 
-def _nearest(z: np.ndarray, centroids: np.ndarray) -> np.ndarray:
-    d = (z * z).sum(1)[:, None] - 2.0 * z @ centroids.T + (centroids * centroids).sum(1)[None, :]
-    return np.argmin(d, axis=1).astype(np.int64)
+def _nearest(z: np.ndarray, centroids: np.ndarray, method: str = DEFAULT_METHOD) -> np.ndarray:
+    """Nearest centroid: by cosine for the unit-vector methods, by Euclidean distance for raw."""
+    out = np.empty(len(z), dtype=np.int64)
+    c2 = (centroids * centroids).sum(1)[None, :]
+    for start in range(0, len(z), CHUNK):
+        block = z[start:start + CHUNK]
+        if method == "raw":
+            d = (block * block).sum(1)[:, None] - 2.0 * block @ centroids.T + c2
+            out[start:start + CHUNK] = np.argmin(d, axis=1)
+        else:
+            out[start:start + CHUNK] = np.argmax(block @ centroids.T, axis=1)
+    return out
 
 
 def _silhouette(z: np.ndarray, labels: np.ndarray, seed: int) -> float:
