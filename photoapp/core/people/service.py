@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 FACES_ANALYZER = "faces"  # the analyzer whose results people are grouped from
 PEOPLE_FIELD = "people"  # PhotoDocument attribute the index mirrors
+SYNC_CHUNK = 256  # photos taken into the store per transaction
+MERGE_ROUNDS = 10  # merge passes per refresh at most (centroids move after each)
 # "More like this face" lists faces from here up (different people are ~0.84 alike on average).
 SUGGEST_SIMILARITY = grouping.JOIN_SIMILARITY - 0.05
 
@@ -110,14 +112,16 @@ class People:
         todo = [h for h, at in analysed.items() if synced.get(h) != at]
         changed_docs: set[str] = set()
         touched: set[int] = set()
-        for h in todo:
-            doc = self.backend.get(h)
-            if doc is None:
-                continue
-            faces = list(doc.faces)
-            touched |= self.store.sync_document(h, faces, [usable_for_people(f) for f in faces], analysed[h])
-            changed_docs.add(h)
-            report.photos += 1
+        for start in range(0, len(todo), SYNC_CHUNK):
+            items = []
+            for h in todo[start:start + SYNC_CHUNK]:
+                doc = self.backend.get(h)
+                if doc is not None:
+                    faces = list(doc.faces)
+                    items.append((h, faces, [usable_for_people(f) for f in faces], analysed[h]))
+            touched |= self.store.sync_documents(items)
+            changed_docs.update(h for h, *_ in items)
+            report.photos += len(items)
         touched |= self._group(report, touched)
         changed_docs |= self.store.docs_of_people(touched)
         self.store.drop_empty_people()
@@ -130,16 +134,22 @@ class People:
         returns the people changed."""
         touched: set[int] = set(changed)
         pending = self.store.ungrouped()
-        if pending:
-            self._place(pending, report, touched)
-        if not touched:
-            return touched
-        ids, centroids, named = self.store.centroids()
-        for keep, gone in grouping.merges(ids, centroids, named, touched, self.store.rejections(),
-                                          self.thresholds.merge):
-            self.store.merge(keep, gone)
-            touched.add(keep)
-            report.merged += 1
+        # In slices: each slice's faces first try the people the slices before it formed.
+        for start in range(0, len(pending), grouping.BATCH_LIMIT):
+            self._place(pending[start:start + grouping.BATCH_LIMIT], report, touched)
+        for _ in range(MERGE_ROUNDS):  # a person takes part in one merge per round
+            if not touched:
+                break
+            ids, centroids, named = self.store.centroids()
+            pairs = grouping.merges(ids, centroids, named, touched, self.store.rejections(),
+                                    self.thresholds.merge)
+            if not pairs:
+                break
+            for keep, gone in pairs:
+                self.store.merge(keep, gone)
+                touched.discard(gone)
+                touched.add(keep)
+                report.merged += 1
         return touched
 
     def _place(self, pending, report: RefreshReport, touched: set[int]) -> None:
@@ -150,12 +160,10 @@ class People:
         for (fid, _, _), pid in zip(pending, result.joined):
             if pid is not None:
                 by_person.setdefault(pid, []).append(fid)
-        for pid, fids in by_person.items():
-            self.store.assign(fids, pid)
-            touched.add(pid)
-        for members in result.new_groups:
-            touched.add(self.store.new_person([pending[k][0] for k in members]))
-            report.new_people += 1
+        self.store.assign_many(by_person)
+        touched.update(by_person)
+        touched.update(self.store.new_people([[pending[k][0] for k in members] for members in result.new_groups]))
+        report.new_people += len(result.new_groups)
         report.grouped += sum(len(v) for v in by_person.values()) + sum(len(g) for g in result.new_groups)
 
     # --- reads --------------------------------------------------------------------------------

@@ -133,45 +133,57 @@ class PeopleStore:
         about each face found again (same box: IOU >= IOU_SAME_FACE). Faces no longer found are
         dropped unless the user decided something about them (kept, hidden, for a later model that
         finds them again). Returns the people whose faces changed."""
+        return self.sync_documents([(doc_id, faces, usable, analysed_at)])
+
+    def sync_documents(self, items) -> set[int]:
+        """``sync_document`` for many photos ``(doc_id, faces, usable, analysed_at)`` in one
+        transaction (a commit per photo would cost more than the grouping)."""
+        touched: set[int] = set()
         with self._write() as db:
-            old = db.execute("SELECT id, x0, y0, x1, y1, person_id, not_face, rejected FROM people_faces "
-                             "WHERE doc_id = ?", (doc_id,)).fetchall()
-            pairs = sorted(((iou(f.box, o[1:5]), i, k) for i, f in enumerate(faces) for k, o in enumerate(old)),
-                           reverse=True)
-            match: dict[int, int] = {}
-            used: set[int] = set()
-            for overlap, i, k in pairs:
-                if overlap < IOU_SAME_FACE:
-                    break
-                if i not in match and k not in used:
-                    match[i] = k
-                    used.add(k)
-            touched: set[int] = set()
-            for i, face in enumerate(faces):
-                emb = _blob(face.embedding)
-                if i in match:
-                    row = old[match[i]]
-                    db.execute("UPDATE people_faces SET x0=?, y0=?, x1=?, y1=?, usable=?, present=1, embedding=? "
-                               "WHERE id = ?", (*map(float, face.box), int(usable[i]), emb, row[0]))
-                    if row[5] is not None:
-                        touched.add(row[5])
-                else:
-                    db.execute("INSERT INTO people_faces(doc_id, x0, y0, x1, y1, usable, embedding) "
-                               "VALUES (?,?,?,?,?,?,?)", (doc_id, *map(float, face.box), int(usable[i]), emb))
-            for k, row in enumerate(old):
-                if k in used:
-                    continue
+            for doc_id, faces, usable, analysed_at in items:
+                touched |= self._sync(db, doc_id, faces, usable, analysed_at)
+        return touched
+
+    @staticmethod
+    def _sync(db, doc_id: str, faces: list, usable: list[bool], analysed_at: float) -> set[int]:
+        old = db.execute("SELECT id, x0, y0, x1, y1, person_id, not_face, rejected FROM people_faces "
+                         "WHERE doc_id = ?", (doc_id,)).fetchall()
+        pairs = sorted(((iou(f.box, o[1:5]), i, k) for i, f in enumerate(faces) for k, o in enumerate(old)),
+                       reverse=True)
+        match: dict[int, int] = {}
+        used: set[int] = set()
+        for overlap, i, k in pairs:
+            if overlap < IOU_SAME_FACE:
+                break
+            if i not in match and k not in used:
+                match[i] = k
+                used.add(k)
+        touched: set[int] = set()
+        for i, face in enumerate(faces):
+            emb = _blob(face.embedding)
+            if i in match:
+                row = old[match[i]]
+                db.execute("UPDATE people_faces SET x0=?, y0=?, x1=?, y1=?, usable=?, present=1, embedding=? "
+                           "WHERE id = ?", (*map(float, face.box), int(usable[i]), emb, row[0]))
                 if row[5] is not None:
                     touched.add(row[5])
-                named = db.execute("SELECT name IS NOT NULL FROM people WHERE id = ?", (row[5],)).fetchone() \
-                    if row[5] is not None else None
-                person_named = bool(named and named[0])
-                if row[6] or row[7] or person_named:  # the user's decision: keep it, hidden
-                    db.execute("UPDATE people_faces SET present = 0, embedding = NULL WHERE id = ?", (row[0],))
-                else:
-                    db.execute("DELETE FROM people_faces WHERE id = ?", (row[0],))
-            db.execute("INSERT OR REPLACE INTO people_docs(doc_id, analysed_at) VALUES (?, ?)",
-                       (doc_id, float(analysed_at)))
+            else:
+                db.execute("INSERT INTO people_faces(doc_id, x0, y0, x1, y1, usable, embedding) "
+                           "VALUES (?,?,?,?,?,?,?)", (doc_id, *map(float, face.box), int(usable[i]), emb))
+        for k, row in enumerate(old):
+            if k in used:
+                continue
+            if row[5] is not None:
+                touched.add(row[5])
+            named = db.execute("SELECT name IS NOT NULL FROM people WHERE id = ?", (row[5],)).fetchone() \
+                if row[5] is not None else None
+            person_named = bool(named and named[0])
+            if row[6] or row[7] or person_named:  # the user's decision: keep it, hidden
+                db.execute("UPDATE people_faces SET present = 0, embedding = NULL WHERE id = ?", (row[0],))
+            else:
+                db.execute("DELETE FROM people_faces WHERE id = ?", (row[0],))
+        db.execute("INSERT OR REPLACE INTO people_docs(doc_id, analysed_at) VALUES (?, ?)",
+                   (doc_id, float(analysed_at)))
         return touched
 
     def forget_synced(self, doc_ids: Iterable[str]) -> None:
@@ -216,9 +228,13 @@ class PeopleStore:
         return {frozenset((pid, other)) for pid, text in rows for other in _ids(text) if other != pid}
 
     def assign(self, face_ids: Iterable[int], person_id: int) -> None:
-        face_ids = list(face_ids)
+        self.assign_many({person_id: list(face_ids)})
+
+    def assign_many(self, faces_by_person: dict[int, list[int]]) -> None:
+        """Faces join people (person id -> face ids), in one transaction."""
         with self._write() as db:
-            db.executemany("UPDATE people_faces SET person_id = ? WHERE id = ?", [(person_id, f) for f in face_ids])
+            db.executemany("UPDATE people_faces SET person_id = ? WHERE id = ?",
+                           [(pid, f) for pid, fids in faces_by_person.items() for f in fids])
 
     def new_person(self, face_ids: Iterable[int], name: str | None = None) -> int:
         with self._write() as db:
@@ -226,6 +242,17 @@ class PeopleStore:
                              (check_name(name), time.time())).lastrowid
             db.executemany("UPDATE people_faces SET person_id = ? WHERE id = ?", [(pid, f) for f in face_ids])
         return int(pid)
+
+    def new_people(self, groups: list[list[int]]) -> list[int]:
+        """One new (unnamed) person per group of face ids, in one transaction."""
+        ids = []
+        with self._write() as db:
+            now = time.time()
+            for face_ids in groups:
+                pid = int(db.execute("INSERT INTO people(name, created_at) VALUES (NULL, ?)", (now,)).lastrowid)
+                db.executemany("UPDATE people_faces SET person_id = ? WHERE id = ?", [(pid, f) for f in face_ids])
+                ids.append(pid)
+        return ids
 
     # --- the user's decisions -----------------------------------------------------------------
     def set_name(self, person_id: int, name: str | None) -> str | None:
