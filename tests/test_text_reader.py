@@ -51,6 +51,7 @@ def test_reads_words_on_a_sign(reader, words, kwargs):
     x0, y0, x1, y1 = line.box
     assert 0.0 <= x0 < x1 <= 1.0 and 0.0 <= y0 < y1 <= 1.0
     assert [w.text for w in line.words] == words.split()
+    assert all(0.3 <= w.score <= 1.0 for w in line.words)  # each word's own confidence
 
 
 def test_reads_a_page_of_small_lines_in_order(reader):

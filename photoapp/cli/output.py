@@ -162,7 +162,8 @@ def document_to_json(doc) -> dict:
         "favorite": doc.favorite,
         # Text read in the photo (text analyzer), in reading order; boxes in [0, 1].
         "text": [{"text": line.text, "score": round(line.score, 4), "box": [round(b, 4) for b in line.box],
-                  "words": [{"text": w.text, "box": [round(b, 4) for b in w.box]} for w in line.words]}
+                  "words": [{"text": w.text, "score": round(w.score, 4), "box": [round(b, 4) for b in w.box]}
+                            for w in line.words]}
                  for line in getattr(doc, "text", [])],
         # Faces (faces analyzer), detection order; box and landmarks in [0, 1]. ``usable``: good
         # enough to form people (core/faces/quality.py). Descriptors stay out of the output.

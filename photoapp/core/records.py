@@ -78,10 +78,12 @@ class Place:
 @dataclass(frozen=True)
 class TextWord:
     """One word of a recognised line. ``box`` is (x0, y0, x1, y1) in [0, 1] of the oriented image
-    (estimated from the word's place in the line)."""
+    (estimated from the word's place in the line); ``score`` is the recogniser's mean confidence
+    in the word's characters, in [0, 1]."""
 
     text: str
     box: tuple[float, float, float, float]
+    score: float = 1.0
 
 
 @dataclass(frozen=True)

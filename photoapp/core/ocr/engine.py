@@ -211,7 +211,7 @@ class TextReader:
             return []
         img = probe.image
         h, w = img.shape[:2]
-        lines: list[tuple[np.ndarray, str, float]] = []
+        lines: list[tuple[np.ndarray, tuple[str, float, list[float]]]] = []
         if probe.page:
             # A page: its body text is too small for the probe; detect on the whole picture.
             unsure = [np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)]
@@ -223,24 +223,23 @@ class TextReader:
             scale = min(1.0, PROBE_SIDE / max(h, w))
             direct = [b for b in probe.boxes if _height(b) * scale >= READABLE_PROBE_PX]
             unsure = [b for b in probe.boxes if _height(b) * scale < READABLE_PROBE_PX]
-            for box, (text, score) in zip(direct, self.recognise(img, direct)):
-                if _is_text(text, score):
-                    lines.append((box, text, score))
+            for box, read in zip(direct, self.recognise(img, direct)):
+                if _is_text(read):
+                    lines.append((box, read))
                 else:
                     unsure.append(box)
         if unsure:
             boxes = [b for b in self._detail_boxes(img, unsure) if _height(b) >= MIN_TEXT_PX][:MAX_LINES]
-            lines += [(box, text, score) for box, (text, score) in zip(boxes, self.recognise(img, boxes))
-                      if _is_text(text, score)]
+            lines += [(box, read) for box, read in zip(boxes, self.recognise(img, boxes)) if _is_text(read)]
         lines.sort(key=lambda t: (round(float(t[0][:, 1].min()) / max(8.0, _height(t[0]))),
                                   float(t[0][:, 0].min())))
         out = []
-        for box, text, score in lines:
-            text = " ".join(text.split())
+        for box, (raw, score, char_scores) in lines:
             xs, ys = box[:, 0], box[:, 1]
             nbox = (round(max(0.0, float(xs.min()) / w), 5), round(max(0.0, float(ys.min()) / h), 5),
                     round(min(1.0, float(xs.max()) / w), 5), round(min(1.0, float(ys.max()) / h), 5))
-            out.append(TextLine(text, round(float(score), 4), nbox, split_words(text, nbox)))
+            words = split_words(raw, nbox, char_scores, score)
+            out.append(TextLine(" ".join(word.text for word in words), round(float(score), 4), nbox, words))
         return out
 
     def _detail_boxes(self, img: np.ndarray, boxes: list[np.ndarray]) -> list[np.ndarray]:
@@ -260,8 +259,9 @@ class TextReader:
             b[:, 1] += y0
         return found
 
-    def recognise(self, img: np.ndarray, boxes: list[np.ndarray]) -> list[tuple[str, float]]:
-        """(text, confidence) of each quad of ``img``, batched by width like rapidocr does."""
+    def recognise(self, img: np.ndarray, boxes: list[np.ndarray]) -> list[tuple[str, float, list[float]]]:
+        """(text, confidence, each character's confidence) of each quad of ``img``, batched by
+        width like rapidocr does."""
         import cv2
         from rapidocr.utils.process_img import get_rotate_crop_image
 
@@ -269,7 +269,7 @@ class TextReader:
         crops = [get_rotate_crop_image(img, b.astype(np.float32)) for b in boxes]
         ratios = [c.shape[1] / max(1, c.shape[0]) for c in crops]
         order = np.argsort(ratios)
-        out: list[tuple[str, float]] = [("", 0.0)] * len(crops)
+        out: list[tuple[str, float, list[float]]] = [("", 0.0, [])] * len(crops)
         name = self._rec.get_inputs()[0].name
         for start in range(0, len(order), REC_BATCH):
             idx = order[start:start + REC_BATCH]
@@ -281,10 +281,22 @@ class TextReader:
                 resized = cv2.resize(c, (cw, REC_HEIGHT)).astype(np.float32)
                 batch[k, :, :, :cw] = (resized.transpose(2, 0, 1) / 255.0 - 0.5) / 0.5
             preds = self._rec.run(None, {name: batch})[0]
-            results, _ = self._ctc(preds)
             for k, i in enumerate(idx):
-                out[i] = (results[k][0], float(results[k][1]))
+                out[i] = self._decode(preds[k])
         return out
+
+    def _decode(self, pred: np.ndarray) -> tuple[str, float, list[float]]:
+        """CTC greedy decoding as rapidocr's CTCLabelDecode does (repeats merged, blanks
+        dropped), keeping each character's confidence (for the words' scores)."""
+        best = pred.argmax(axis=1)
+        prob = pred.max(axis=1)
+        keep = np.ones(len(best), dtype=bool)
+        keep[1:] = best[1:] != best[:-1]
+        for ignored in self._ctc.get_ignored_tokens():
+            keep &= best != ignored
+        chars = [self._ctc.character[i] for i in best[keep]]
+        scores = [float(p) for p in prob[keep]]
+        return "".join(chars), (float(np.mean(scores)) if scores else 0.0), scores
 
 
 def page_share(rgb: Image.Image) -> float:
@@ -295,7 +307,8 @@ def page_share(rgb: Image.Image) -> float:
     return float(((hsv[..., 1] < 64) & (hsv[..., 2] > 140)).mean())
 
 
-def _is_text(text: str, score: float) -> bool:
+def _is_text(read: tuple[str, float, list[float]]) -> bool:
+    text, score, _ = read
     return score >= MIN_LINE_SCORE and any(c.isalnum() for c in text)
 
 

@@ -24,17 +24,21 @@ def tokens(text: str) -> list[str]:
     return _WORD.findall(fold(text).replace("_", " "))
 
 
-def split_words(text: str, box: tuple[float, float, float, float]) -> tuple[TextWord, ...]:
+def split_words(text: str, box: tuple[float, float, float, float],
+                char_scores: Sequence[float] | None = None, line_score: float = 1.0) -> tuple[TextWord, ...]:
     """The whitespace-separated words of a recognised line, each with a box cut from the line's
     box in proportion to its characters (the recogniser reads a line at a steady pace, so a
-    word's share of the characters is close to its share of the width)."""
+    word's share of the characters is close to its share of the width) and the mean confidence
+    of its characters (``char_scores``, one per character of ``text``; else ``line_score``)."""
     x0, y0, x1, y1 = box
     n = max(1, len(text))
     out = []
     for m in re.finditer(r"\S+", text):
         a = x0 + (x1 - x0) * m.start() / n
         b = x0 + (x1 - x0) * m.end() / n
-        out.append(TextWord(m.group(0), (round(a, 5), y0, round(b, 5), y1)))
+        scores = list(char_scores[m.start():m.end()]) if char_scores is not None else []
+        score = sum(scores) / len(scores) if scores else line_score
+        out.append(TextWord(m.group(0), (round(a, 5), y0, round(b, 5), y1), round(float(score), 4)))
     return tuple(out)
 
 

@@ -291,7 +291,7 @@ def _text_source(lines) -> dict:
     lines = list(lines or [])
     return {"photo_text": "\n".join(line.text for line in lines) or None,
             "text_lines": [{"text": line.text, "score": float(line.score), "box": [float(v) for v in line.box],
-                            "words": [[w.text, float(w.box[0]), float(w.box[2])] for w in line.words]}
+                            "words": [[w.text, float(w.box[0]), float(w.box[2]), float(w.score)] for w in line.words]}
                            for line in lines]}
 
 
@@ -299,7 +299,8 @@ def _text_lines_of(items) -> list[TextLine]:
     out = []
     for item in items or []:
         box = tuple(float(v) for v in item["box"])
-        words = tuple(TextWord(w, (float(a), box[1], float(b), box[3])) for w, a, b in item.get("words", []))
+        words = tuple(TextWord(w[0], (float(w[1]), box[1], float(w[2]), box[3]), *map(float, w[3:4]))
+                      for w in item.get("words", []))
         out.append(TextLine(item["text"], float(item["score"]), box, words))
     return out
 

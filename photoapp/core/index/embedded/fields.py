@@ -109,13 +109,13 @@ PEOPLE = RowsField("people", "people", ("person_id", "name", "name_key"),
 
 
 def _text_line_row(line: TextLine) -> tuple:
-    words = [[w.text, float(w.box[0]), float(w.box[2])] for w in line.words]
+    words = [[w.text, float(w.box[0]), float(w.box[2]), float(w.score)] for w in line.words]
     return (line.text, float(line.score), *map(float, line.box), json.dumps(words, ensure_ascii=False))
 
 
 def _text_line_of(r: tuple) -> TextLine:
     box = (r[2], r[3], r[4], r[5])
-    words = tuple(TextWord(w, (a, box[1], b, box[3])) for w, a, b in json.loads(r[6] or "[]"))
+    words = tuple(TextWord(w[0], (w[1], box[1], w[2], box[3]), *w[3:4]) for w in json.loads(r[6] or "[]"))
     return TextLine(r[0], r[1], box, words)
 
 

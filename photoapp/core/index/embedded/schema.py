@@ -144,7 +144,7 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
     ]),
     (4, [
         # Text read in the photo (text analyzer, a later stage): one row per line in reading
-        # order, box in [0, 1] of the oriented image, ``words`` = JSON [[word, x0, x1], ...]
+        # order, box in [0, 1] of the oriented image, ``words`` = JSON [[word, x0, x1, score], ...]
         # (the line's y0..y1). ``photo_text_fts`` (rowid = photos.pk) holds the photo's lines
         # joined by newlines, folded for search (case and accents: remove_diacritics 2; no
         # stemming: a sign's words are matched as written); triggers keep it in step, so every
