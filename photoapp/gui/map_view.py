@@ -117,6 +117,7 @@ class MapView(QWidget):
         self._data: MapData | None = None
         self._x = self._y = np.zeros(0)
         self._clusters: cl.Clusters | None = None
+        self._cluster_area: tuple[float, float, float, float] | None = None
         self.scale = 0.0  # pixels per world unit; 0 = not placed yet (fit on first paint)
         self.center = QPointF(0.5, 0.45)  # world units at the middle of the widget
         self._drag_from: QPointF | None = None
@@ -163,15 +164,32 @@ class MapView(QWidget):
         self.center = QPointF(x, y)
 
     def clusters(self) -> cl.Clusters:
-        """The clusters at the current zoom (recomputed only when the zoom changed)."""
+        """The clusters at the current zoom: recomputed when the zoom changes, or when panning
+        leaves the area they were computed for (the view and one view's size around it: zoomed
+        in on a city, the photos of other continents are not clustered at street level)."""
         if self.scale == 0.0:
             self.fit()  # not painted yet: place the view first
-        if self._clusters is None or self._clusters.scale != self.scale:
-            self._clusters = cl.cluster(self._x, self._y, self.scale)
+        w, h = self.width() / self.scale, self.height() / self.scale
+        view = (self.center.x() - w / 2, self.center.y() - h / 2, self.center.x() + w / 2, self.center.y() + h / 2)
+        area = self._cluster_area
+        if (self._clusters is None or self._clusters.scale != self.scale or area is None
+                or view[0] < area[0] or view[1] < area[1] or view[2] > area[2] or view[3] > area[3]):
+            area = (view[0] - w, view[1] - h, view[2] + w, view[3] + h)
+            if area[0] <= 0 and area[1] <= 0 and area[2] >= 1 and area[3] >= 1:
+                self._clusters = cl.cluster(self._x, self._y, self.scale)  # the whole world
+            else:
+                inside = np.flatnonzero((self._x >= area[0]) & (self._x <= area[2])
+                                        & (self._y >= area[1]) & (self._y <= area[3]))
+                c = cl.cluster(self._x[inside], self._y[inside], self.scale)
+                c.order = inside[c.order]  # members as indices of every position
+                self._clusters = c
+            self._cluster_area = area
         return self._clusters
 
     # --- coordinates --------------------------------------------------------------------------
     def _offset(self) -> QPointF:
+        if self.scale == 0.0:
+            self.fit()  # new data, not painted yet: place the view first
         return QPointF(self.center.x() * self.scale - self.width() / 2,
                        self.center.y() * self.scale - self.height() / 2)
 
@@ -407,12 +425,11 @@ class MapPage(MapView):
     def load(self, library, on_error=None) -> None:
         self._generation += 1
         generation = self._generation
-        first = self._data is None
 
         def show(data: MapData) -> None:
             if generation != self._generation:
                 return
-            keep = (self.scale, QPointF(self.center)) if not first else None
+            keep = (self.scale, QPointF(self.center)) if self._data is not None else None
             self.set_data(data)
             if keep is not None and keep[0]:
                 self.scale, self.center = keep

@@ -61,8 +61,8 @@ def test_zoom_splits_clusters_and_drag_pans(gps_library, make_window, qtbot):
     scale = page.scale
     middle = project(43.62, 11.56)  # between Florence and Arezzo (63 km apart)
     sx, sy = page.to_screen(*middle)
-    for _ in range(20):  # wheel in over Tuscany: the point under the pointer stays put
-        _wheel(page, QPointF(float(sx), float(sy)), 120)
+    for _ in range(20):  # zoom in over Tuscany: the point under the pointer stays put
+        page.zoom_at(QPointF(float(sx), float(sy)), 1.25)
     # ... then drag it to the middle of the map
     qtbot.mousePress(page, Qt.MouseButton.LeftButton, pos=QPoint(round(sx), round(sy)))
     qtbot.mouseMove(page, QPoint(round(sx) + 10, round(sy)))
@@ -113,6 +113,28 @@ def test_an_empty_map_says_so(make_window, qtbot, tmp_path):
     finally:
         window.shutdown() if "window" in locals() else None
         library.close()
+
+
+def test_mouse_wheel_zooms_about_the_pointer(qtbot):
+    from photoapp.core.places.index_reads import Positions
+    from photoapp.core.places.world import project
+    from photoapp.gui.map_view import MapData, MapView
+
+    view = MapView()
+    qtbot.addWidget(view)
+    view.resize(800, 600)
+    lat, lon = np.array([43.4674483, -33.8568]), np.array([11.8851267, 151.2153])
+    view.set_data(MapData(Positions(["a", "b"], lat, lon), 0))
+    view.fit()
+    arezzo = project(lat[0], lon[0])
+    before = view.to_screen(*arezzo)
+    scale = view.scale
+    _wheel(view, QPointF(float(before[0]), float(before[1])), 240)
+    assert view.scale == pytest.approx(scale * 1.25 ** 2)
+    after = view.to_screen(*arezzo)
+    assert (float(after[0]), float(after[1])) == pytest.approx((float(before[0]), float(before[1])), abs=0.5)
+    _wheel(view, QPointF(400, 300), -120 * 40)  # far out: held at the whole world
+    assert view.scale == pytest.approx(view._min_scale())
 
 
 def _wheel(widget, pos: QPointF, delta: int) -> None:

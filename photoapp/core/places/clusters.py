@@ -2,8 +2,8 @@
 cell (CELL_PX pixels at the current zoom) become one marker with a count.
 
 The grid is anchored to the world (cell = floor(world x * scale / CELL_PX)), not to the window,
-so panning moves markers without regrouping them, and only a change of zoom recomputes the
-clusters: one pass of numpy over every position (100k photos: milliseconds, bench/places.py).
+so panning moves markers without regrouping them: a change of zoom recomputes the clusters (the
+map view clusters the photos in and around the view, bench/places.py has the times).
 A cluster's members span a latitude/longitude box (Mercator keeps axes separable); selecting it
 searches that box (``within:``), which returns exactly its photos.
 """

@@ -207,10 +207,8 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
     ]),
     (6, [
         # Where taken_at came from (core/capture_date.py): 'exif', 'exif+offset', 'filename',
-        # 'filetime'; NULL for documents written before. The month index serves ``month:march``
-        # (substr(taken_at, 6, 2) = '03'), the same expression the compiler writes.
+        # 'filetime'; NULL for documents written before.
         "ALTER TABLE photos ADD COLUMN taken_at_source TEXT",
-        "CREATE INDEX photos_by_month ON photos(substr(taken_at, 6, 2), pk)",
     ]),
     (7, [
         # People in each photo, mirrored from the people store (core/people/store.py owns who is
@@ -232,6 +230,9 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         # are one read of a table of a few hundred rows at any library size (a GROUP BY over the
         # date index took 0.4 s at 100k photos on a busy machine, seconds at 1M).
         "CREATE TABLE photo_months (month TEXT PRIMARY KEY, photos INTEGER NOT NULL) WITHOUT ROWID",
+        # An early migration 6 indexed the month of taken_at for ``month:march``: SQLite then sorted
+        # every photo of that month (130 ms at 1M photos) instead of walking the date index (45 ms).
+        "DROP INDEX IF EXISTS photos_by_month",
         "INSERT INTO photo_months(month, photos) SELECT substr(taken_at, 1, 7), count(*) FROM photos "
         "WHERE taken_at IS NOT NULL GROUP BY 1",
         """CREATE TRIGGER photo_months_ai AFTER INSERT ON photos WHEN new.taken_at IS NOT NULL BEGIN

@@ -184,7 +184,7 @@ def filter_conditions(query: Query, excluded: list[ResolvedTerm]) -> tuple[list[
     if query.before is not None:
         conds.append("p.taken_at < ?")
         params.append(iso_key(query.before))
-    if query.months:  # the expression photos_by_month indexes (taken_at is 'YYYY-MM-DDTHH:MM:SS')
+    if query.months:  # taken_at is 'YYYY-MM-DDTHH:MM:SS'; checked while walking the date index
         conds.append(f"substr(p.taken_at, 6, 2) IN ({','.join('?' * len(query.months))})")
         params += [f"{int(m):02d}" for m in query.months]
     for color in query.colors:
