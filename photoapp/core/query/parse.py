@@ -204,7 +204,8 @@ def parse_query(text: str, vocabulary: LabelResolver | None = None, now: datetim
         raise QueryError(f"too many search terms ({query.size}); at most {MAX_TERMS}")
     if global_min is not None:
         # "score>=0.9" is a confidence floor for every term; a term's own stricter floor wins.
-        query.terms = [TermClause(t.text, _merge_min(t.min_confidence, global_min), True, t.labels)
+        query.terms = [t if t.text_only else  # text:... has no confidence to floor
+                       TermClause(t.text, _merge_min(t.min_confidence, global_min), True, t.labels)
                        for t in query.terms]
         if not query.terms:
             raise QueryError("score>= needs a word or tag to apply to, e.g. 'dog score>=0.9'")
