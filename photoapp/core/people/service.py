@@ -1,12 +1,15 @@
 """People over a library: grouping new faces as photos are analysed, the user's corrections,
 and the index mirror that makes ``person:anna`` a query.
 
-    people = People(store, backend, catalog)
-    people.refresh()                 # after indexing: new/re-analysed photos' faces -> people
-    people.list() -> [Person]        # every person (named first, then by size)
+    people = People(store, backend, catalog, settings)
+    people.update()                  # Library's hook after every analysis pass: refresh, or purge
+                                     # when face analysis is off (settings.analyzers["faces"])
+    people.refresh()                 # new/re-analysed photos' faces -> people
+    people.list() -> [Person]        # every person (named first, then by size); get(id)
     people.name(id, "Anna"); people.merge(a, b); people.remove_face(face_id); people.not_a_face(face_id)
-    people.faces_in(doc_id) -> [StoredFace]
-    people.purge()                   # face analysis turned off
+    people.confirm(face_ids, id)     # "these are Anna" (from similar_faces(id): "more like this face")
+    people.faces_in(doc_id) / faces_of(id) -> [StoredFace]; cover_face(id)
+    people.purge()                   # forget every face, person and name
 
 Refresh reads which photos the faces analyzer ran on (and when) from the catalog, takes their
 faces from the index into the store (store.sync_document), groups the faces that belong to
