@@ -96,6 +96,8 @@ def test_removed_faces_never_rejoin_and_not_a_face_leaves_people(lib):
     lib.people.not_a_face(lib.people.faces_in(a2)[0].id)
     assert [(p.name, p.size) for p in lib.people.list()] == [("Anna", 1), (None, 1)]
     assert search(lib, "person:anna") == {a1}
+    lib.people.remove_face(lib.people.faces_in(a1)[0].id)
+    assert "anna" not in lib.people.name_keys()  # Anna is in no photo: "anna" is a word again
     with pytest.raises(PeopleError):
         lib.people.remove_face(999)
     with pytest.raises(PeopleError):

@@ -347,8 +347,12 @@ class PeopleStore:
         return [pid for pid, n in rows if n.casefold() == wanted]
 
     def names(self) -> list[str]:
+        """Names of the people seen in some photo now (a name whose every face was taken away
+        names nobody: "anna" is then a plain word again, which finds anna.jpg)."""
         with self._lock:
-            return [r[0] for r in self._db.execute("SELECT DISTINCT name FROM people WHERE name IS NOT NULL")]
+            return [r[0] for r in self._db.execute(
+                "SELECT DISTINCT p.name FROM people p WHERE p.name IS NOT NULL AND EXISTS (SELECT 1 FROM "
+                "people_faces f WHERE f.person_id = p.id AND f.present = 1 AND f.not_face = 0)")]
 
     def faces_of_docs(self, doc_ids: Iterable[str]) -> dict[str, list[StoredFace]]:
         ids = list(dict.fromkeys(doc_ids))
