@@ -3,10 +3,19 @@ constructed face descriptors (tests/people_support.py), then the CLI lists, name
 corrects, and `search` finds people by name."""
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 
 from people_support import LEFT, RIGHT, Lib, face
-from test_cli import run_cli
+from photoapp.cli.main import main
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue(), err.getvalue()
 
 
 def _library(tmp_path):
