@@ -212,4 +212,14 @@ def install(window) -> OnThisDayPage:
     page.back_button.clicked.connect(browse.back)
     page.set_thumbnail_size(window.size_slider.value())
     window.size_slider.valueChanged.connect(page.set_thumbnail_size)
+
+    def count_today() -> None:
+        # "On this day · 4" in the sidebar: there is something to look back at today.
+        if window.library is None:
+            return
+        backend = window.library.backend
+        window.runner.submit(lambda: sum(len(g.hits) for g in on_this_day(backend, per_year=PER_YEAR)),
+                             window.sidebar.set_on_this_day_count, lambda exc: None)
+
+    window.library_refreshed.connect(count_today)
     return page

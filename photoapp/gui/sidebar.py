@@ -104,6 +104,9 @@ class Sidebar(QTreeWidget):
     def set_duplicate_count(self, count: int | None) -> None:
         self._items[Duplicates()].setText(0, f"Duplicates  ·  {count:,}" if count else "Duplicates")
 
+    def set_on_this_day_count(self, count: int | None) -> None:
+        self._items[OnThisDay()].setText(0, f"On this day  ·  {count:,}" if count else "On this day")
+
     def set_cluster_count(self, count: int | None) -> None:
         self._items[Clusters()].setText(0, f"Clusters  ·  {count:,}" if count else "Clusters")
 

@@ -126,6 +126,8 @@ def test_scrubber_shows_years_and_jumps_the_grid(dated_library, make_window, qtb
 def test_on_this_day_page_groups_earlier_years(dated_library, make_window, qtbot):
     window = make_window(dated_library, size=(1100, 700))
     assert window.sidebar.has_view(OnThisDay())
+    item = window.sidebar._items[OnThisDay()]
+    qtbot.waitUntil(lambda: item.text(0) == "On this day  ·  3", timeout=20000)  # today's photos, counted
     window.navigate(OnThisDay())
     page = window.on_this_day_page
     qtbot.waitUntil(lambda: len(page.sections) == 3, timeout=20000)
