@@ -151,6 +151,9 @@ def document_to_json(doc) -> dict:
         "camera_model": doc.camera_model,
         "lens": doc.lens,
         "gps": list(doc.gps) if doc.gps else None,
+        "place": ({"label": doc.place.label, "city": doc.place.city, "region": doc.place.region,
+                   "country": doc.place.country, "country_code": doc.place.country_code}
+                  if getattr(doc, "place", None) is not None else None),
         "orientation": doc.orientation,
         "tags": [{"label": t.label, "confidence": round(t.confidence, 4), "source": t.source}
                  for t in sorted(doc.tags, key=lambda t: -t.confidence)],
@@ -196,6 +199,8 @@ def print_document(doc) -> None:
         print(f"  camera:   {camera}" + (f" ({d['lens']})" if d["lens"] else ""))
     if d["gps"]:
         print(f"  gps:      {d['gps'][0]:.6f}, {d['gps'][1]:.6f}")
+    if d.get("place"):
+        print(f"  place:    {d['place']['label']}")
     if d["rating"] or d["favorite"]:
         print("  rating:   " + ("*" * d["rating"] or "none") + ("  favourite" if d["favorite"] else ""))
     if d["objects"]:

@@ -50,7 +50,8 @@ POWER = 0.5  # power normalisation of the pooled features
 PCA_DIMS = 256
 NEIGHBOURS = 5  # smoothing: the photo itself and its 4 nearest
 FIT_SAMPLE = 5000  # photos the model is fitted on; the rest are assigned (bounded time and memory)
-CHUNK = 4096  # rows per block when transforming / smoothing a large library
+CHUNK = 4096  # rows per block when transforming / assigning a large library
+SMOOTH_BLOCK = 8_000_000  # similarities computed at once when smoothing (rows x reference)
 AUTO_K_CANDIDATES = (4, 5, 6, 8, 10, 12, 15, 18, 22, 26, 30, 36, 42, 50)
 AUTO_K_MIN_PER_CLUSTER = 8  # no candidate k leaves fewer photos per cluster than this on average
 SILHOUETTE_SAMPLE = 2000
@@ -134,12 +135,15 @@ def smooth(z: np.ndarray, reference: np.ndarray, neighbours: int = NEIGHBOURS) -
         return z
     nn = min(neighbours, len(reference))
     out = np.empty_like(z)
-    for start in range(0, len(z), CHUNK):
-        sim = z[start:start + CHUNK] @ reference.T
-        idx = np.argpartition(-sim, nn - 1, axis=1)[:, :nn] if nn < sim.shape[1] else \
-            np.broadcast_to(np.arange(nn), sim.shape).copy()
+    rows = max(1, SMOOTH_BLOCK // len(reference))  # a block's similarities stay near 32 MiB
+    for start in range(0, len(z), rows):
+        sim = z[start:start + rows] @ reference.T
+        if nn < sim.shape[1]:
+            idx = np.argpartition(-sim, nn - 1, axis=1)[:, :nn].copy()
+        else:
+            idx = np.broadcast_to(np.arange(nn), sim.shape).copy()
         w = np.maximum(np.take_along_axis(sim, idx, axis=1), 0.0)
-        out[start:start + CHUNK] = np.einsum("ij,ijd->id", w, reference[idx])
+        out[start:start + rows] = np.einsum("ij,ijd->id", w, reference[idx])
     return _l2(out)
 
 
@@ -239,11 +243,14 @@ def fit_sample(n: int, seed: int) -> np.ndarray:
 
 
 def choose_k(z: np.ndarray, seed: int = 0) -> int:
-    """The candidate k with the best sampled silhouette score."""
+    """The candidate k with the best silhouette score, swept on at most ``SILHOUETTE_SAMPLE``
+    photos (a seeded sample) so that its cost does not grow with the library."""
     n = len(z)
     candidates = [c for c in AUTO_K_CANDIDATES if c * AUTO_K_MIN_PER_CLUSTER <= n]
     if not candidates:
         return max(1, min(n // AUTO_K_MIN_PER_CLUSTER, 3)) if n >= 4 else 1
+    if n > SILHOUETTE_SAMPLE:
+        z = z[np.sort(np.random.default_rng(seed).choice(n, SILHOUETTE_SAMPLE, replace=False))]
     best_k, best_score = candidates[0], -np.inf
     for c in candidates:
         labels, _ = _kmeans(z, c, seed, n_init=2)
@@ -332,7 +339,8 @@ def _kmeans(z: np.ndarray, k: int, seed: int, n_init: int = 4) -> tuple[np.ndarr
 
     if k <= 1 or len(z) <= 1:
         return np.zeros(len(z), dtype=np.int64), z.mean(axis=0, keepdims=True)
-    km = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(z)
+    # float64: scikit-learn's k-means++ seeding takes a much slower chunked path on float32
+    km = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(z.astype(np.float64))
     return km.labels_.astype(np.int64), km.cluster_centers_.astype(np.float32)
 
 
