@@ -182,3 +182,20 @@ def test_a_new_model_that_sees_two_people_as_one_merges_them(lib):
     report = lib.people.refresh()
     assert report.merged == 1
     assert [set(p.doc_ids) for p in lib.people.list()] == [{a1, a2}]
+
+
+def test_a_photo_edited_in_place_keeps_its_faces_people_and_corrections(lib):
+    old = lib.add("a1", [face("anna", LEFT, seed=1), face("bob", RIGHT, seed=2)])
+    lib.people.refresh()
+    anna = lib.people.get(next(f.person_id for f in lib.people.faces_in(old) if f.box == LEFT))
+    lib.people.name(anna.id, "Anna")
+    lib.people.not_a_face(next(f.id for f in lib.people.faces_in(old) if f.box == RIGHT))
+    # The file now holds new bytes (brightened): a new document; the pipeline reports the edit.
+    new_id = ("edited".encode().hex() + "0" * 40)[:40]
+    assert lib.store.inherit({new_id: [old]}) == 1
+    assert lib.store.inherit({new_id: [old]}) == 0  # once
+    lib.add("edited", [face("anna", LEFT, seed=3), face("bob", RIGHT, seed=4)])
+    lib.people.refresh()
+    faces = sorted(lib.people.faces_in(new_id), key=lambda f: f.box)
+    assert [(f.person_id, f.not_face) for f in faces] == [(anna.id, False), (None, True)]
+    assert new_id in lib.people.get(anna.id).doc_ids

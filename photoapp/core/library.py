@@ -698,6 +698,7 @@ class Library:
         path now holds new bytes, so a new id) inherits what its old content had."""
         if edited:
             self.userdata.inherit(edited)
+            self.people.store.inherit(edited)  # and its faces' people and corrections
         return self.userdata.get_many(ids)
 
     def _resolve_ids(self, targets: Iterable[str | os.PathLike]) -> list[str]:

@@ -186,6 +186,26 @@ class PeopleStore:
                    (doc_id, float(analysed_at)))
         return touched
 
+    def inherit(self, previous: dict[str, list[str]]) -> int:
+        """A photo edited in place has new bytes, so a new id: give it the faces (with their people
+        and the user's decisions) of the first of its previous ids that has some, hidden until its
+        own analysis finds them again at the same place (then they are its own, see _sync).
+        Photos that already have faces here are left alone. Returns the photos given faces."""
+        given = 0
+        with self._write() as db:
+            for new, olds in previous.items():
+                if not olds or db.execute("SELECT 1 FROM people_faces WHERE doc_id = ? LIMIT 1", (new,)).fetchone():
+                    continue
+                for old in olds:
+                    copied = db.execute(
+                        "INSERT INTO people_faces(doc_id, x0, y0, x1, y1, person_id, not_face, rejected, usable, "
+                        "present, embedding) SELECT ?, x0, y0, x1, y1, person_id, not_face, rejected, usable, 0, "
+                        "NULL FROM people_faces WHERE doc_id = ?", (new, old)).rowcount
+                    if copied:
+                        given += 1
+                        break
+        return given
+
     def forget_synced(self, doc_ids: Iterable[str]) -> None:
         """Have the next refresh read these photos again (their index mirror could not be written)."""
         with self._write() as db:
