@@ -1,7 +1,8 @@
 """People end to end with the real faces models: a real photo with a face (the astronaut of
 tests/data/photos) and a smaller re-encoded copy of it (other bytes: another document) are one
-person; naming makes both findable by name; a rename of the file keeps it; turning face analysis
-off purges faces, people and names."""
+person; naming makes both findable by name; a rename of the file keeps it; a "not a face" mark
+follows the photo through an edit in place; turning face analysis off purges faces, people and
+names."""
 from __future__ import annotations
 
 import shutil
@@ -54,6 +55,20 @@ def test_real_faces_form_one_person_that_a_name_finds(library):
     library.index()
     assert _names(library.search("eileen")) == ["astronaut.jpg", "renamed.jpg"]
     assert [p.name for p in library.people.list()] == ["Eileen"]
+
+    # a correction follows an edit in place: the face of renamed.jpg is "not a face"; the file is
+    # then brightened (new bytes, a new document) and indexed again: still not a face
+    renamed = library.info(library.photos / "renamed.jpg")
+    (wrong,) = library.people.faces_in(renamed.id)
+    library.people.not_a_face(wrong.id)
+    assert _names(library.search("eileen")) == ["astronaut.jpg"]
+    with Image.open(library.photos / "renamed.jpg") as im:
+        im.point(lambda v: min(255, v + 12)).save(library.photos / "renamed.jpg", quality=90)
+    library.index()
+    edited = library.info(library.photos / "renamed.jpg")
+    assert edited.id != renamed.id and len(edited.faces) == 1
+    assert [f.not_face for f in library.people.faces_in(edited.id)] == [True]
+    assert _names(library.search("eileen")) == ["astronaut.jpg"]
 
     # privacy: face analysis off purges faces, people and names (they are about people in photos)
     library.set_analyzer_enabled("faces", False)
