@@ -109,7 +109,7 @@ def test_places_analyzer_end_to_end(gps_library):
 
 
 def test_places_cli_json(gps_library, data_dir):
-    lib, _ = gps_library
+    lib, folder = gps_library
     lib.close()
     out = subprocess.run([sys.executable, "-m", "photoapp.cli.main", "--data-dir", str(data_dir), "places", "--json"],
                          capture_output=True, text=True, timeout=120)
@@ -117,6 +117,11 @@ def test_places_cli_json(gps_library, data_dir):
     rows = json.loads(out.stdout)
     assert {(r["place"], r["count"]) for r in rows} == {
         ("Arezzo, Tuscany, Italy", 1), ("Florence, Tuscany, Italy", 1), ("Paris, Île-de-France, France", 1)}
+    info = subprocess.run([sys.executable, "-m", "photoapp.cli.main", "--data-dir", str(data_dir), "info",
+                           str(folder / "b.jpg"), "--json"], capture_output=True, text=True, timeout=120)
+    shown = json.loads(info.stdout)
+    shown = shown[0] if isinstance(shown, list) else shown
+    assert shown["place"]["label"] == "Florence, Tuscany, Italy", info.stderr
     bad = subprocess.run([sys.executable, "-m", "photoapp.cli.main", "--data-dir", str(data_dir), "search",
                           "near:91,2"], capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0 and "between -90 and 90" in bad.stderr and "Traceback" not in bad.stderr
