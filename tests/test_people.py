@@ -199,3 +199,28 @@ def test_a_photo_edited_in_place_keeps_its_faces_people_and_corrections(lib):
     faces = sorted(lib.people.faces_in(new_id), key=lambda f: f.box)
     assert [(f.person_id, f.not_face) for f in faces] == [(anna.id, False), (None, True)]
     assert new_id in lib.people.get(anna.id).doc_ids
+
+
+def test_a_user_data_file_from_before_people_opens_when_nothing_can_be_written(tmp_path):
+    """A full disk (no file may grow, as in tests/faults): the store opens empty, reads work."""
+    import resource
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+
+    path = tmp_path / "userdata.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript("PRAGMA journal_mode=WAL; CREATE TABLE marks (doc_id TEXT PRIMARY KEY);")
+    db.close()
+
+    def no_file_growth():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+    code = ("import sys; from photoapp.core.people import PeopleStore; s = PeopleStore(sys.argv[1]); "
+            "print(s.people(), s.names(), s.synced())")
+    r = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+                       preexec_fn=no_file_growth, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[] [] {}"

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import functools
 import logging
+import sqlite3
 import threading
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import BackendError
+from ..errors import BackendError, StorageError
 from ..records import PersonRef
 from . import grouping
 from .quality import usable_for_people
@@ -101,7 +102,7 @@ class People:
             if not self._purged:
                 self.purge()
                 self._purged = True
-        except BackendError as e:
+        except (BackendError, StorageError, sqlite3.Error) as e:
             log.warning("people not updated: %s", e)
         return None
 
@@ -126,6 +127,8 @@ class People:
             changed_docs.update(h for h, *_ in items)
             report.photos += len(items)
         touched |= self._group(report, touched)
+        if not (changed_docs or touched):
+            return report  # nothing new: no write (reads must work on a full disk)
         changed_docs |= self.store.docs_of_people(touched)
         self.store.drop_empty_people()
         self._mirror(changed_docs)

@@ -14,6 +14,8 @@ kept here as a cache of the index's (the grouping compares them without reading 
 """
 from __future__ import annotations
 
+import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Iterable
@@ -25,6 +27,8 @@ import numpy as np
 from ..errors import PhotoAppError
 from ..sqlite_files import connect_wal
 from ..userdata import USERDATA_FILENAME
+
+log = logging.getLogger(__name__)
 
 IOU_SAME_FACE = 0.5  # a re-detected box overlapping a stored one this much is the same face
 MAX_NAME_LENGTH = 100
@@ -109,7 +113,15 @@ class PeopleStore:
         self._lock = threading.RLock()
         self._db = connect_wal(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA busy_timeout=5000")  # shared with the CLI and UserData
-        self._db.executescript(_SCHEMA)
+        try:
+            self._db.executescript(_SCHEMA)
+        except sqlite3.OperationalError as e:
+            # A file from before people existed, opened read-only (full disk): no people until it
+            # can be written; an empty store in memory keeps every read working meanwhile.
+            log.warning("people are not available: %s cannot take their tables (%s)", self.path, e)
+            self._db.close()
+            self._db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+            self._db.executescript(_SCHEMA)
 
     @classmethod
     def in_folder(cls, data_dir: str | Path) -> "PeopleStore":
