@@ -179,7 +179,7 @@ def timing(sizes: list[int], log=print) -> list[dict]:
 
 def write_markdown(reports: list[dict], times: list[dict], path: Path) -> None:
     lines = ["# Clusters: quality on sets whose labels are not the tagger's classes", "",
-             "`nice .venv/bin/python -m photoapp.bench.clusters --cache /tmp/cluster-embeddings.npz`",
+             "`OMP_NUM_THREADS=1 nice .venv/bin/python -m photoapp.bench.clusters --cache /tmp/cluster-embeddings.npz`",
              "(efficientnet-lite2 int8 embeddings; k = the set's class count; mean over seeds "
              f"{', '.join(map(str, SEEDS))}; \"gain\" = purity minus plain k-means, \"worst\" = the "
              "smallest per-seed gain).", "",

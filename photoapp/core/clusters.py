@@ -138,8 +138,8 @@ def smooth(z: np.ndarray, reference: np.ndarray, neighbours: int = NEIGHBOURS) -
     rows = max(1, SMOOTH_BLOCK // len(reference))  # a block's similarities stay near 32 MiB
     for start in range(0, len(z), rows):
         sim = z[start:start + rows] @ reference.T
-        if nn < sim.shape[1]:
-            idx = np.argpartition(-sim, nn - 1, axis=1)[:, :nn].copy()
+        if nn < sim.shape[1]:  # the nn largest (no negated copy of the block)
+            idx = np.argpartition(sim, sim.shape[1] - nn, axis=1)[:, -nn:].copy()
         else:
             idx = np.broadcast_to(np.arange(nn), sim.shape).copy()
         w = np.maximum(np.take_along_axis(sim, idx, axis=1), 0.0)
@@ -208,7 +208,7 @@ def fit_clusters(ids: Sequence[str], embeddings: np.ndarray,
                  seed: int = 0, method: str = DEFAULT_METHOD) -> tuple[ClusteringResult, ClusterModel]:
     """Like :func:`cluster_embeddings`, also returning the model to persist."""
     check_method(method)
-    ids, x = _sorted_input(ids, embeddings)
+    ids, order, x = _sorted_input(ids, embeddings)
     n = len(ids)
     if k is not None and k < 1:
         raise ConfigError(f"cluster count must be at least 1, got {k}")
@@ -217,8 +217,8 @@ def fit_clusters(ids: Sequence[str], embeddings: np.ndarray,
         return (ClusteringResult([], float("nan"), float("nan"), 0, {}, method),
                 ClusterModel(ClusterSpace("raw", np.zeros(0, np.float32), empty), empty, seed, 0, k or 0))
     sample = fit_sample(n, seed)
-    space = ClusterSpace.fit(x[sample], method, seed)
-    z = space.transform(x)
+    space = ClusterSpace.fit(x[order[sample]], method, seed)
+    z = space.transform(x)[order]
     reference = z[sample] if method == "neighbours" else np.zeros((0, 0), np.float32)
     model = ClusterModel(space, np.zeros((0, 0), np.float32), seed, n, k or 0, reference)
     fit_view = smooth(z[sample], reference) if method == "neighbours" else z[sample]
@@ -263,10 +263,10 @@ def choose_k(z: np.ndarray, seed: int = 0) -> int:
 def assign_to_model(model: ClusterModel, ids: Sequence[str], embeddings: np.ndarray,
                     tags_by_id: Mapping[str, Sequence[Tag]] | None = None) -> ClusteringResult:
     """Assign every photo to the nearest centroid of an existing model (no refit)."""
-    ids, x = _sorted_input(ids, embeddings)
+    ids, order, x = _sorted_input(ids, embeddings)
     if len(ids) == 0 or model.k == 0:
         return ClusteringResult([], float("nan"), float("nan"), model.k, {}, model.space.method, False)
-    view = model.view(x)
+    view = model.view(x)[order]
     labels = _nearest(view, model.centroids, model.space.method)
     return _describe(ids, view, labels, model.centroids, tags_by_id, model.space.method, refitted=False)
 
@@ -323,15 +323,17 @@ def clusters_from_backend(backend, k: int | None = None, seed: int = 0, *,
 
 # --- helpers ----------------------------------------------------------------------------------
 
-def _sorted_input(ids: Sequence[str], embeddings: np.ndarray) -> tuple[list[str], np.ndarray]:
-    """Rows ordered by id, so the result does not depend on the order a backend yields them."""
+def _sorted_input(ids: Sequence[str], embeddings: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Ids ordered by id (so the result does not depend on the order a backend yields them), the
+    row of each in ``embeddings``, and the embeddings as float32, left unsorted: a large library's
+    vectors are not copied, only the (smaller) cluster-space vectors are reordered."""
     x = np.asarray(embeddings, dtype=np.float32)
     if len(ids) == 0:
-        return [], x.reshape(0, x.shape[-1] if x.ndim == 2 else 0)
+        return [], np.zeros(0, np.int64), x.reshape(0, x.shape[-1] if x.ndim == 2 else 0)
     if x.ndim != 2 or x.shape[0] != len(ids):
         raise ValueError(f"{len(ids)} ids but embeddings of shape {x.shape}")
-    order = sorted(range(len(ids)), key=ids.__getitem__)
-    return [ids[i] for i in order], x[order]
+    order = np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)
+    return [ids[i] for i in order], order, x
 
 
 def _kmeans(z: np.ndarray, k: int, seed: int, n_init: int = 4) -> tuple[np.ndarray, np.ndarray]:
