@@ -1,9 +1,10 @@
 """Stage 3: text in the photo (signs, pages, screenshots), read by PP-OCR (core/ocr).
 
 Cost control lives in the split of work: ``prepare`` (decode workers) runs the cheap probe
-detection at 320 px and keeps a working copy of the photo only when it found text; ``run``
+detection at 256 px and keeps a working copy of the photo only when it found text; ``run``
 (coordinator) reads only those photos. A photo without text costs one small detection.
-A later stage: backfilled after the searchable first pass, never part of it.
+A later stage: the quick first pass (``index --quick``, the watcher, the GUI) never waits for it;
+it is backfilled afterwards. (A plain ``photoapp index`` gives new photos every stage at once.)
 """
 from __future__ import annotations
 

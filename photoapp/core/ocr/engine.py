@@ -61,7 +61,7 @@ REC_BATCH = 8
 MIN_REC_RATIO = 2.0  # lines padded to at least 2:1 (PaddleOCR pads to 320:48; same recall, less work)
 REGION_MARGIN = 0.04  # share of the photo added around the probe's boxes for the second pass
 # A page (scan, document, screenshot): most of the picture light and colourless. Its body text
-# is too small for the probe to see (a 3300 px page at 320 px makes 25 px print 2 px high), so
+# is too small for the probe to see (a 3300 px page at 256 px makes 25 px print 2 px high), so
 # once the probe found any text there, the second detection covers the whole page. Measured:
 # text-photos' pages and sheets 0.71-1.0, imagenet-sample's 95th percentile 0.59.
 PAGE_SHARE = 0.7
