@@ -317,10 +317,25 @@ class Library:
         report = self._reconcile(targets, progress=progress, control=control, max_stage=max_stage)
         if report.cancelled:
             return report
+        self._date_undated()
         analysis = self.backfill(targets, progress=progress, control=control, max_stage=max_stage)
         report.analysed, report.cancelled = analysis.analysed, analysis.cancelled
         report.elapsed_s += analysis.elapsed_s
         return report
+
+    def _date_undated(self) -> None:
+        """Photos indexed before dates came from file names and file times get one now
+        (capture_date.date_undated: nothing to do, and nearly free, once they have)."""
+        from .capture_date import date_undated
+
+        try:
+            with self._write_lock, self.writer.hold():
+                dated = date_undated(self.backend)
+        except Exception as exc:  # noqa: BLE001 - dates are a nicety; indexing has succeeded
+            log.warning("could not date undated photos: %s", exc)
+            return
+        if dated:
+            log.info("dated %d photos from their file names or file times", dated)
 
     def backfill(self, paths: Iterable[str | os.PathLike] | None = None,
                  progress: ProgressCallback | None = None, control: JobControl | None = None,
