@@ -169,3 +169,25 @@ def test_an_index_from_before_the_month_counts_gets_them(tmp_path):
         assert index.date_counts() == [(2020, 1, 3), (2020, 2, 2), (2020, 3, 2)]
     finally:
         index.close()
+
+
+def test_photos_indexed_before_file_dates_get_one_on_the_next_index(dated):
+    """A library from before file-name and file-time dates: its undated photos are dated by the
+    next `photoapp index`, without the files being read again."""
+    import sqlite3
+
+    db = dated["data"] / "index" / "index.sqlite3"
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("UPDATE photos SET taken_at = NULL, taken_utcoffset = NULL, taken_at_source = NULL "
+                     "WHERE taken_at_source IN ('filename', 'filetime')")
+    conn.close()
+    code, out, _ = cli(dated, "timeline", "--json")
+    assert sum(r["count"] for r in json.loads(out)) == 2  # only the EXIF dates are left
+    code, _, err = cli(dated, "index", str(dated["photos"]))
+    assert code == 0, err
+    code, out, _ = cli(dated, "timeline", "--json")
+    assert [(r["year"], r["month"], r["count"]) for r in json.loads(out)] == MONTHS
+    for name, (when, source) in EXPECTED.items():
+        doc = json.loads(cli(dated, "info", str(dated["photos"] / name), "--json")[1])[0]
+        assert (datetime.fromisoformat(doc["taken_at"]).replace(tzinfo=None), doc["taken_at_source"]) == (when, source)

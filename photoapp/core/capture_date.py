@@ -164,3 +164,35 @@ def describe_source(source: str | None) -> str:
     """What the detail panel shows under the date: "from the file name" etc. ("" when the
     document predates sources)."""
     return f"from {SOURCE_TEXT[source]}" if source in SOURCE_TEXT else ""
+
+
+# --- documents indexed before dates came from names and file times -----------------------------
+def date_undated(backend) -> int:
+    """Give the documents that are still undated a date from their file name or file time (a
+    library indexed before those sources existed has them); returns how many got one.
+
+    Undated photos come last in the date-sorted listing, after the dated ones the month counts
+    add up, so finding them is one listing page; with none left (the usual case) it costs a
+    ``date_counts`` and a ``stats``. Files are only stat()ed, never opened."""
+    from .query.listing import All
+    from .timeline import timeline
+
+    dated = timeline(backend).total
+    if backend.stats().documents <= dated:
+        return 0
+    docs = []
+    for hit in backend.list_photos(All(), "date", limit=10_000, offset=dated):
+        doc = backend.get(hit.id)
+        if doc is None or doc.taken_at is not None:
+            continue
+        try:
+            mtime = os.stat(doc.path).st_mtime_ns
+        except OSError:
+            mtime = None  # gone or unreadable: the file name may still say
+        doc.taken_at, doc.taken_at_source = capture_date(None, doc.path, mtime)
+        if doc.taken_at is not None:
+            docs.append(doc)
+    if docs:
+        backend.upsert(docs)
+        backend.flush_durable()
+    return len(docs)
