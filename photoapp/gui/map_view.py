@@ -246,7 +246,12 @@ class MapView(QWidget):
         pixmap = QPixmap(int((self.width() + 2 * margin_x) * ratio), int((self.height() + 2 * margin_y) * ratio))
         pixmap.setDevicePixelRatio(ratio)
         pixmap.fill(OCEAN)
-        path = world_path(_detail_level(self.scale))
+        level = _detail_level(self.scale)
+        path = _paths.get(level)
+        if path is None and self.loading:
+            p.fillRect(self.rect(), OCEAN)  # the worker is still building the outlines: wait for them
+            return
+        path = path if path is not None else world_path(level)
         q = QPainter(pixmap)
         q.setRenderHint(QPainter.RenderHint.Antialiasing)
         q.setTransform(QTransform(self.scale, 0, 0, self.scale, -(off.x() - margin_x), -(off.y() - margin_y)))
