@@ -160,3 +160,17 @@ def test_usable_for_people_needs_quality_score_and_a_descriptor():
     assert not usable_for_people(Face(box, marks, 0.99, 0.2, v))
     assert not usable_for_people(Face(box, marks, 0.55, 0.9, v))
     assert not usable_for_people(Face(box, marks, 0.99, 0.9, None))
+
+
+@pytest.mark.parametrize("image", [Image.new("RGB", (1, 1)), Image.new("RGB", (10, 3000), (200, 100, 50)),
+                                   Image.new("L", (300, 200), 128), Image.new("RGBA", (64, 64))],
+                         ids=["1x1", "10x3000", "grey", "rgba"])
+def test_odd_pictures_give_no_faces_and_no_error(faces, image):
+    assert faces.detect(image) == []
+
+
+def test_a_grey_photo_still_has_its_face(faces):
+    grey = photo("hopper.jpg").convert("L").convert("RGB")
+    found = faces.detect(grey)
+    assert len(found) == 1
+    assert cos(found[0].embedding, faces.detect(photo("hopper.jpg"))[0].embedding) > 0.95
