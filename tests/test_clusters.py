@@ -14,6 +14,7 @@ from photoapp.core.clusters import (
     choose_k,
     cluster_embeddings,
     clusters_from_backend,
+    distinct_names,
     fit_clusters,
     needs_refit,
     smooth,
@@ -299,3 +300,11 @@ def test_real_embeddings_of_clearly_different_generated_photos_are_separated(mod
         member_labels = {t.label for m in c.member_ids for t in tags[m]}
         assert c.name and set(c.name.split(", ")) <= member_labels
     assert len({c.name for c in a.clusters}) == 3
+
+
+def test_clusters_that_would_share_a_name_are_told_apart():
+    described = [([("food", 0.9), ("pizza", 0.5)], "food"), ([("food", 0.8), ("salad", 0.4)], "food"),
+                 ([("car", 0.9), ("wheel", 0.3)], "car"), ([], "")]
+    named = distinct_names(described)
+    assert [name for _, name in named] == ["food, pizza", "food, salad", "car", ""]
+    assert [top for top, _ in named] == [top for top, _ in described]

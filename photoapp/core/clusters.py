@@ -411,7 +411,7 @@ def _describe(ids: list[str], z: np.ndarray, labels: np.ndarray, centroids: np.n
               tags_by_id: Mapping[str, Sequence[Tag]] | None, method: str,
               refitted: bool) -> ClusteringResult:
     k = len(centroids)
-    described = characteristic_tags(ids, labels, k, tags_by_id or {})
+    described = distinct_names(characteristic_tags(ids, labels, k, tags_by_id or {}))
     clusters = []
     for c in range(k):
         rows = np.flatnonzero(labels == c)
@@ -475,6 +475,22 @@ def characteristic_tags(ids: Sequence[str], labels: np.ndarray, k: int,
         order = [j for j in order if score[j] > 0 and math.isfinite(score[j])]
         top = [(label_of[j], round(float(score[j]), 4)) for j in order]
         out.append((top, _name(sub, order, score, label_of)))
+    return out
+
+
+def distinct_names(described: list[tuple[list[tuple[str, float]], str]]) -> list[tuple[list[tuple[str, float]], str]]:
+    """Clusters that would share a name ("food" and "food") get their first name tag followed by
+    their own next characteristic tag, so a gallery never shows two groups under one name."""
+    counts: dict[str, int] = {}
+    for _, name in described:
+        counts[name] = counts.get(name, 0) + 1
+    out = []
+    for top, name in described:
+        if name and counts[name] > 1:
+            first = name.split(", ")[0]
+            extra = next((label for label, _ in top if label not in name.split(", ")), None)
+            name = f"{first}, {extra}" if extra else name
+        out.append((top, name))
     return out
 
 
