@@ -469,9 +469,9 @@ class MapPage(MapView):
 def install(window) -> MapPage:
     """Add the map page to the main window's stack; a marker's photos open as a search (one
     line in main_window.py)."""
-    from .navigation import Search
+    from .navigation import MapArea
 
     page = MapPage(window.runner)
     window.stack.addWidget(page)
-    page.area_selected.connect(lambda query, label: window.browse.go(Search(query)))
+    page.area_selected.connect(lambda query, label: window.browse.go(MapArea(query)))
     return page

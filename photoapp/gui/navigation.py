@@ -185,6 +185,20 @@ class Map(View):
 
 
 @dataclass(frozen=True)
+class MapArea(Search):
+    """The photos of one map marker: a ``within:`` search (the search field shows it, so it can
+    be refined), titled as what it is. Not restored between runs (the app opens on All photos)."""
+
+    @property
+    def title(self) -> str:
+        return "On the map"
+
+    @property
+    def subtitle(self) -> str:
+        return "in the area of the marker"
+
+
+@dataclass(frozen=True)
 class People(View):
     """Everyone in the photos, as cards (gui/people_view.py)."""
 

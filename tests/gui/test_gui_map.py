@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from conftest import _settings  # noqa: E402
 from photo_factory import exif_bytes, gradient, save  # noqa: E402
 
-from photoapp.gui.navigation import Map, Search  # noqa: E402
+from photoapp.gui.navigation import Map, MapArea  # noqa: E402
 
 PHOTOS = {"arezzo1.jpg": (43.4674483, 11.8851267), "arezzo2.jpg": (43.464455, 11.8814783),
           "florence.jpg": (43.7855944, 11.2346194), "sydney.jpg": (-33.8568, 151.2153)}
@@ -89,7 +89,8 @@ def test_clicking_a_marker_lists_exactly_its_photos(gps_library, make_window, qt
     assert n == 3
     with qtbot.waitSignal(window.results_finished, timeout=30000) as done:
         qtbot.mouseClick(page, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
-    assert isinstance(window.current_view, Search) and window.current_view.text.startswith("within:")
+    assert isinstance(window.current_view, MapArea) and window.current_view.text.startswith("within:")
+    assert window.grid_page.title.text() == "On the map"
     assert done.args[0] == 3
     names = sorted(Path(window.model.hit(r).path).name for r in range(window.model.rowCount()))
     assert names == ["arezzo1.jpg", "arezzo2.jpg", "florence.jpg"]
