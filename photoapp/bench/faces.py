@@ -265,7 +265,7 @@ def speed(faces: FaceModels, rounds: int = 2) -> list[str]:
     with_faces, without = photo_sets()
     faces.load()
     lines = ["## Face stage cost", "",
-             "Per photo, after decoding: prepare (resize, normalise: decode workers), detector, alignment + "
+             "Per photo, after decoding: prepare (resizes: decode workers), detector (normalise, network, decoding, NMS), alignment + "
              "descriptors (coordinator), median over the photos and rounds.", "",
              "| photos | n | faces/photo | prepare ms | detector ms | align + describe ms | stage total ms |",
              "|---|---|---|---|---|---|---|"]
