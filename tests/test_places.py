@@ -77,18 +77,22 @@ def test_near_box_holds_the_circle():
     assert not GeoBox(-18, 179, -16, -179).contains(-17, 0)
 
 
-@pytest.fixture
-def gps_library(tmp_path, settings, counting_bundle):
+@pytest.fixture(scope="module")
+def gps_library(tmp_path_factory, model_bundle):
+    """One indexed library for the module (indexing with the real models takes seconds)."""
     from photoapp.core.library import Library
+    from photoapp.core.settings import Settings
 
-    folder = tmp_path / "trip"
+    root = tmp_path_factory.mktemp("places")
+    folder = root / "trip"
     for name, gps in [("a.jpg", (43.4674483, 11.8851267)), ("b.jpg", (43.7855944, 11.2346194)),
                       ("c.jpg", (48.8606, 2.3376))]:
         save(gradient(96, 64, seed=len(name) + ord(name[0])), folder / name, "JPEG", exif=exif_bytes(gps=gps))
     save(gradient(96, 64, seed=9), folder / "no_gps.jpg", "JPEG")
-    lib = Library.open(settings, bundle=counting_bundle)
+    lib = Library.open(Settings(data_dir=root / "data"), bundle=model_bundle)
     lib.add_folder(folder)
-    lib.index([folder])
+    lib.index()
+    lib.data_dir = root / "data"
     yield lib, folder
     lib.close()
 
@@ -108,9 +112,9 @@ def test_places_analyzer_end_to_end(gps_library):
     assert counts == {"Arezzo, Tuscany, Italy": 1, "Florence, Tuscany, Italy": 1, "Paris, Île-de-France, France": 1}
 
 
-def test_places_cli_json(gps_library, data_dir):
+def test_places_cli_json(gps_library):
     lib, folder = gps_library
-    lib.close()
+    data_dir = lib.data_dir
     out = subprocess.run([sys.executable, "-m", "photoapp.cli.main", "--data-dir", str(data_dir), "places", "--json"],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
