@@ -181,10 +181,14 @@ def test_keypoints_verify_a_shrunk_cropped_copy_and_reject_another_object_in_the
 def test_dense_alignment_verifies_clip_art_copies_and_rejects_redrawn_symbols():
     from photoapp.bench.duplicates import clip_art
 
+    from photoapp.core.duplicates import PhotoFacts, pair_tier
+
     for symbol in (0, 1, 3):
         drawing = clip_art(symbol, 0)
-        _, copy = local(drawing, jpeg(shrink(crop_sides(drawing, 0.08), 0.6), 55))
-        assert copy.aligned_ncc >= 0.995 and copy.worst_block <= 0.15, symbol
+        copy = jpeg(shrink(crop_sides(drawing, 0.08), 0.6), 55)
+        _, dense = local(drawing, copy)
+        assert pair_tier(dense, sim(drawing, copy), PhotoFacts(), PhotoFacts()) == "photo", symbol
         for other in (1, 2):
-            _, redrawn = local(drawing, clip_art(symbol, other))
-            assert redrawn.aligned_ncc < 0.995 or redrawn.worst_block > 0.15, (symbol, other)
+            redrawn = clip_art(symbol, other)
+            _, dense = local(drawing, redrawn)
+            assert pair_tier(dense, 1.0, PhotoFacts(), PhotoFacts()) is None, (symbol, other)

@@ -40,6 +40,7 @@ class LocalFeatures:
     gray: np.ndarray  # (h, w) uint8, COMPARE_SIDE on the long side
     points: np.ndarray  # (n, 2) float32 keypoint positions at WORK_SIDE
     descriptors: np.ndarray | None  # (n, 32) uint8 ORB descriptors; None when n == 0
+    textured: float = 1.0  # share of the frame's blocks with texture (texture_share)
 
     @property
     def count(self) -> int:
@@ -56,7 +57,7 @@ class LocalMatch:
     aligned_ncc: float  # NCC of the aligned pictures (after a brightness/contrast fit), -1 if none
     worst_block: float  # largest textured-block residual, in standard deviations of A (inf if none)
     agreeing: float = 0.0  # share of textured blocks that agree once aligned
-    textured: float = 0.0  # share of blocks with texture: photos ~1, clip-art and white backdrops less
+    textured: float = 0.0  # the less textured picture's texture_share: photos ~1, clip-art much less
 
     # "features": the transform was fitted to matched keypoints; "dense": to the pictures'
     # intensities (match_dense, for pictures with too little texture for keypoints)
@@ -71,6 +72,9 @@ NO_MATCH = LocalMatch(0, 0, 1.0, 0.0, 0.0, -1.0, float("inf"), 0.0)
 # Below this many keypoints in either picture, there is too little texture to fit a transform.
 MIN_KEYPOINTS = 40
 ECC_SIDE = 160  # long side dense alignment runs at
+# Dense verification compares on a finer grid: redrawn clip-art differs by a few pixels of
+# outline, which a 96-cell grid averages away.
+DENSE_GRID = 160
 MAX_ANISOTROPY = 0.03  # a copy is resized evenly: x and y scales agree, no shear
 
 
@@ -106,7 +110,21 @@ def features_of_gray(gray: np.ndarray) -> LocalFeatures:
     k = COMPARE_SIDE / max(gray.shape)
     small = cv2.resize(gray, (max(1, round(gray.shape[1] * k)), max(1, round(gray.shape[0] * k))),
                        interpolation=cv2.INTER_AREA)
-    return LocalFeatures(small, points, descriptors if len(points) else None)
+    return LocalFeatures(small, points, descriptors if len(points) else None, texture_share(small))
+
+
+def texture_share(gray: np.ndarray) -> float:
+    """Share of the picture's blocks (at ``ALIGNED_GRID``) with contrast of their own: a photo
+    has texture nearly everywhere; clip-art and an object on a white backdrop have much less."""
+    cv2 = _cv2()
+    k = ALIGNED_GRID / max(gray.shape)
+    small = cv2.resize(gray.astype(np.float32), (max(4, round(gray.shape[1] * k)), max(4, round(gray.shape[0] * k))),
+                       interpolation=cv2.INTER_AREA)
+    sd = float(small.std())
+    if sd < 1.0:
+        return 0.0
+    stds = [float(small[r, c].std()) for r in _blocks(small.shape[0]) for c in _blocks(small.shape[1])]
+    return float(np.mean([v >= TEXTURE * sd for v in stds]))
 
 
 def match(a: LocalFeatures, b: LocalFeatures) -> LocalMatch:
@@ -133,7 +151,7 @@ def match(a: LocalFeatures, b: LocalFeatures) -> LocalMatch:
     at_compare[:, 2] *= COMPARE_SIDE / WORK_SIDE  # same linear part, shift in the smaller frame
     al = compare_aligned(a.gray, b.gray, at_compare)
     return LocalMatch(len(good), inliers, scale, rotation, al.overlap, al.ncc, al.worst_block, al.agreeing,
-                      al.textured)
+                      min(a.textured, b.textured))
 
 
 def match_dense(a: LocalFeatures, b: LocalFeatures, alignment) -> LocalMatch:
@@ -157,14 +175,15 @@ def match_dense(a: LocalFeatures, b: LocalFeatures, alignment) -> LocalMatch:
         if min(sx_, sy_) <= 0 or abs(sx_ / sy_ - 1.0) > MAX_ANISOTROPY or abs(float(
                 linear[:, 0] @ linear[:, 1]) / (sx_ * sy_)) > MAX_ANISOTROPY:
             continue
-        al = compare_aligned(a.gray, b.gray, transform)
+        al = compare_aligned(a.gray, b.gray, transform, DENSE_GRID)
         if best is None or al.ncc > best[0].ncc:
             rotation = float(np.degrees(np.arctan2(transform[1, 0], transform[0, 0])))
             best = (al, float(np.sqrt(sx_ * sy_)), rotation)
     if best is None:
         return LocalMatch(0, 0, 1.0, 0.0, 0.0, -1.0, float("inf"), 0.0, 0.0, "dense")
     al, scale, rotation = best
-    return LocalMatch(0, 0, scale, rotation, al.overlap, al.ncc, al.worst_block, al.agreeing, al.textured, "dense")
+    return LocalMatch(0, 0, scale, rotation, al.overlap, al.ncc, al.worst_block, al.agreeing,
+                      min(a.textured, b.textured), "dense")
 
 
 def _refine_ecc(a: np.ndarray, b: np.ndarray, start: np.ndarray) -> np.ndarray:
@@ -198,7 +217,7 @@ class Aligned:
     textured: float = 0.0  # share of the compared blocks that have texture (photos: most)
 
 
-def compare_aligned(a: np.ndarray, b: np.ndarray, transform: np.ndarray) -> Aligned:
+def compare_aligned(a: np.ndarray, b: np.ndarray, transform: np.ndarray, grid: int = ALIGNED_GRID) -> Aligned:
     """``b`` warped into ``a`` by ``transform`` (2x3), compared over the part both cover."""
     cv2 = _cv2()
     h, w = a.shape
@@ -214,7 +233,7 @@ def compare_aligned(a: np.ndarray, b: np.ndarray, transform: np.ndarray) -> Alig
     x0, x1 = _covered_span(full, axis=0)
     if y1 - y0 < 8 or x1 - x0 < 8:
         return Aligned(overlap, -1.0, float("inf"), 0.0)
-    side = ALIGNED_GRID / max(y1 - y0, x1 - x0)
+    side = grid / max(y1 - y0, x1 - x0)
     size = (max(4, round((x1 - x0) * side)), max(4, round((y1 - y0) * side)))
     pa = cv2.resize(a[y0:y1, x0:x1].astype(np.float32), size, interpolation=cv2.INTER_AREA).astype(np.float64)
     pb = cv2.resize(warped[y0:y1, x0:x1], size, interpolation=cv2.INTER_AREA).astype(np.float64)
