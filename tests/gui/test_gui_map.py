@@ -47,6 +47,7 @@ def test_map_shows_markers_and_the_photos_without_location(gps_library, make_win
     window = make_window(gps_library)
     page = _open_map(window, qtbot)
     assert page.header_text() == "4 photos on the map · 1 without location"
+    assert not page.grab().isNull()  # the whole page draws (land, markers, header)
     markers = page.marker_screen_positions()
     assert sum(n for _, _, n in markers) == 4
     # Seen whole, the three Tuscan photos are one marker and Sydney another.
