@@ -289,4 +289,9 @@ def _render_views(window, library, out_dir: Path) -> list[Path]:
     window.navigate(People())
     wait_until_idle(window)
     written.append(_grab(window, window, out_dir / "40-people.png"))
+
+    from .navigation import Map  # gui/map_view.py: photos with GPS as markers on the world map
+    window.navigate(Map())
+    wait_until_idle(window)
+    written.append(_grab(window, window, out_dir / "50-map.png"))
     return written
