@@ -17,7 +17,7 @@ API (the CLI and the GUI are written against exactly this):
     lib.search(text, limit=50, offset=0) -> SearchResults  # list[SearchHit] + .notes
                                                             # ("objects: 81% of photos analysed
                                                             # so far"); raises QueryError
-    lib.similar(target, limit=50, filter_text="") -> list[SearchHit]  # target: library path, doc id,
+    lib.similar(target, limit=50, filter_text="", min_score=None) -> list[SearchHit]  # target: library path, doc id,
                                                                         # outside file path, or PIL.Image,
                                                                         # or a list of ids/paths (their mean)
     lib.clusters(k=None, seed=0, recompute=False) -> list[ClusterInfo]
@@ -80,6 +80,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from . import similar_rerank
 from .catalog import CATALOG_FILENAME, Catalog, is_under, unique_roots
 from .decode import decode_file, decode_image
 from .errors import BackendError, DecodeError, LibraryError, ModelError
@@ -504,9 +505,12 @@ class Library:
         self._progress_cache = (key, time.monotonic(), progress)
         return progress
 
-    def similar(self, target, limit: int = 50, filter_text: str = "") -> list[SearchHit]:
+    def similar(self, target, limit: int = 50, filter_text: str = "",
+                min_score: float | None = None) -> list[SearchHit]:
         """Photos that look like ``target``: a library path or document id (its stored embedding,
-        itself excluded), an outside file path or a PIL.Image (embedded now, not indexed)."""
+        itself excluded), an outside file path or a PIL.Image (embedded now, not indexed).
+        The backend's nearest candidates are re-ranked in the core, the same on every backend
+        (core/similar_rerank.py); ``min_score`` drops results scoring below it."""
         query = self._parse(filter_text) if filter_text and filter_text.strip() else None
         exclude: list[str] = []
         if isinstance(target, Image.Image):
@@ -525,8 +529,10 @@ class Library:
                     raise LibraryError(f"no photo or document {target!s}")
                 size = max(self.models().tagger.input_size)
                 vector = self._embed(decode_file(path, size).image)
-        return self.backend.similar(np.asarray(vector, dtype=np.float32), limit=limit,
-                                    query=query, exclude_ids=exclude)
+        vector = np.asarray(vector, dtype=np.float32)
+        candidates = self.backend.similar(vector, limit=max(limit, similar_rerank.CANDIDATES) if limit > 0 else 0,
+                                          query=query, exclude_ids=exclude)
+        return similar_rerank.rerank_hits(vector, candidates, self.backend.embeddings, limit, min_score)
 
     def _mean_embedding(self, targets) -> tuple[np.ndarray, list[str]]:
         """The normalised mean of the stored embeddings of several library photos, and their ids

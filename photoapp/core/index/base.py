@@ -74,6 +74,17 @@ class IndexBackend(ABC):
     def similar(self, vector: np.ndarray, limit: int = 50, query: Query | None = None,
                 exclude_ids: Iterable[str] = ()) -> list[SearchHit]: ...
 
+    def embeddings(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """Stored embeddings of these documents, by id (ids without one are left out); the core
+        re-ranks similar-photo candidates with them (core/similar_rerank.py). Default: one
+        ``get`` each; backends override it with one read."""
+        out = {}
+        for doc_id in ids:
+            doc = self.get(doc_id)
+            if doc is not None and doc.embedding is not None:
+                out[doc_id] = np.asarray(doc.embedding, dtype=np.float32)
+        return out
+
     @abstractmethod
     def iter_documents(self) -> Iterator[PhotoDocument]: ...
 

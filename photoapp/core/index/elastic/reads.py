@@ -202,6 +202,20 @@ class ElasticReads:
         hits.sort(key=lambda hit: (-hit.score, hit.id))
         return hits[:limit]
 
+    def embeddings(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """See base.py: one search for the stored float vectors of these ids."""
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        res = self._search("embeddings", query={"ids": {"values": ids}}, size=len(ids),
+                           _source={"includes": ["embedding"]})
+        out = {}
+        for h in (res or {}).get("hits", {}).get("hits", []):
+            emb = h.get("_source", {}).get("embedding")
+            if emb is not None:
+                out[h["_id"]] = np.asarray(emb, dtype=np.float32)
+        return out
+
     def _scan(self, what: str, source, query: dict | None = None) -> Iterator[dict]:
         """Every matching hit, paged with search_after on the doc_id keyword."""
         after = None

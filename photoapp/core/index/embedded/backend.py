@@ -503,6 +503,18 @@ class EmbeddedIndex(IndexBackend):
             slots, scores = self._filtered_similar(conn, vector, limit, query, exclude_slots)
         return self._slot_hits(conn, slots, scores)
 
+    def embeddings(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """See base.py: one SQL read and one gather from the float16 rows."""
+        ids = list(ids)
+        if not ids or self.vectors.dim is None:
+            return {}
+        rows = self._conn().execute(f"SELECT id, vec_slot FROM photos WHERE id IN ({','.join('?' * len(ids))}) "
+                                    "AND vec_slot IS NOT NULL", ids).fetchall()
+        if not rows:
+            return {}
+        found = self.vectors.vectors(np.array([slot for _, slot in rows], dtype=np.int64))
+        return {doc_id: np.asarray(found[i], dtype=np.float32) for i, (doc_id, _) in enumerate(rows)}
+
     def _filtered_similar(self, conn, vector, limit, query, exclude_slots):
         """Filtered kNN: over-fetch nearest rows and keep those that pass the filter (checking a
         few hundred rows against SQL is cheap), deeper and deeper; a filter that still rejects
