@@ -3,7 +3,8 @@
 Countries come from resources/map/countries.json (Natural Earth via npm world-atlas, drawn with
 Qt's painter: no tiles, no network); marker clusters from core/places/clusters.py (screen-space
 grid, recomputed when the zoom changes, not while panning). Mouse wheel (or +/-) zooms about the
-pointer, dragging pans, a click on a marker emits ``area_selected`` with a ``within:`` query
+pointer, dragging (or the arrow keys) pans, 0 fits every photo, a click on a marker emits
+``area_selected`` with a ``within:`` query
 that lists exactly that marker's photos. Photos without GPS are not placed anywhere: the header
 says how many there are.
 
@@ -334,8 +335,10 @@ class MapView(QWidget):
         bold.setBold(True)
         small = QFont(self.font())
         small.setPointSizeF(8.5)
-        w = max(p.fontMetrics().horizontalAdvance(hint) + 40, 360)
-        box = QRectF(12, 12, min(w + 40, self.width() - 24), 52)
+        from PySide6.QtGui import QFontMetricsF
+
+        w = max(QFontMetricsF(bold).horizontalAdvance(title), QFontMetricsF(small).horizontalAdvance(hint)) + 28
+        box = QRectF(12, 12, min(w, self.width() - 24), 52)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QColor(255, 255, 255, 235))
         p.drawRoundedRect(box, 8, 8)
@@ -378,6 +381,11 @@ class MapView(QWidget):
         elif key == Qt.Key.Key_0:
             self.fit()
             self.update()
+        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down):
+            step = 0.25 * min(self.width(), self.height())  # a quarter of the view per press
+            dx = {Qt.Key.Key_Left: step, Qt.Key.Key_Right: -step}.get(key, 0.0)
+            dy = {Qt.Key.Key_Up: step, Qt.Key.Key_Down: -step}.get(key, 0.0)
+            self.pan_by(dx, dy)
         else:
             super().keyPressEvent(event)
 

@@ -161,3 +161,22 @@ def test_detail_panel_names_the_place_with_its_coordinates(gps_library, make_win
     place, coordinates = window.detail.fields["Place"].text().split("\n")
     assert place == "Arezzo, Tuscany, Italy"
     assert coordinates.startswith("43.46") and coordinates.endswith("° E")
+
+
+def test_keys_pan_zoom_and_fit(qtbot):
+    from photoapp.core.places.index_reads import Positions
+    from photoapp.gui.map_view import MapData, MapView
+
+    view = MapView()
+    qtbot.addWidget(view)
+    view.resize(800, 600)
+    view.set_data(MapData(Positions(["a"], np.array([43.46]), np.array([11.88])), 0))
+    view.fit()
+    fitted = (view.scale, QPointF(view.center))
+    qtbot.keyClick(view, Qt.Key.Key_Plus)
+    assert view.scale == pytest.approx(fitted[0] * 1.25 ** 2)
+    x = view.center.x()
+    qtbot.keyClick(view, Qt.Key.Key_Right)
+    assert view.center.x() > x
+    qtbot.keyClick(view, Qt.Key.Key_0)
+    assert (view.scale, view.center) == (fitted[0], fitted[1])
