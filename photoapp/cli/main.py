@@ -63,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("image", type=Path)
     sp.add_argument("--limit", type=int, default=20)
     sp.add_argument("--filter", default="", help="restrict with a search query, e.g. 'after:2020 -cat'")
+    sp.add_argument("--min-score", type=float, default=None, metavar="S",
+                    help="leave out results scoring below S (the score after re-ranking: ~1 the same "
+                    "picture, ~0 no closer than the neighbourhood's average; default: the app's cutoff, "
+                    "photoapp.core.similar_rerank.DEFAULT_MIN_SCORE; -1 keeps everything)")
     sp = cmd("clusters", "group photos by visual similarity", json_=True)
     sp.add_argument("--k", type=int, help="number of clusters (default: chosen by silhouette)")
     sp.add_argument("--seed", type=int, default=0)
@@ -241,7 +245,10 @@ def dispatch(args, settings) -> int:
             return 0
         if c == "similar":
             image = _existing(args.image, "image")
-            hits = lib.similar(image, limit=args.limit, filter_text=args.filter)
+            from photoapp.core.similar_rerank import DEFAULT_MIN_SCORE
+
+            min_score = DEFAULT_MIN_SCORE if args.min_score is None else args.min_score
+            hits = lib.similar(image, limit=args.limit, filter_text=args.filter, min_score=min_score)
             print_json([hit_to_json(h) for h in hits]) if as_json else print_hits(hits)
             return 0
         if c == "clusters":
