@@ -104,6 +104,10 @@ def test_small_and_degenerate_inputs():
     assert cluster_embeddings([], np.zeros((0, 16), np.float32), {}, k=None).clusters == []
     one = cluster_embeddings(["a"], unit(np.ones((1, 16))), {}, k=None)
     assert one.k == 1 and one.clusters[0].member_ids == ["a"] and one.clusters[0].name == "Cluster 1"
+    # One cluster holding everything is named by its most common tag (nothing sets it apart).
+    whole = cluster_embeddings(["a", "b"], unit(np.ones((2, 16))), {"a": [Tag("dog", 0.9)],
+                                                                   "b": [Tag("dog", 0.7), Tag("ball", 0.4)]}, k=1)
+    assert whole.clusters[0].name == "dog" and whole.clusters[0].top_tags[0][0] == "dog"
     ids, x, tags, _ = blobs(per=2)
     assert cluster_embeddings(ids, x, tags, k=50).k == len(ids)  # k capped at the photo count
     with pytest.raises(ConfigError):
@@ -112,9 +116,11 @@ def test_small_and_degenerate_inputs():
         cluster_embeddings(ids, x, tags, k=3, method="nonsense")
 
 
-def test_choose_k_never_leaves_tiny_clusters():
-    ids, x, _, _ = blobs(per=3)  # 18 photos: too few for many clusters
-    assert choose_k(x) <= 3
+def test_choose_k_never_leaves_tiny_clusters_and_splits_a_small_library():
+    ids, x, _, _ = blobs(per=3)  # 18 photos: six subjects of three
+    assert choose_k(x) == 6
+    assert choose_k(x[:7]) == 2  # seven photos: at least three per cluster on average
+    assert choose_k(x[:5]) == 1 and choose_k(x[:1]) == 1
 
 
 def test_model_persists_and_assigns_new_photos(tmp_path):

@@ -54,6 +54,7 @@ CHUNK = 4096  # rows per block when transforming / assigning a large library
 SMOOTH_BLOCK = 8_000_000  # similarities computed at once when smoothing (rows x reference)
 AUTO_K_CANDIDATES = (4, 5, 6, 8, 10, 12, 15, 18, 22, 26, 30, 36, 42, 50)
 AUTO_K_MIN_PER_CLUSTER = 8  # no candidate k leaves fewer photos per cluster than this on average
+SMALL_MIN_PER_CLUSTER = 3  # ... except in a library too small for two such candidates
 SILHOUETTE_SAMPLE = 2000
 REFIT_GROWTH = 0.25  # refit when the library grew by more than this since the last fit
 SPHERICAL_ITERATIONS = 20
@@ -247,8 +248,10 @@ def choose_k(z: np.ndarray, seed: int = 0) -> int:
     photos (a seeded sample) so that its cost does not grow with the library."""
     n = len(z)
     candidates = [c for c in AUTO_K_CANDIDATES if c * AUTO_K_MIN_PER_CLUSTER <= n]
-    if not candidates:
-        return max(1, min(n // AUTO_K_MIN_PER_CLUSTER, 3)) if n >= 4 else 1
+    if len(candidates) < 2:  # a small library: any k that leaves a few photos per cluster
+        candidates = list(range(2, n // SMALL_MIN_PER_CLUSTER + 1)) or [1]
+    if candidates == [1]:
+        return 1
     if n > SILHOUETTE_SAMPLE:
         z = z[np.sort(np.random.default_rng(seed).choice(n, SILHOUETTE_SAMPLE, replace=False))]
     best_k, best_score = candidates[0], -np.inf
@@ -473,6 +476,9 @@ def characteristic_tags(ids: Sequence[str], labels: np.ndarray, k: int,
         score = tf * np.log(np.maximum(tf, 1e-12) / p)
         order = np.lexsort((np.array(label_of), -score))[:TOP_TAGS]  # ties by label
         order = [j for j in order if score[j] > 0 and math.isfinite(score[j])]
+        if not order:  # no tag sets it apart (one cluster holds the whole library): the most common
+            score = tf
+            order = [j for j in np.lexsort((np.array(label_of), -tf))[:TOP_TAGS] if tf[j] > 0]
         top = [(label_of[j], round(float(score[j]), 4)) for j in order]
         out.append((top, _name(sub, order, score, label_of)))
     return out
