@@ -52,6 +52,7 @@ WORK_SIDE = 2048  # longer side of the copy kept for reading a photo the probe f
 DETAIL_SIDE = 2048  # longer side of the second detection, on the text region only
 READABLE_PROBE_PX = 12  # a probe box this high (probe pixels) is read without a second detection
 PROBE_BOX_THRESH = 0.6  # mean text probability of a probe box (rapidocr: 0.5; 0.6 reads 49 of 200 imagenet photos, not 58)
+PAGE_BOX_THRESH = 0.5  # on a page-like photo (PAGE_SHARE): its print is faint blocks at probe scale
 MIN_TEXT_PX = 9  # lines lower than this (in WORK_SIDE pixels) are skipped: too small to read
 MIN_PROBE_TEXT_PX = 9  # probe boxes lower than this in the photo: not worth a second look
 MIN_LINE_SCORE = 0.6  # recogniser confidence under which a line is dropped
@@ -182,6 +183,11 @@ class TextReader:
     def detect(self, bgr: np.ndarray, side: int, box_thresh: float = 0.5) -> list[np.ndarray]:
         """Text boxes (4-point quads in ``bgr`` pixels, reading order) with the detector run at
         ``side`` px on the longer side."""
+        return [box for box, _ in self.detect_scored(bgr, side, box_thresh)]
+
+    def detect_scored(self, bgr: np.ndarray, side: int, box_thresh: float = 0.5
+                      ) -> list[tuple[np.ndarray, float]]:
+        """(quad, mean text probability inside it) of every box, in reading order."""
         from rapidocr.ch_ppocr_det.utils import DBPostProcess, DetPreProcess
 
         self.load()
@@ -190,10 +196,10 @@ class TextReader:
             return []
         pred = self._det.run(None, {self._det.get_inputs()[0].name: x})[0]
         post = DBPostProcess(thresh=0.3, box_thresh=box_thresh, unclip_ratio=1.6, use_dilation=True)
-        boxes, _ = post(pred, bgr.shape[:2])
-        boxes = [b.astype(np.float32) for b in boxes]
-        boxes.sort(key=lambda b: (round(float(b[:, 1].min()) / 10), float(b[:, 0].min())))
-        return boxes
+        boxes, scores = post(pred, bgr.shape[:2])
+        found = [(b.astype(np.float32), float(s)) for b, s in zip(boxes, scores)]
+        found.sort(key=lambda f: (round(float(f[0][:, 1].min()) / 10), float(f[0][:, 0].min())))
+        return found
 
     def probe(self, image: Image.Image) -> TextProbe:
         """The cheap pass (numpy + one small detection): whether and where the photo has text."""
@@ -203,10 +209,13 @@ class TextReader:
             rgb = rgb.resize((max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale))),
                              Image.Resampling.BILINEAR)
         bgr = np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
-        boxes = self.detect(bgr, PROBE_SIDE, PROBE_BOX_THRESH)
-        page = bool(boxes) and page_share(rgb) >= PAGE_SHARE
-        if not page:  # text lower than MIN_TEXT_PX in the photo itself is skipped, unread
-            boxes = [b for b in boxes if _height(b) >= MIN_PROBE_TEXT_PX]
+        found = self.detect_scored(bgr, PROBE_SIDE, PAGE_BOX_THRESH)
+        page = bool(found) and page_share(rgb) >= PAGE_SHARE
+        # On a page any sign of text counts (its print is blurred into faint blocks at probe
+        # scale); elsewhere a box must be surer, and text lower than MIN_PROBE_TEXT_PX in the
+        # photo itself is skipped unread.
+        boxes = [b for b, score in found
+                 if page or (score >= PROBE_BOX_THRESH and _height(b) >= MIN_PROBE_TEXT_PX)]
         return TextProbe(bgr, boxes, page) if boxes else TextProbe()
 
     # --- recognition ---------------------------------------------------------------------
