@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from . import similar_cutoff
 from .records import SearchHit
 
 # How many of the backend's nearest neighbours are re-ranked: the top results are drawn from
@@ -42,7 +43,7 @@ MIN_CENTRED = 12
 # that score, so a copy of the query stays first at ~1 whatever its neighbourhood says.
 SAME_PICTURE = 0.95
 # Default relevance cutoff of the CLI and the GUI slider (bench/results/similar.md).
-DEFAULT_MIN_SCORE = 0.0
+DEFAULT_MIN_SCORE = similar_cutoff.DEFAULT_MIN_SCORE
 
 
 @dataclass(frozen=True)

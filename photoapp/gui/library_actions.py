@@ -38,6 +38,7 @@ class LibraryActions(QObject):
         self.clusters_loaded = False
         self.duplicates_loaded = False
         self._similar_target = None  # the target whose results the similar page shows
+        self._similar_hits: list = []  # its results before the page's minimum-score cut
         window.duplicates_view.files_trashed.connect(self.on_files_trashed)
 
     @property
@@ -132,7 +133,7 @@ class LibraryActions(QObject):
         w.similar_loader.load_list([], show_scores=True)
 
         def run():
-            hits = library.similar(dropped.similar_target, limit=SIMILAR_LIMIT)
+            hits = library.similar(dropped.similar_target, limit=SIMILAR_LIMIT)  # all: the slider cuts
             preview = None
             if dropped.kind == "file":
                 preview = read_scaled(dropped.value, 256)
@@ -147,11 +148,11 @@ class LibraryActions(QObject):
             hits, preview = result
             if preview is not None:
                 w.similar_page.set_query(preview, dropped.label)
-            w.similar_loader.load_list(hits, show_scores=True)
-            w.similar_page.set_count(dropped.label, len(hits))
-            if hits:
+            self._similar_hits = hits
+            shown = self.show_similar_cut()
+            if shown:
                 w.similar_grid.setCurrentIndex(w.similar_model.index(0))
-            w.similar_shown.emit(len(hits))
+            w.similar_shown.emit(len(shown))
 
         def failed(exc):
             w.similar_page.subtitle.setText(f"Cannot search by this image: {exc}")
@@ -159,6 +160,16 @@ class LibraryActions(QObject):
             w.similar_shown.emit(0)
 
         w.runner.submit(run, show, failed)
+
+    def show_similar_cut(self, _min_score: float | None = None) -> list:
+        """The similar results scoring at least the page's minimum score (its slider), shown."""
+        w, hits = self.w, self._similar_hits
+        cut = w.similar_page.min_score()
+        shown = [h for h in hits if h.score >= cut]
+        w.similar_loader.load_list(shown, show_scores=True)
+        if self._similar_target is not None:
+            w.similar_page.set_count(self._similar_target.label, len(shown), len(hits))
+        return shown
 
     def paste_image(self) -> None:
         dropped = drops.image_from_mime(QGuiApplication.clipboard().mimeData())

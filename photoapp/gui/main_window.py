@@ -313,6 +313,7 @@ class MainWindow(QMainWindow):
         self.loader.failed.connect(browse.on_listing_failed)
         self.grid_page.back_button.clicked.connect(browse.back)
         self.similar_page.back_button.clicked.connect(browse.back)
+        self.similar_page.min_score_changed.connect(actions.show_similar_cut)
         self.empty_state.add_folder_clicked.connect(actions.add_folder_dialog)
         self.cluster_gallery.cluster_opened.connect(actions.open_cluster)
         self.cluster_gallery.recompute_requested.connect(actions.recompute_clusters)

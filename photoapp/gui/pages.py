@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QToolButton, QVBoxLayout, QWidget
 
 from .icons import app_icon, icon
 from .photo_grid import PhotoGridView
@@ -118,10 +118,16 @@ class GridPage(QWidget):
 
 
 class SimilarPage(QWidget):
-    """The query image on top, similar photos (with their scores) below."""
+    """The query image on top, similar photos (with their scores) below, and a relevance slider
+    that hides results scoring below it (at once, without searching again)."""
+
+    min_score_changed = Signal(float)
+    STEPS = 100  # slider units per 1.0 of score
 
     def __init__(self, grid: PhotoGridView, parent=None):
         super().__init__(parent)
+        from ..core.similar_cutoff import DEFAULT_MIN_SCORE, SLIDER_MAX, SLIDER_MIN
+
         self.grid = grid
         self.back_button = back_button()
         self.query_image = QLabel()
@@ -134,16 +140,41 @@ class SimilarPage(QWidget):
         self.subtitle.setObjectName("ViewSubtitle")
         self.subtitle.setWordWrap(True)
         self.subtitle.setMinimumWidth(100)
-        hint = QLabel("Drop or paste (Ctrl+V) any image to search again. Scores are cosine similarity.")
+        hint = QLabel("Drop or paste (Ctrl+V) any image to search again. A score of 1 is the same "
+                      "picture; 0 is no closer than the average of its neighbourhood.")
         hint.setObjectName("ViewSubtitle")
         hint.setWordWrap(True)
         hint.setMinimumWidth(100)
+        self.default_min_score = DEFAULT_MIN_SCORE
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setObjectName("MinScoreSlider")
+        self.slider.setRange(round(SLIDER_MIN * self.STEPS), round(SLIDER_MAX * self.STEPS))
+        self.slider.setSingleStep(1)
+        self.slider.setPageStep(10)
+        self.slider.setValue(round(DEFAULT_MIN_SCORE * self.STEPS))
+        self.slider.setMinimumWidth(120)
+        self.slider.setMaximumWidth(260)
+        self.slider.setToolTip("Hide results scoring below this (more relevant, fewer results to the right)")
+        self.slider.setAccessibleName("Minimum score")
+        self.slider_value = QLabel()
+        self.slider_value.setObjectName("ViewSubtitle")
+        self.slider_value.setMinimumWidth(44)
+        self.slider.valueChanged.connect(self._slider_moved)
+        cutoff_label = QLabel("Minimum score")
+        cutoff_label.setObjectName("ViewSubtitle")
+        cutoff = QHBoxLayout()
+        cutoff.setSpacing(8)
+        cutoff.addWidget(cutoff_label)
+        cutoff.addWidget(self.slider, 1)
+        cutoff.addWidget(self.slider_value)
+        cutoff.addStretch(1)
         text = QVBoxLayout()
         text.setSpacing(4)
         text.addStretch(1)
         text.addWidget(title)
         text.addWidget(self.subtitle)
         text.addWidget(hint)
+        text.addLayout(cutoff)
         text.addStretch(1)
         header = QHBoxLayout()
         header.setSpacing(14)
@@ -155,6 +186,20 @@ class SimilarPage(QWidget):
         layout.setSpacing(10)
         layout.addLayout(header)
         layout.addWidget(grid, 1)
+        self._show_value()
+
+    def min_score(self) -> float:
+        return self.slider.value() / self.STEPS
+
+    def set_min_score(self, score: float) -> None:
+        self.slider.setValue(round(score * self.STEPS))
+
+    def _show_value(self) -> None:
+        self.slider_value.setText(f"{self.min_score():.2f}")
+
+    def _slider_moved(self, _value: int) -> None:
+        self._show_value()
+        self.min_score_changed.emit(self.min_score())
 
     def set_query(self, image: QImage | None, label: str) -> None:
         if image is not None and not image.isNull():
@@ -165,5 +210,9 @@ class SimilarPage(QWidget):
             self.query_image.setPixmap(icon("image", "#b8bfcc").pixmap(48, 48))
         self.subtitle.setText(f"to {label} · searching…")
 
-    def set_count(self, label: str, count: int) -> None:
-        self.subtitle.setText(f"to {label} · {count:,} result{'s' if count != 1 else ''}")
+    def set_count(self, label: str, count: int, total: int | None = None) -> None:
+        """``count`` results shown; ``total`` found before the cutoff (said when it hid some)."""
+        text = f"to {label} · {count:,} result{'s' if count != 1 else ''}"
+        if total is not None and total > count:
+            text += f" ({total - count:,} below the minimum score hidden)"
+        self.subtitle.setText(text)

@@ -100,5 +100,32 @@ def test_find_similar_from_the_context_menu(indexed_library, make_window, qtbot)
         action.trigger()
     ids = [window.similar_model.hit(r).id for r in range(window.similar_model.rowCount())]
     assert source.id not in ids  # the photo itself is excluded
-    assert ids == [h.id for h in indexed_library.similar(source.id, limit=200)]
+    assert ids == [h.id for h in indexed_library.similar(source.id, limit=200,
+                                                          min_score=window.similar_page.min_score())]
     menu.deleteLater()
+
+
+def test_the_minimum_score_slider_hides_weaker_results_at_once(indexed_library, make_window, qtbot):
+    from photoapp.core.similar_cutoff import DEFAULT_MIN_SCORE, SLIDER_MIN
+
+    window = make_window(indexed_library)
+    page = window.similar_page
+    assert page.min_score() == DEFAULT_MIN_SCORE  # the measured default
+    hit, _ = _a_photo(indexed_library)
+    with qtbot.waitSignal(window.similar_shown, timeout=60000):
+        window.actions.find_similar_to_hit(hit)
+    page.set_min_score(SLIDER_MIN)  # lowest: everything the search found
+    everything = [window.similar_model.hit(r) for r in range(window.similar_model.rowCount())]
+    assert [h.id for h in everything] == [h.id for h in indexed_library.similar(hit.id, limit=200)]
+    scores = sorted(h.score for h in everything)
+    assert len(scores) >= 3 and scores[0] < scores[-1]
+    cut = scores[len(scores) // 2]  # a real score: at least half the results fall below it
+    page.set_min_score(cut)
+    shown = [window.similar_model.hit(r) for r in range(window.similar_model.rowCount())]
+    assert shown and len(shown) < len(everything)
+    assert all(h.score >= page.min_score() for h in shown)
+    assert [h.id for h in shown] == [h.id for h in everything if h.score >= page.min_score()]
+    assert "hidden" in page.subtitle.text() and page.slider_value.text() == f"{page.min_score():.2f}"
+    page.slider.setValue(page.slider.minimum())  # as a user drags it back
+    assert window.similar_model.rowCount() == len(everything)
+    assert "hidden" not in page.subtitle.text()
