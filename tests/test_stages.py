@@ -32,8 +32,17 @@ def by_id(lib) -> dict:
     return {d.id: d for d in lib.backend.iter_documents()}
 
 
+# The analyzers these tests are about; later ones (faces, text, places) have their own tests and
+# run here too, so comparisons look at these three only.
+COVERED = ("tags", "colors", "objects")
+
+
+def covered(progress: dict) -> dict:
+    return {name: value for name, value in progress.items() if name in COVERED}
+
+
 def stages(lib) -> dict[str, tuple[int, int]]:
-    return {s.name: (s.done, s.total) for s in lib.status().stages}
+    return covered({s.name: (s.done, s.total) for s in lib.status().stages})
 
 
 def detector_tags(doc) -> set[str]:
@@ -51,9 +60,9 @@ def test_quick_index_runs_stage_1_then_full_index_backfills_objects(library, cou
     assert all(d.tags and d.embedding is not None and d.colors for d in docs.values())
     assert not any(d.objects or detector_tags(d) for d in docs.values())
     assert stages(library) == {"tags": (n, n), "colors": (n, n), "objects": (0, n)}
-    assert library.status().summary == f"{n} photos · objects 0%"
-    hits = library.search("person")
-    assert hits.notes == ["objects: 0% of photos analysed so far"]
+    assert library.status().summary.startswith(f"{n} photos · objects 0%")
+    hits = library.search("person")  # plain words also read text in photos, a later stage too
+    assert "objects: 0% of photos analysed so far" in hits.notes
     assert library.search("after:2000").notes == []  # reads no analyzer's fields
 
     tagger_calls = counting_bundle.tagger.calls
@@ -225,13 +234,13 @@ def test_cli_quick_index_status_and_search_note(photos, data_dir, monkeypatch):
     assert out.splitlines()[0].startswith(f"{n} photos · objects 0% · faces 0%")
     code, out, err = run_cli("--data-dir", str(data_dir), "search", "person", "--json")
     assert "note: objects: 0% of photos analysed so far" in err
-    assert all(h["notes"] == ["objects: 0% of photos analysed so far"] for h in json.loads(out))
+    assert all("objects: 0% of photos analysed so far" in h["notes"] for h in json.loads(out))
     code, out, err = run_cli("--data-dir", str(data_dir), "index", str(photos))
     assert code == 0 and f"{n} analysed further" in out
     code, out, _ = run_cli("--data-dir", str(data_dir), "status", "--json")
     status = json.loads(out)[0]
     assert status["summary"] == f"{n} photos"
-    assert {s["name"]: s["done"] for s in status["stages"]} == {"tags": n, "colors": n, "objects": n}
+    assert covered({s["name"]: s["done"] for s in status["stages"]}) == {"tags": n, "colors": n, "objects": n}
 
 
 def test_the_watcher_gives_new_photos_stage_1_then_backfills_objects(library, counting_bundle,
@@ -284,7 +293,7 @@ def test_a_library_from_before_analyses_keeps_its_models_work(settings, photos):
         report = lib.index()
         assert report.analysed == n  # colours, from one decode each
         assert fp32.calls == calls  # no model ran again
-        assert {s.name: s.done for s in lib.status().stages} == {"tags": n, "colors": n, "objects": n}
+        assert covered({s.name: s.done for s in lib.status().stages}) == {"tags": n, "colors": n, "objects": n}
 
 
 def test_a_library_from_before_analyses_reruns_models_that_changed(settings, counting_bundle,
@@ -300,7 +309,7 @@ def test_a_library_from_before_analyses_reruns_models_that_changed(settings, cou
         tagger, detector = counting_bundle.tagger.calls, counting_bundle.detector.calls
         assert lib.index().analysed == n
         assert counting_bundle.tagger.calls > tagger and counting_bundle.detector.calls > detector
-        assert {s.name: s.done for s in lib.status().stages} == {"tags": n, "colors": n, "objects": n}
+        assert covered({s.name: s.done for s in lib.status().stages}) == {"tags": n, "colors": n, "objects": n}
 
 
 def test_a_backfill_decodes_each_photo_once_for_all_its_pending_analyzers(library, photos,
@@ -322,7 +331,7 @@ def test_a_backfill_decodes_each_photo_once_for_all_its_pending_analyzers(librar
     report = library.backfill()
     assert report.analysed == n
     assert len(decoded) == n == len(set(decoded))  # one decode per photo for colours + objects
-    assert {s.name: s.done for s in library.status().stages} == {"tags": n, "colors": n, "objects": n}
+    assert covered({s.name: s.done for s in library.status().stages}) == {"tags": n, "colors": n, "objects": n}
 
 
 def test_stages_on_elasticsearch(es_settings, counting_bundle, photos):
@@ -333,7 +342,7 @@ def test_stages_on_elasticsearch(es_settings, counting_bundle, photos):
         lib.add_folder(photos)
         n = lib.index(quick=True).indexed
         assert stages(lib)["objects"] == (0, n)
-        assert lib.search("person").notes == ["objects: 0% of photos analysed so far"]
+        assert "objects: 0% of photos analysed so far" in lib.search("person").notes
         assert lib.index().analysed == n
         astronaut = lib.info(photos / "astronaut.jpg")
         assert "person" in {o.label for o in astronaut.objects} and astronaut.colors
