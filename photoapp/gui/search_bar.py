@@ -19,6 +19,19 @@ _LAST_WORD = re.compile(r'(?P<lead>(?:^|\s)-?(?:tag:)?)(?P<word>[^\s:"]*)$')
 
 PLACEHOLDER = 'Search — e.g.  dog   tag:"golden retriever"   pizza>=0.9   camera:canon   after:2020-01   -cat'
 
+# The field's tooltip while the query is valid: every filter the query language has, so a user
+# finds person:, text:, near: ... without the README. (Errors replace it with the error's text.)
+SYNTAX_HELP = """<b>Search</b> — words match tags, objects, people, text in photos, places and file names.
+<table cellspacing=2>
+<tr><td><code>tag:"golden retriever"</code></td><td>a tag or object · <code>dog&gt;=0.9</code> a confident one</td></tr>
+<tr><td><code>person:anna</code></td><td>a named person · <code>faces&gt;=3</code>, <code>faces:0</code></td></tr>
+<tr><td><code>text:"no parking"</code></td><td>words read in the photo</td></tr>
+<tr><td><code>place:paris</code></td><td><code>country:france</code> · <code>near:48.85,2.35,5km</code></td></tr>
+<tr><td><code>year:2021</code></td><td><code>month:march</code> · <code>on:2021-03-14</code> · <code>after:2020-01</code> · <code>before:2022</code></td></tr>
+<tr><td><code>color:red</code></td><td><code>camera:canon</code> · <code>folder:holiday</code></td></tr>
+<tr><td><code>rating&gt;=4</code></td><td><code>favorite</code> · <code>-cat</code> excludes</td></tr>
+</table>"""
+
 
 class SearchBar(QLineEdit):
     search_requested = Signal(str)   # Enter
@@ -28,6 +41,7 @@ class SearchBar(QLineEdit):
         super().__init__(parent)
         self.setObjectName("SearchField")
         self.setPlaceholderText(PLACEHOLDER)
+        self.setToolTip(SYNTAX_HELP)
         self.setClearButtonEnabled(True)
         self.addAction(QAction(icon("search"), "", self), QLineEdit.ActionPosition.LeadingPosition)
         self.setMinimumWidth(200)
@@ -56,7 +70,7 @@ class SearchBar(QLineEdit):
     def set_error(self, message: str | None) -> None:
         """Mark the field invalid (a QueryError) with the message as tooltip."""
         self.setProperty("invalid", bool(message))
-        self.setToolTip(message or "")
+        self.setToolTip(message or SYNTAX_HELP)
         self.style().unpolish(self)
         self.style().polish(self)
 
