@@ -10,10 +10,10 @@ photoapp/bench/similar.py (results in bench/results/similar.md), and chosen ther
    removes the direction every photo shares, so the score says what *this* neighbourhood has in
    common. The centre is the mean of the candidates themselves: no library-wide state to keep up
    to date when photos arrive, and it works the same for an outside image.
-2. Database-side augmentation (DBA) on the candidates' own neighbourhood graph: each candidate
-   becomes the weighted mean of itself and its nearest candidates, so one atypical photo of a
-   kind is pulled toward its kind. Only the query's top candidates are needed (their neighbours
-   are almost all among them), so nothing is stored and nothing is recomputed when photos arrive.
+2. Database-side augmentation (DBA, ``dba_k``) on the candidates' own neighbourhood graph: each
+   candidate becomes the weighted mean of itself and its nearest candidates. Only the query's top
+   candidates are needed, so nothing would be stored or recomputed when photos arrive; measured
+   on top of 1 and 3 it added nothing (bench/results/similar.md), so it is off by default.
 3. Alpha query expansion (alpha-QE): the query becomes the weighted mean of itself and its best
    augmented candidates (weights cos^alpha, so only confident neighbours count).
 
@@ -50,7 +50,8 @@ DEFAULT_MIN_SCORE = similar_cutoff.DEFAULT_MIN_SCORE
 class RerankSettings:
     power: float = 0.5      # power normalisation exponent (0.5 = square root)
     centre: bool = True     # subtract the candidates' mean
-    dba_k: int = 3          # neighbours averaged into each candidate (0: no DBA)
+    dba_k: int = 0          # neighbours averaged into each candidate (0: no DBA; 3 measured
+                            # no better on top of centring and alpha-QE, so it is off)
     qe_n: int = 3           # augmented candidates averaged into the query (0: no expansion)
     alpha: float = 1.0      # weight = max(cos, 0) ** alpha (1 measured better than 3)
 
