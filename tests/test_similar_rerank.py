@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from es_server import drop_indices, es_settings, es_url  # noqa: F401  (fixtures)
 from photo_factory import make_photos
 from photoapp.core import similar_rerank
 from photoapp.core.index.base import IndexBackend
@@ -103,3 +104,26 @@ def test_hits_whose_vector_is_gone_are_dropped(two_kinds):
         doc.embedding, candidates, lambda ids: {k: v for k, v in library.backend.embeddings(ids).items() if k != gone},
         limit=10)
     assert gone not in {h.id for h in reranked} and len(reranked) == len(candidates) - 1
+
+
+def test_both_backends_share_one_rule(two_kinds, es_settings, counting_bundle, tmp_path):
+    """The same photos indexed on Elasticsearch (the noida-db test server) re-rank the same way:
+    the rule runs in the core on each backend's candidates and stored vectors."""
+    from dataclasses import replace
+
+    from photoapp.core.library import Library
+
+    embedded, gradients, boards = two_kinds
+    settings = replace(es_settings, models_dir=embedded.settings.models_dir)
+    remote = Library.open(settings, bundle=counting_bundle)
+    try:
+        remote.add_folder(os.path.dirname(gradients[0]))
+        remote.index()
+        for query in (gradients[4], boards[1]):
+            here = embedded.similar(query, limit=8)
+            there = remote.similar(query, limit=8)
+            assert [h.id for h in there][:3] == [h.id for h in here][:3]
+            assert np.allclose([h.score for h in there], [h.score for h in here], atol=0.02)
+    finally:
+        remote.close()
+        drop_indices(settings)
