@@ -76,6 +76,17 @@ def test_min_score_cuts_what_the_full_list_scores_below(two_kinds):
     assert library.similar(gradients[2], limit=50, min_score=1.01) == []
 
 
+def test_several_photos_and_a_filter_are_re_ranked_too(two_kinds):
+    library, gradients, boards = two_kinds
+    chosen = [library.info(p).id for p in boards[:2]]
+    hits = library.similar(chosen, limit=5)
+    assert not set(chosen) & {h.id for h in hits}  # the user has those already
+    assert hits == sorted(hits, key=lambda h: -h.score) and len(hits) == 5
+    name = os.path.basename(boards[5])
+    filtered = library.similar(boards[0], limit=5, filter_text=f'"{name}"')
+    assert [os.path.basename(h.path) for h in filtered] == [name]
+
+
 def test_the_rule_on_stored_embeddings(two_kinds):
     library, gradients, boards = two_kinds
     backend = library.backend
