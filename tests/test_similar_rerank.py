@@ -13,7 +13,7 @@ from es_server import drop_indices, es_settings, es_url  # noqa: F401  (fixtures
 from photo_factory import make_photos
 from photoapp.core import similar_rerank
 from photoapp.core.index.base import IndexBackend
-from photoapp.core.similar_rerank import MIN_CENTRED, RAW, rerank_scores
+from photoapp.core.similar_rerank import CANDIDATES, MIN_CENTRED, RAW, rerank_scores
 
 
 def _checkerboards(folder, n: int) -> list[str]:
@@ -104,6 +104,17 @@ def test_the_rule_on_stored_embeddings(two_kinds):
     assert len(cands) >= MIN_CENTRED  # centred: an unrelated photo scores about the average, 0
     assert scores.min() < 0.2 < scores.max()
     assert rerank_scores(query, cands[:0]).shape == (0,)
+
+
+def test_asking_for_more_results_does_not_change_the_scores_of_the_first():
+    """The GUI asks for 200 results, the CLI for 20: both re-rank the first CANDIDATES alike."""
+    rng = np.random.default_rng(0)
+    vectors = np.abs(rng.normal(size=(2 * CANDIDATES + 1, 64))).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    query, rest = vectors[0], vectors[1:]
+    rest = rest[np.argsort(-(rest @ query), kind="stable")]  # best first, as a backend gives them
+    few, many = rerank_scores(query, rest[:CANDIDATES]), rerank_scores(query, rest)
+    assert np.allclose(many[:CANDIDATES], few, atol=1e-6)
 
 
 def test_hits_whose_vector_is_gone_are_dropped(two_kinds):

@@ -66,7 +66,8 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 def rerank_scores(query: np.ndarray, candidates: np.ndarray,
                   settings: RerankSettings = DEFAULT) -> np.ndarray:
-    """New scores for ``candidates`` (n x d stored embeddings) against ``query`` (d)."""
+    """New scores for ``candidates`` (n x d stored embeddings, best first by cosine) against
+    ``query`` (d). Only the first CANDIDATES shape the centre and the expansion."""
     candidates = np.asarray(candidates, dtype=np.float32).reshape(-1, np.size(query))
     if len(candidates) == 0:
         return np.zeros(0, np.float32)
@@ -74,17 +75,19 @@ def rerank_scores(query: np.ndarray, candidates: np.ndarray,
     if settings.power != 1.0:  # stored embeddings are non-negative (pooled activations)
         nodes = np.sign(nodes) * np.abs(nodes) ** settings.power
     if settings.centre and len(candidates) >= MIN_CENTRED:
-        nodes = nodes - nodes[1:].mean(axis=0)
+        # The first CANDIDATES (the backend gives them best first) define the centre, so a caller
+        # asking for more results (the GUI's 200) scores the shared ones exactly as the CLI does.
+        nodes = nodes - nodes[1:1 + CANDIDATES].mean(axis=0)
     nodes = _unit(nodes)
     if settings.dba_k:
         nodes = _augment(nodes, min(settings.dba_k, len(nodes) - 1), settings.alpha)
     q, cands = nodes[0], nodes[1:]
     if settings.qe_n:
-        sims = cands @ q
-        n = min(settings.qe_n, len(cands))
+        sims = cands[:CANDIDATES] @ q
+        n = min(settings.qe_n, len(sims))
         best = np.argpartition(-sims, n - 1)[:n]
         weights = np.maximum(sims[best], 0.0) ** settings.alpha
-        q = _unit(q + weights @ cands[best])
+        q = _unit(q + weights @ cands[:CANDIDATES][best])
     scores = cands @ q
     raw = candidates @ np.asarray(query, dtype=np.float32).ravel() / max(float(np.linalg.norm(query)), 1e-12)
     raw = raw / np.maximum(np.linalg.norm(candidates, axis=1), 1e-12)
