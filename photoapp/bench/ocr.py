@@ -53,6 +53,9 @@ NOTES = [
     "* Page-like photos (most pixels light and colourless, PAGE_SHARE 0.7) are read whole: without it "
     "ocrmypdf_linn (a 2550x3300 scan) gave 23 of 306 words, as its body print is ~2 px high at probe "
     "scale; with it 291. imagenet-sample's 95th percentile of that share is 0.59.",
+    "* Probe box threshold (mean text probability): 0.6 on ordinary photos sends 49 of 200 imagenet "
+    "photos to reading instead of 58 (CPU 67 -> 51 ms/photo); on page-like photos it stays 0.5, as at "
+    "0.6 the faint blocks of a page's print were missed (text-photos recall fell to 0.28).",
     "* Lines padded to 2:1 instead of PaddleOCR's 320x48: same recall, imagenet CPU 97 -> 83 ms/photo.",
     "* int8: ONNX Runtime static QDQ quantisation of the detector (opset 13, per channel, 40 imagenet "
     "calibration photos) ran at 33 ms vs 34 ms fp32 and flipped up to 18% of the probe's text mask: kept fp32.",
@@ -329,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     md = ["# Text in photos (PP-OCRv6 small, rapidocr 3.10.0)", "",
           f"`python -m photoapp.bench.ocr --photos {args.photos} --renders {args.renders}"
           f"{' --skip-index' if args.skip_index else ''}`, CPU, {os.cpu_count()} cores, "
-          f"ONNX Runtime default threads. Probe at {engine.PROBE_SIDE} px, reading at up to "
+          f"one ONNX Runtime thread (the `photoapp index` runs: the app's default). Probe at {engine.PROBE_SIDE} px, reading at up to "
           f"{engine.DETAIL_SIDE} px on the region the probe found.", "",
           "## Cost on ordinary photos (imagenet-sample)", "",
           f"Load average (1 min) while measuring: {ordinary['load'][0]:.1f} at the start, "
