@@ -109,7 +109,8 @@ def test_default_detector_agrees_with_fp32_on_test_photos(default, fp32, images)
 @pytest.fixture
 def models_copy(tmp_path) -> Path:
     """A models folder whose model folders and vocabulary are symlinks to the shipped ones."""
-    for name in ("efficientnet-lite2", "ssd-mobilenet-v2-coco", "vocabulary"):
+    for name in ("efficientnet-lite2", "ssd-mobilenet-v2-coco", "retinaface-mnet025", "dlib-resnet-v1",
+                 "vocabulary"):
         try:
             (tmp_path / name).symlink_to(MODELS / name, target_is_directory=True)
         except OSError:

@@ -147,7 +147,8 @@ def test_sigkill_during_backfill_then_resume(tmp_path, settings, counting_bundle
         assert counting_bundle.tagger.calls == tagger_calls
         st = lib.status()
         assert (st.documents, st.files) == (TOTAL, TOTAL)
-        assert {s.name: s.done for s in st.stages} == {"tags": TOTAL, "colors": TOTAL,
-                                                        "objects": TOTAL}
+        done = {s.name: s.done for s in st.stages}
+        assert {"tags", "colors", "objects"} <= set(done)  # and the later analyzers, all finished
+        assert all(count == TOTAL for count in done.values()), done
         assert all(d.tags and d.embedding is not None for d in lib.backend.iter_documents())
         assert lib.index().analysed == 0

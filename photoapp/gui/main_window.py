@@ -544,7 +544,7 @@ class MainWindow(QMainWindow):
         self.indexer.shutdown()
         self.loader.cancel()
         self.thumbnails.wait()
-        self.runner.wait()
+        self.runner.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         self.save_state()

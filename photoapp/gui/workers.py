@@ -49,6 +49,7 @@ class TaskRunner(QObject):
         self._callbacks: dict[int, tuple[Callable | None, Callable | None]] = {}
         self._queued: dict[int, _Job] = {}  # jobs that may not have started yet (for cancel)
         self._lock = threading.Lock()
+        self._closed = False
         self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
     @property
@@ -57,6 +58,8 @@ class TaskRunner(QObject):
 
     def submit(self, fn: Callable[[], Any], on_result: Callable[[Any], None] | None = None,
                on_error: Callable[[BaseException], None] | None = None, priority: int = 0) -> int:
+        if self._closed:  # the window is shutting down: no new work may start behind close()
+            return 0
         task_id = next(self._ids)
         was_idle = not self._callbacks
         self._callbacks[task_id] = (on_result, on_error)
@@ -99,3 +102,9 @@ class TaskRunner(QObject):
     def wait(self, msecs: int = -1) -> bool:
         """Block until running jobs finish (shutdown and tests only)."""
         return self.pool.waitForDone(msecs)
+
+    def close(self) -> None:
+        """Refuse new jobs, then wait for the running ones: after this no worker thread is busy,
+        even if a job or another thread tried to submit more while we waited."""
+        self._closed = True
+        self.pool.waitForDone(-1)
