@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ModelError
+from .cpu_features import has_int8_dot_product
 from .detector import OnnxDetector
 from .manifest import ModelManifest, load_manifest
 from .tagger import OnnxTagger
@@ -90,8 +91,20 @@ def selected_manifest(models_dir: str | Path, role: str, precision: str | None =
     layout = read_layout(models_dir)
     if not layout.get(role):
         raise ModelError(f"{models_dir / BUNDLE_FILE}: no {role}")
-    return load_manifest(models_dir / layout[role],
-                         precision or layout.get("precision", {}).get(role))
+    manifest = load_manifest(models_dir / layout[role],
+                             precision or layout.get("precision", {}).get(role))
+    if precision is None and manifest.precision != "fp32" and _needs_vnni(manifest) \
+            and not has_int8_dot_product():
+        # bundle.json's choice, not an explicit one: fall back where int8 loses accuracy.
+        log.info("%s: this CPU has no int8 dot-product instruction (VNNI/AMX); running the fp32 "
+                 "model instead of %s, which loses accuracy here", role, manifest.precision)
+        manifest = load_manifest(models_dir / layout[role], None)
+    return manifest
+
+
+def _needs_vnni(manifest: ModelManifest) -> bool:
+    variant = manifest.raw.get("variants", {}).get(manifest.precision, {})
+    return bool(isinstance(variant, dict) and variant.get("needs_vnni"))
 
 
 def build_bundle(models_dir: str | Path, compute: str = "auto", threads: int = 0,
