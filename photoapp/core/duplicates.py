@@ -182,10 +182,15 @@ def verified_pairs(ids: Sequence[str], embeddings: np.ndarray | None,
     screened: list[tuple[int, int, float, float]] = []
     for start in range(0, len(ordered), _VERIFY_CHUNK):
         chunk = ordered[start:start + _VERIFY_CHUNK]
-        scores = picture_similarities([signatures[a] for a, _, _ in chunk],
-                                      [signatures[b] for _, b, _ in chunk], at_least=TIME_SCREEN)
-        passed = [(a, b, sim) for (a, b, sim), score in zip(chunk, scores)
-                  if score >= screen or (score >= TIME_SCREEN and (a, b) in close_in_time)]
+        # ``at_least`` skips the costly refinement where it cannot change the verdict: at the
+        # screen for most pairs, lower only for the few shots taken seconds apart.
+        passed = []
+        for bar, part in ((screen, [c for c in chunk if (c[0], c[1]) not in close_in_time]),
+                          (TIME_SCREEN, [c for c in chunk if (c[0], c[1]) in close_in_time])):
+            if part:
+                scores = picture_similarities([signatures[a] for a, _, _ in part],
+                                              [signatures[b] for _, b, _ in part], at_least=bar)
+                passed.extend(c for c, score in zip(part, scores) if score >= bar)
         # ``at_least`` gave lower bounds above the screen: the tiers compare the full score.
         exact = picture_similarities([signatures[a] for a, _, _ in passed], [signatures[b] for _, b, _ in passed])
         screened.extend((a, b, sim, float(score)) for (a, b, sim), score in zip(passed, exact))
