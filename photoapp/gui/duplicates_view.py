@@ -60,7 +60,7 @@ KEEP_COLOR = "#20a36b"
 TRASH_COLOR = "#c2410c"
 # Tier -> (filter button text, badge text, badge colour)
 TIER_LOOKS = {
-    "exact": ("Exact copies", "EXACT COPIES", "#3d6df2"),
+    "exact": ("Exact", "EXACT COPIES", "#3d6df2"),  # short: the filter row fits an 800 px window
     "photo": ("Same photo", "SAME PHOTO", "#7c3aed"),
     "scene": ("Same scene", "SAME SCENE", "#0f8a8a"),
 }
@@ -459,7 +459,7 @@ class DuplicateCompare(QWidget):
         top.addWidget(self.back_button)
         top.addSpacing(8)
         top.addWidget(self.title, 1)
-        self.trash_others_button = QPushButton("Trash other copies…")
+        self.trash_others_button = QPushButton("Trash others…")
         self.trash_others_button.setToolTip("Every copy but the one kept goes to the system trash (asks first)")
         self.trash_others_button.clicked.connect(
             lambda: self.row is not None and self.trash_requested.emit(self.row.extra_paths))
@@ -524,7 +524,10 @@ class DuplicateCompare(QWidget):
         for pane in self.panes:
             pane.set_keeper(keeper, self.row.chosen is not None)
         extra = len(self.row.members) - 1
-        self.trash_others_button.setText(f"Trash {extra} other cop{'y' if extra == 1 else 'ies'}…")
+        # Short (the compare page fits an 800 px window); the tooltip says it in full.
+        self.trash_others_button.setText(f"Trash {extra} other{'' if extra == 1 else 's'}…")
+        self.trash_others_button.setToolTip(f"Move the {extra} other cop{'y' if extra == 1 else 'ies'} of this "
+                                            "picture to the system trash (asks first; restorable)")
 
     def _on_image(self, generation: int, i: int, image: QImage, source: QSize, error: str = "") -> None:
         if generation != self._generation or i >= len(self.panes):
@@ -605,7 +608,7 @@ class DuplicatesView(QWidget):
             button.setCursor(Qt.CursorShape.PointingHandCursor)
             color = TIER_LOOKS[tier][2] if tier else style.ACCENT
             button.setStyleSheet(
-                f"QToolButton {{ border: 1px solid {style.BORDER}; border-radius: 13px; padding: 3px 12px;"
+                f"QToolButton {{ border: 1px solid {style.BORDER}; border-radius: 13px; padding: 3px 9px;"
                 f" background: #ffffff; color: {style.TEXT}; }}"
                 f" QToolButton:hover {{ border-color: {color}; }}"
                 f" QToolButton:checked {{ background: {color}; border-color: {color}; color: white; font-weight: 600; }}")
@@ -630,7 +633,7 @@ class DuplicatesView(QWidget):
         title_row.addWidget(title, 1)
         title_row.addWidget(self.trash_shown_button, 0, Qt.AlignmentFlag.AlignBottom)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(18, 14, 12, 0)
+        layout.setContentsMargins(12, 14, 6, 0)  # the compare pane needs the width in an 800 px window
         layout.setSpacing(2)
         self.header = QWidget()
         header = QVBoxLayout(self.header)

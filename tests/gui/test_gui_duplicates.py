@@ -123,7 +123,7 @@ def test_groups_show_by_tier_with_a_filter_and_the_suggested_keeper(dup_library,
         frozenset({"harbour.jpg", "harbour_small.jpg"}): "photo",
         frozenset({"burst_1.jpg", "burst_2.jpg"}): "scene",
     }
-    assert [b.text() for b in view.tier_buttons.values()] == ["All  3", "Exact copies  1", "Same photo  1",
+    assert [b.text() for b in view.tier_buttons.values()] == ["All  3", "Exact  1", "Same photo  1",
                                                               "Same scene  1"]
     # The suggested keeper of the re-encoded pair is the full-size original.
     harbour = groups[frozenset({"harbour.jpg", "harbour_small.jpg"})]
@@ -188,7 +188,7 @@ def test_a_copy_from_the_compare_view_and_never_the_kept_one(dup_library, view, 
     keeper = next(p for p in panes if p.is_keeper)
     other = next(p for p in panes if not p.is_keeper)
     assert keeper.trash_button.isHidden() and not other.trash_button.isHidden()
-    assert view.compare.trash_others_button.text() == "Trash 1 other copy…"
+    assert view.compare.trash_others_button.text() == "Trash 1 other…"
     before = snapshot(folder)
     qtbot.mouseClick(other.trash_button, Qt.MouseButton.LeftButton)
     move = next(b for b in view.trash_dialog.buttons()
