@@ -83,6 +83,7 @@ def _detail_level(scale: float) -> int:
     return min(max(int(math.floor(math.log2(max(scale, 1.0)))), MIN_DETAIL_LEVEL), FULL_DETAIL_LEVEL)
 
 
+FIT_MAX_SCALE = 256 * 2 ** 6  # world width in px at the closest zoom fit() picks
 MIN_DETAIL_LEVEL = 8  # the whole world in 256 px
 FULL_DETAIL_LEVEL = 13  # from here on (3 km a pixel: 1:50m data is no finer) the outlines are whole
 _paths: dict[int, QPainterPath] = {}
@@ -148,7 +149,10 @@ class MapView(QWidget):
         if len(self._x):
             x0, x1 = float(self._x.min()), float(self._x.max())
             y0, y1 = float(self._y.min()), float(self._y.max())
-            self.scale = min(max(world, world_scale_for(w, h, x0, y0, x1, y1)), 256 * 2 ** 14)
+            # Never closer than about 2.4 km a pixel (a country and its neighbours in a window):
+            # photos from one town would otherwise fill the view with land and no outline, and
+            # the user could not tell where on earth the map is.
+            self.scale = min(max(world, world_scale_for(w, h, x0, y0, x1, y1)), FIT_MAX_SCALE)
             self.center = QPointF((x0 + x1) / 2, (y0 + y1) / 2)
         else:
             self.scale, self.center = world, QPointF(0.5, 0.5)
