@@ -31,6 +31,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
+from .cluster_sets import _coco_boxes, _coco_names  # one reader of coco128's labels for every bench
+
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 DEFAULT_MODELS = Path(__file__).resolve().parents[2] / "models"
 RESULTS = Path(__file__).parent / "results" / "similar.md"
@@ -44,27 +46,6 @@ Sample = tuple[str, str, Callable[[], Image.Image]]
 def _open_rgb(path: Path) -> Image.Image:
     with Image.open(path) as im:
         return ImageOps.exif_transpose(im).convert("RGB")
-
-
-def _coco_names(folder: Path) -> dict[int, str]:
-    names = {}
-    for line in (folder / "object_detection" / "config.yaml").read_text().splitlines():
-        key, _, value = line.strip().partition(":")
-        if key.isdigit() and value.strip():
-            names[int(key)] = value.strip()
-    return names
-
-
-def _coco_boxes(folder: Path, photo: Path) -> list[tuple[int, float, float, float, float]]:
-    label_file = folder / "object_detection" / "labels" / photo.parent.name / (photo.stem + ".txt")
-    if not label_file.exists():
-        return []
-    rows = []
-    for row in label_file.read_text().split("\n"):
-        parts = row.split()
-        if len(parts) == 5:
-            rows.append((int(parts[0]), *map(float, parts[1:])))
-    return rows
 
 
 def _coco_photos(folder: Path) -> list[Path]:
