@@ -19,7 +19,7 @@ from .color_swatches import ColorChips
 from .marks import MarkBadge
 from .text_panel import TextSection
 from .thumbnails import read_scaled
-from .timeline import date_with_source
+from .formatting import date_with_source
 from .workers import TaskRunner
 
 if TYPE_CHECKING:  # records import numpy; keep it off the start-up path

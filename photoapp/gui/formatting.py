@@ -1,7 +1,11 @@
-"""Human-readable numbers for labels (no Qt)."""
+"""Human-readable numbers and dates for labels."""
 from __future__ import annotations
 
+import html
 from datetime import datetime
+
+from ..core.capture_date import describe_source
+from . import style
 
 
 def file_size(n: int | None) -> str:
@@ -44,3 +48,21 @@ def camera(make: str | None, model: str | None) -> str:
     if make and model.lower().startswith(make.lower()):
         return model
     return " ".join(p for p in (make, model) if p) or "—"
+
+
+def date_with_source(doc) -> str:
+    """The detail panel's Date: the wall-clock time (with the camera's UTC offset when it wrote
+    one) and, in small muted type under it, where the date came from (rich text)."""
+    when = doc.taken_at
+    if when is None:
+        return "—"
+    text = when.strftime("%Y-%m-%d %H:%M")
+    offset = when.utcoffset()
+    if offset is not None:
+        minutes = int(offset.total_seconds() // 60)
+        sign = "+" if minutes >= 0 else "−"
+        text += f"  UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    source = describe_source(doc.taken_at_source)
+    if not source:
+        return text
+    return (f"{text}<br><span style='color:{style.TEXT_MUTED}; font-size:8.5pt'>{html.escape(source)}</span>")

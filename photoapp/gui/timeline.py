@@ -9,14 +9,12 @@ whose rows the counts describe).
 """
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QPoint, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QWidget
 
-from ..core.capture_date import describe_source
 from ..core.timeline import Timeline, timeline
 from . import style
 from .navigation import All
@@ -278,21 +276,3 @@ class TimelineController:
             if index.isValid():
                 return index.row()
         return -1
-
-
-def date_with_source(doc) -> str:
-    """The detail panel's Date: the wall-clock time (with the camera's UTC offset when it wrote
-    one) and, in small muted type under it, where the date came from (rich text)."""
-    when = doc.taken_at
-    if when is None:
-        return "—"
-    text = when.strftime("%Y-%m-%d %H:%M")
-    offset = when.utcoffset()
-    if offset is not None:
-        minutes = int(offset.total_seconds() // 60)
-        sign = "+" if minutes >= 0 else "−"
-        text += f"  UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-    source = describe_source(doc.taken_at_source)
-    if not source:
-        return text
-    return (f"{text}<br><span style='color:{style.TEXT_MUTED}; font-size:8.5pt'>{html.escape(source)}</span>")
