@@ -380,7 +380,10 @@ def test_an_empty_search_offers_did_you_mean_and_a_way_back(indexed_library, mak
 
 def test_rating_keys_work_in_the_quick_preview_and_the_viewer_of_the_window(indexed_library, make_window, qtbot):
     window = make_window(indexed_library)
-    qtbot.waitUntil(lambda: window.model.rowCount() > 1, timeout=20000)
+    # The whole listing in and every background job done: a late page or re-sort would reorder
+    # the rows under the ids read below.
+    qtbot.waitUntil(lambda: window.model.rowCount() > 1 and not window.loader.loading
+                    and not window.runner.pending, timeout=20000)
     marks = window.organiser.marks
     qtbot.waitUntil(lambda: marks.library is indexed_library)
     window.grid.setCurrentIndex(window.model.index(0))
