@@ -39,9 +39,11 @@ def time_to_window(launcher: str, display: str, timeout_s: float = 60) -> float:
     with tempfile.TemporaryDirectory() as home:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PHOTOAPP_", "QT_"))}
         env.update(HOME=home, DISPLAY=display, QT_QPA_PLATFORM="xcb")
+        log_path = os.path.join(home, "gui.log")  # what the app said, for a start that fails
+        log = open(log_path, "wb")
         t0 = time.perf_counter()
-        app = subprocess.Popen([launcher, "gui"], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
+        app = subprocess.Popen([launcher, "gui"], env=env, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
         try:
             # Poll every 10 ms (xdotool's own --sync polls every 500 ms: too coarse).
             while time.perf_counter() - t0 < timeout_s:
@@ -50,10 +52,14 @@ def time_to_window(launcher: str, display: str, timeout_s: float = 60) -> float:
                 if found.returncode == 0 and found.stdout.strip():
                     return time.perf_counter() - t0
                 if app.poll() is not None:
-                    raise RuntimeError(f"{launcher} gui exited with {app.returncode}")
+                    log.flush()
+                    with open(log_path, "rb") as said:
+                        tail = said.read()[-2000:].decode("utf-8", "replace")
+                    raise RuntimeError(f"{launcher} gui exited with {app.returncode}; it said:\n{tail}")
                 time.sleep(0.01)
             raise RuntimeError(f"{launcher}: no window after {timeout_s} s")
         finally:
+            log.close()
             os.killpg(app.pid, signal.SIGTERM)
             try:
                 app.wait(10)
