@@ -245,3 +245,35 @@ def test_from_a_real_embedded_index_reading_the_files(tmp_path, tiered):
                                 frozenset({"burst-1", "burst-2"}): "scene", frozenset({"twin"}): "exact"}
     before = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.png")}
     assert len(before) == 8  # reading pictures changed nothing
+
+
+def test_zoomed_in_copies_of_redrawn_symbols_are_not_a_scene():
+    """Copies zoomed in on two drawings of one symbol have as many textured blocks as a
+    photograph (the issue's 435 wrong "same scene" pairs); their flat fills give them away."""
+    from photoapp.core.duplicates import SCENE_MAX_FLAT
+    from photoapp.core.local_match import flat_share, work_gray
+
+    p = Pictures()
+    first = p.add("check-0", clip_art(9, 0))
+    for drawing in (0, 2):
+        original = clip_art(9, drawing)
+        if drawing:
+            p.add(f"check-{drawing}", original, p.near(first, 0.05))
+        p.add(f"check-{drawing}-crop", jpeg(crop_sides(original, 0.08), 90), p.near(first, 0.05))
+        p.add(f"check-{drawing}-small", jpeg(shrink(crop_sides(original, 0.08), 0.6), 55), p.near(first, 0.05))
+    for doc_id, img in zip(p.ids, p.images):
+        assert flat_share(work_gray(img)) > SCENE_MAX_FLAT, doc_id
+    assert flat_share(work_gray(burst_frame(7, 0))) < SCENE_MAX_FLAT
+    # What the bench's zoomed copies measured: one transform explains the outline, texture in
+    # more than half the blocks; only the flat share says "drawing", and then it is no scene.
+    from photoapp.core.duplicates import pair_tier
+    from photoapp.core.local_match import LocalMatch
+
+    outline = dict(matches=60, inliers=30, scale=1.0, rotation_deg=0.5, overlap=0.95, aligned_ncc=0.95,
+                   worst_block=1.2, agreeing=0.6, textured=0.53)
+    assert pair_tier(LocalMatch(**outline, flat=0.82), 0.93, PhotoFacts(), PhotoFacts()) is None
+    assert pair_tier(LocalMatch(**outline, flat=0.30), 0.93, PhotoFacts(), PhotoFacts()) == "scene"
+    tiers = as_tiers(p.groups(threshold=0.5))
+    drawings = [{i for i in g if i.startswith("check-0")} and {i for i in g if i.startswith("check-2")}
+                for g in tiers]
+    assert not any(drawings), tiers  # copies of one drawing may group; the two drawings never

@@ -84,15 +84,19 @@ DENSE_MIN_ALIGNED_NCC = 0.994
 DENSE_MAX_RESIDUAL = 0.245
 DENSE_MIN_AGREEING = 0.95
 # Same scene: one transform still explains much of the picture, framing nearly the same, and both
-# are photographs (local_match.texture_share: redrawn symbols and objects on a white backdrop share
-# an outline too, measured <= 0.43; the franck video frames 0.49-0.61, imagenet photos mostly
-# > 0.6) unless the capture times say burst.
+# are photographs unless the capture times say burst. A photograph has texture in many blocks
+# (local_match.texture_share: redrawn symbols and objects on a white backdrop share an outline too,
+# measured <= 0.43; the franck video frames 0.49-0.61, imagenet photos mostly > 0.6) and few
+# perfectly flat ones (local_match.flat_share, which zooming in on a drawing does not fool: zoomed
+# clip-art copies reached texture 0.56 but stayed >= 0.65 flat; franck frames <= 0.55; 250
+# imagenet/coco photos: median 0.03, 95th percentile 0.32).
 SCENE_MIN_INLIERS = 12
 SCENE_MIN_INLIER_RATIO = 0.15
 SCENE_SCALE_RANGE = (0.75, 1.33)
 SCENE_MAX_ROTATION_DEG = 15.0
 SCENE_MIN_OVERLAP = 0.5
 SCENE_MIN_TEXTURED = 0.47
+SCENE_MAX_FLAT = 0.60
 # Capture times (both known): farther apart than this is not a burst / bracketing series ...
 SCENE_MAX_SECONDS = 30.0
 # ... and a copy of one shot keeps its time: shots this far apart are never "the same photo".
@@ -208,10 +212,12 @@ def verified_pairs(ids: Sequence[str], embeddings: np.ndarray | None,
         fa, fb = pictures.get(a), pictures.get(b)
         local = match(fa, fb) if fa is not None and fb is not None else NO_MATCH
         tier = pair_tier(local, score, facts[a], facts[b], threshold)
-        if (tier != "photo" and local.inliers < PHOTO_MIN_INLIERS and score >= threshold
-                and fa is not None and fb is not None):
-            # Too few keypoint matches to judge (clip-art, a product on white): align densely.
+        if tier != "photo" and score >= threshold and fa is not None and fb is not None:
+            # Keypoints could not decide: too few matches (clip-art, a product on white), or a
+            # transform fitted to few or misleading ones (a symmetric symbol fits upside down; a
+            # shrunk flat picture keeps a third of its matches). Align densely as well.
             dense = match_dense(fa, fb, best_alignment(signatures[a], signatures[b]))
+            log.debug("duplicates: %s / %s: dense %s", ids[a], ids[b], dense)
             if pair_tier(dense, score, facts[a], facts[b], threshold) == "photo":
                 tier, local = "photo", dense
         log.debug("duplicates: %s / %s: signature %.3f, %s -> %s", ids[a], ids[b], score, local, tier)
@@ -247,7 +253,7 @@ def pair_tier(local: LocalMatch, picture_similarity: float, fa: PhotoFacts, fb: 
     if (local.inliers >= SCENE_MIN_INLIERS and local.inlier_ratio >= SCENE_MIN_INLIER_RATIO
             and lo <= local.scale <= hi and abs(local.rotation_deg) <= SCENE_MAX_ROTATION_DEG
             and local.overlap >= SCENE_MIN_OVERLAP and (not fa.camera or not fb.camera or fa.camera == fb.camera)
-            and (burst or local.textured >= SCENE_MIN_TEXTURED)):
+            and (burst or (local.textured >= SCENE_MIN_TEXTURED and local.flat <= SCENE_MAX_FLAT))):
         return "scene"
     return None
 

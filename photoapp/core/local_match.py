@@ -41,6 +41,7 @@ class LocalFeatures:
     points: np.ndarray  # (n, 2) float32 keypoint positions at WORK_SIDE
     descriptors: np.ndarray | None  # (n, 32) uint8 ORB descriptors; None when n == 0
     textured: float = 1.0  # share of the frame's blocks with texture (texture_share)
+    flat: float = 0.0  # share of the frame's 8x8 pixel blocks with no detail at all (flat_share)
 
     @property
     def count(self) -> int:
@@ -62,6 +63,7 @@ class LocalMatch:
     # "features": the transform was fitted to matched keypoints; "dense": to the pictures'
     # intensities (match_dense, for pictures with too little texture for keypoints)
     method: str = "features"
+    flat: float = 1.0  # the flatter picture's flat_share: photos mostly < 0.35, clip-art > 0.6
 
     @property
     def inlier_ratio(self) -> float:
@@ -110,7 +112,23 @@ def features_of_gray(gray: np.ndarray) -> LocalFeatures:
     k = COMPARE_SIDE / max(gray.shape)
     small = cv2.resize(gray, (max(1, round(gray.shape[1] * k)), max(1, round(gray.shape[0] * k))),
                        interpolation=cv2.INTER_AREA)
-    return LocalFeatures(small, points, descriptors if len(points) else None, texture_share(small))
+    return LocalFeatures(small, points, descriptors if len(points) else None, texture_share(small), flat_share(gray))
+
+
+FLAT_BLOCK = 8  # pixels at WORK_SIDE: a JPEG block, so a flat fill stays flat through re-encoding
+FLAT_SD = 1.0  # grey levels: below this a block has neither texture nor sensor noise
+
+
+def flat_share(gray: np.ndarray) -> float:
+    """Share of the picture's 8x8 pixel blocks (at ``WORK_SIDE``) that are flat to within a grey
+    level. A photograph has sensor noise or texture nearly everywhere; drawn and rendered pictures
+    are mostly flat fills. Unlike ``texture_share`` this does not grow when a drawing is zoomed in
+    on (its fills grow with it), and an enlarged small drawing only gets smoother."""
+    h, w = (gray.shape[0] // FLAT_BLOCK) * FLAT_BLOCK, (gray.shape[1] // FLAT_BLOCK) * FLAT_BLOCK
+    if h == 0 or w == 0:
+        return 1.0
+    blocks = gray[:h, :w].astype(np.float32).reshape(h // FLAT_BLOCK, FLAT_BLOCK, w // FLAT_BLOCK, FLAT_BLOCK)
+    return float((blocks.std(axis=(1, 3)) < FLAT_SD).mean())
 
 
 def texture_share(gray: np.ndarray) -> float:
@@ -151,7 +169,7 @@ def match(a: LocalFeatures, b: LocalFeatures) -> LocalMatch:
     at_compare[:, 2] *= COMPARE_SIDE / WORK_SIDE  # same linear part, shift in the smaller frame
     al = compare_aligned(a.gray, b.gray, at_compare)
     return LocalMatch(len(good), inliers, scale, rotation, al.overlap, al.ncc, al.worst_block, al.agreeing,
-                      min(a.textured, b.textured))
+                      min(a.textured, b.textured), flat=max(a.flat, b.flat))
 
 
 def match_dense(a: LocalFeatures, b: LocalFeatures, alignment) -> LocalMatch:
@@ -183,7 +201,7 @@ def match_dense(a: LocalFeatures, b: LocalFeatures, alignment) -> LocalMatch:
         return LocalMatch(0, 0, 1.0, 0.0, 0.0, -1.0, float("inf"), 0.0, 0.0, "dense")
     al, scale, rotation = best
     return LocalMatch(0, 0, scale, rotation, al.overlap, al.ncc, al.worst_block, al.agreeing,
-                      min(a.textured, b.textured), "dense")
+                      min(a.textured, b.textured), "dense", max(a.flat, b.flat))
 
 
 def _refine_ecc(a: np.ndarray, b: np.ndarray, start: np.ndarray) -> np.ndarray:
