@@ -50,7 +50,7 @@ def panel(qtbot, text_library):
     panel.resize(360, 1000)
     panel.show()
     yield panel
-    runner.pool.waitForDone(5000)
+    runner.close()
 
 
 def show(qtbot, panel, hit):

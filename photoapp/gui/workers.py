@@ -16,6 +16,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 
+from . import main_thread_gc
+
 log = logging.getLogger(__name__)
 
 
@@ -51,6 +53,7 @@ class TaskRunner(QObject):
         self._lock = threading.Lock()
         self._closed = False
         self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        main_thread_gc.acquire()  # Qt garbage must not be collected on the pool's threads
 
     @property
     def pending(self) -> int:
@@ -106,5 +109,9 @@ class TaskRunner(QObject):
     def close(self) -> None:
         """Refuse new jobs, then wait for the running ones: after this no worker thread is busy,
         even if a job or another thread tried to submit more while we waited."""
+        if self._closed:
+            self.pool.waitForDone(-1)
+            return
         self._closed = True
         self.pool.waitForDone(-1)
+        main_thread_gc.release()

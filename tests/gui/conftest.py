@@ -81,3 +81,19 @@ def make_window(qtbot):
     leftover = [t for t in set(threading.enumerate()) - threads_before
                 if t.is_alive() and not t.daemon and "QThreadPool" not in t.name]
     assert not leftover, f"threads left running: {leftover}"
+
+
+@pytest.fixture(autouse=True)
+def collect_qt_garbage_here():
+    """Each test's Qt garbage is collected on this (the GUI) thread when the test ends, as the
+    app does (gui/main_thread_gc.py), not later by whichever worker thread of another test
+    happens to allocate; and every TaskRunner a test opened is closed (an open one keeps the
+    interpreter's own collector off)."""
+    import gc
+
+    from photoapp.gui import main_thread_gc
+
+    open_before = main_thread_gc.users()
+    yield
+    gc.collect()
+    assert main_thread_gc.users() == open_before, "a TaskRunner was left open (close() it)"

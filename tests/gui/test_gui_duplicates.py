@@ -106,7 +106,7 @@ def view(dup_library, qtbot):
     view.resize(1100, 720)
     view.show()
     yield view
-    runner.wait()
+    runner.close()
     thumbs.wait()
 
 

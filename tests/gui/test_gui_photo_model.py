@@ -33,7 +33,7 @@ def test_model_passes_the_qt_model_tester_while_pages_stream_in(indexed_library,
     model.sort_hits("name")
     model.clear()
     assert model.rowCount() == 0
-    runner.wait()
+    runner.close()
     cache.wait()
 
 
@@ -112,5 +112,5 @@ def test_refresh_in_one_page_resets_once_and_not_at_all_when_unchanged(indexed_l
     assert finished.args == [total]
     assert (len(resets), len(inserts)) == (0, 0)
     assert model.rowCount() == total
-    runner.wait()
+    runner.close()
     cache.wait()

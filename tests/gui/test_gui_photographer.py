@@ -35,7 +35,7 @@ def parts(indexed_library, qtbot):
     model = PhotoListModel(thumbs)
     model.set_hits(lib.all_photos("name", 1000, 0))
     yield runner, thumbs, marks, model
-    runner.wait()
+    runner.close()
     thumbs.wait()
 
 

@@ -28,7 +28,7 @@ def answer_next_box(button_text: str, seen: list[str]) -> None:
 def runner():
     runner = TaskRunner()
     yield runner
-    runner.wait()
+    runner.close()
 
 
 def test_settings_round_trip(tmp_path, qtbot, runner):
