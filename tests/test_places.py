@@ -129,3 +129,25 @@ def test_places_cli_json(gps_library):
     bad = subprocess.run([sys.executable, "-m", "photoapp.cli.main", "--data-dir", str(data_dir), "search",
                           "near:91,2"], capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0 and "between -90 and 90" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_places_backfill_reads_no_photo(gps_library, monkeypatch):
+    """Places reads the stored GPS: an old library backfilling places alone decodes nothing
+    (it used to decode every photo again)."""
+    import photoapp.core.pipeline as pipeline
+
+    lib, folder = gps_library
+    lib.catalog.forget_analyzer("places")  # as after a new place-data release
+    decoded = []
+    real = pipeline.decode_bytes
+
+    def counting(data, path, *args, **kwargs):
+        decoded.append(path)
+        return real(data, path, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "decode_bytes", counting)
+    monkeypatch.setattr(pipeline, "read_file", lambda path: pytest.fail(f"read {path}"))
+    report = lib.backfill()
+    assert report.analysed == 4 and decoded == []
+    assert lib.info(str(folder / "b.jpg")).place.label == "Florence, Tuscany, Italy"
+    assert lib.info(str(folder / "no_gps.jpg")).place is None

@@ -687,6 +687,10 @@ class _Backfill:
     # --- decode workers -----------------------------------------------------------------------
     def _prepare(self, w: _Pending) -> _Analysed | tuple[_Pending, str]:
         """Decode one of the document's files (any path whose bytes still hash to it)."""
+        if not any(a.needs_pixels for a in w.analyzers):  # e.g. places: the document is enough
+            paths = self.p.catalog.paths_of(w.content_hash)
+            return _Analysed(w, paths[0] if paths else "", {a.name: a.prepare(self.bundle, None)
+                                                            for a in w.analyzers})
         why = "no file of this photo is left"
         for path in self.p.catalog.paths_of(w.content_hash):
             try:

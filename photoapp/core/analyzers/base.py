@@ -35,6 +35,9 @@ class Analyzer(ABC):
     required: ClassVar[bool] = False  # cannot be turned off (the library is useless without it)
     # Bumped when the analyzer's own code changes its results (models have their own versions).
     code_version: ClassVar[str] = "1"
+    # False for an analyzer that reads only the stored document (places reads its GPS): a
+    # backfill of such analyzers alone neither reads nor decodes the photo (``prepare`` gets None).
+    needs_pixels: ClassVar[bool] = True
 
     # --- what it needs ------------------------------------------------------------------------
     def models(self, bundle) -> list:

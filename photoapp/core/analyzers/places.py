@@ -7,8 +7,8 @@ document's ``gps`` (filled from EXIF before analyzers apply). Stage 1 because it
 development machine, bench/results/places.md) against tens of milliseconds for the decode
 every photo gets anyway, and a place is what a user searches by from the first pass. The place
 data loads once per process (2-7 s on that machine), only when a photo with GPS arrives.
-An old library backfills places like any new analyzer: the pipeline decodes each photo again
-(at the smallest draft size) although only its GPS is read.
+An old library backfills places without reading a photo file: ``needs_pixels`` is False, so a
+backfill of places alone only reads each stored document.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ class PlacesAnalyzer(Analyzer):
     fields = ("place",)
     cost_ms = 0.6  # one in-memory lookup; no decode of its own
     code_version = "1"
+    needs_pixels = False
 
     def version(self, bundle) -> str:
         # The place data is part of the result: a new reverse-geocode release re-runs places.
