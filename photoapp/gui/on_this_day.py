@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QLa
                                QWidget)
 
 from ..core.timeline import YearAgo, on_this_day
-from .pages import back_button
+from .pages import TitleRow
 from .photo_grid import PhotoGridView
 from .photo_model import PhotoListModel
 
@@ -96,18 +96,8 @@ class OnThisDayPage(QWidget):
         self.sections: list[YearSection] = []
         self.day = date.today()
         self._generation = 0
-        self.back_button = back_button()
-        self.back_button.hide()
-        self.title = QLabel("On this day")
-        self.title.setObjectName("ViewTitle")
-        self.subtitle = QLabel("")
-        self.subtitle.setObjectName("ViewSubtitle")
-        header = QHBoxLayout()
-        header.setSpacing(8)
-        header.addWidget(self.back_button)
-        header.addWidget(self.title)
-        header.addSpacing(6)
-        header.addWidget(self.subtitle, 1, Qt.AlignmentFlag.AlignBottom)
+        header = TitleRow("On this day")
+        self.back_button, self.title, self.subtitle = header.back_button, header.title, header.subtitle
         self.column = QWidget()
         self.column.setObjectName("OnThisDayColumn")
         self.column_layout = QVBoxLayout(self.column)

@@ -83,24 +83,33 @@ def back_button() -> QToolButton:
     return button
 
 
+class TitleRow(QHBoxLayout):
+    """A page's title row: the back arrow (shown when there is somewhere to go back to), the
+    title, and a subtitle that takes the rest of the row."""
+
+    def __init__(self, title: str):
+        super().__init__()
+        self.back_button = back_button()
+        self.back_button.hide()
+        self.title = QLabel(title)
+        self.title.setObjectName("ViewTitle")
+        self.subtitle = QLabel("")
+        self.subtitle.setObjectName("ViewSubtitle")
+        self.setSpacing(8)
+        self.addWidget(self.back_button)
+        self.addWidget(self.title)
+        self.addSpacing(6)
+        self.addWidget(self.subtitle, 1, Qt.AlignmentFlag.AlignBottom)
+
+
 class GridPage(QWidget):
     """A title row over a photo grid (all photos, a folder, a tag, search results, a cluster)."""
 
     def __init__(self, grid: PhotoGridView, parent=None):
         super().__init__(parent)
         self.grid = grid
-        self.back_button = back_button()
-        self.back_button.hide()
-        self.title = QLabel("All photos")
-        self.title.setObjectName("ViewTitle")
-        self.subtitle = QLabel("")
-        self.subtitle.setObjectName("ViewSubtitle")
-        header = QHBoxLayout()
-        header.setSpacing(8)
-        header.addWidget(self.back_button)
-        header.addWidget(self.title)
-        header.addSpacing(6)
-        header.addWidget(self.subtitle, 1, Qt.AlignmentFlag.AlignBottom)
+        header = TitleRow("All photos")
+        self.back_button, self.title, self.subtitle = header.back_button, header.title, header.subtitle
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 12, 4, 0)
         layout.setSpacing(6)
