@@ -4,12 +4,24 @@ It is a plain module, not conftest.py, because several folders of tests/ have a 
 `from conftest import X` would get whichever of them was imported last."""
 from __future__ import annotations
 
+import contextlib
+import io
 from pathlib import Path
 
 from photoapp.core.settings import default_models_dir
 
 SAMPLE_PHOTOS = Path(__file__).parent / "data" / "photos"
 MODELS_DIR = default_models_dir()  # the repo's models/, or $PHOTOAPP_MODELS_DIR
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    """``photoapp ARGS`` in this process: (exit code, stdout, stderr)."""
+    from photoapp.cli.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue(), err.getvalue()
 
 
 class _CountedModel:

@@ -1,8 +1,6 @@
 """The CLI contract, end to end: real photos, real models, real embedded index."""
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import shutil
@@ -11,16 +9,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from photoapp.cli.main import main
+from library_support import run_cli
 
 SAMPLE_PHOTOS = Path(__file__).parent / "data" / "photos"
-
-
-def run_cli(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(args))
-    return code, out.getvalue(), err.getvalue()
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int]]:

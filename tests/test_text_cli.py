@@ -2,25 +2,16 @@
 the line they matched."""
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 
 import pytest
 
 from photoapp.bench.ocr import render_sign
-from photoapp.cli.main import main
+from library_support import run_cli
 from photoapp.core.ocr import engine
 from test_text_reader import background
 
 pytestmark = pytest.mark.skipif(not engine.engine_available(), reason="rapidocr models missing")
-
-
-def run_cli(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(args))
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,6 @@
 times, indexed with the real models, read through the CLI and through both backends."""
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from datetime import date, datetime
 
@@ -11,17 +9,9 @@ import pytest
 
 from dated_photos import EXPECTED, MONTHS, make_dated_photos
 from es_server import es_url, make_es_settings, drop_indices  # noqa: F401 (es_url is a fixture)
-from library_support import MODELS_DIR
-from photoapp.cli.main import main
+from library_support import MODELS_DIR, run_cli
 from photoapp.core.query import parse_query
 from photoapp.core.timeline import Timeline, MonthCount, on_this_day, timeline
-
-
-def run_cli(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(args))
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")

@@ -85,3 +85,17 @@ def corpus() -> dict[str, PhotoDocument]:
     ]
     return {name: doc for name, doc in zip(
         ("dog_high", "dog_low", "cat", "sign", "pizza", "drawing", "rooster"), docs)}
+
+
+def stored_by_name(backend, docs: list[PhotoDocument]) -> dict[str, PhotoDocument]:
+    """Write ``docs`` to ``backend`` and make them searchable; keyed by file name."""
+    backend.upsert(docs)
+    backend.flush()
+    return {d.paths[0].rsplit("/", 1)[1]: d for d in docs}
+
+
+def names_found(backend, text: str, limit: int = 50) -> list[str]:
+    """File names of what the query ``text`` finds, best first."""
+    from photoapp.core.query import parse_query
+
+    return [h.path.rsplit("/", 1)[1] for h in backend.search(parse_query(text), limit=limit)]

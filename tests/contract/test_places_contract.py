@@ -7,6 +7,7 @@ import dataclasses
 
 import pytest
 
+from photo_corpus import names_found, stored_by_name
 from photoapp.core.places.geocoder import shared_geocoder
 from photoapp.core.query import parse_query
 from photoapp.core.records import PhotoDocument, Tag
@@ -27,7 +28,7 @@ def _doc(n: int, name: str, gps=None, tags=()) -> PhotoDocument:
                          tags=list(tags))
 
 
-def _library() -> dict[str, PhotoDocument]:
+def _library() -> list[PhotoDocument]:
     docs = [
         _doc(1, "dscn0010.jpg", AREZZO),
         _doc(2, "duomo.jpg", FLORENCE, [Tag("church", 0.8)]),
@@ -40,19 +41,12 @@ def _library() -> dict[str, PhotoDocument]:
         _doc(9, "fiji_e.jpg", FIJI_EAST),
         _doc(10, "dog_home.jpg", None, [Tag("dog", 0.95)]),
     ]
-    return {d.paths[0].rsplit("/", 1)[1]: d for d in docs}
-
-
-def _names(backend, text: str) -> list[str]:
-    return [h.path.rsplit("/", 1)[1] for h in backend.search(parse_query(text), limit=50)]
+    return docs
 
 
 @pytest.fixture
 def library(backend):
-    docs = _library()
-    backend.upsert(docs.values())
-    backend.flush()
-    return docs
+    return stored_by_name(backend, _library())
 
 
 def test_place_round_trip(backend, library):
@@ -65,65 +59,65 @@ def test_place_round_trip(backend, library):
     backend.update_fields(library["nowhere.jpg"].id, {"place": library["opera.jpg"].place})
     backend.flush()
     assert backend.get(library["nowhere.jpg"].id).place.city == "Sydney"
-    assert "nowhere.jpg" in _names(backend, "place:sydney")
+    assert "nowhere.jpg" in names_found(backend, "place:sydney")
     backend.clear_fields(["place"])
     backend.flush()
     assert backend.get(library["dscn0010.jpg"].id).place is None
-    assert _names(backend, "place:arezzo") == []
+    assert names_found(backend, "place:arezzo") == []
 
 
 def test_place_and_country_filters(backend, library):
-    assert _names(backend, "place:arezzo") == ["dscn0010.jpg"]
-    assert sorted(_names(backend, "place:tuscany")) == ["dscn0010.jpg", "duomo.jpg"]
-    assert sorted(_names(backend, "country:italy")) == ["dscn0010.jpg", "duomo.jpg"]
-    assert sorted(_names(backend, "country:IT")) == ["dscn0010.jpg", "duomo.jpg"]
-    assert sorted(_names(backend, "country:france")) == ["louvre.jpg", "tower.jpg"]
-    assert _names(backend, 'place:"new south wales"') == ["opera.jpg"]
-    assert _names(backend, "country:atlantis") == []
-    assert _names(backend, "church place:florence") == ["duomo.jpg"]
+    assert names_found(backend, "place:arezzo") == ["dscn0010.jpg"]
+    assert sorted(names_found(backend, "place:tuscany")) == ["dscn0010.jpg", "duomo.jpg"]
+    assert sorted(names_found(backend, "country:italy")) == ["dscn0010.jpg", "duomo.jpg"]
+    assert sorted(names_found(backend, "country:IT")) == ["dscn0010.jpg", "duomo.jpg"]
+    assert sorted(names_found(backend, "country:france")) == ["louvre.jpg", "tower.jpg"]
+    assert names_found(backend, 'place:"new south wales"') == ["opera.jpg"]
+    assert names_found(backend, "country:atlantis") == []
+    assert names_found(backend, "church place:florence") == ["duomo.jpg"]
 
 
 def test_plain_place_words_match_and_rank_above_a_file_name(backend, library):
     # Taken in Paris (place 0.30) ranks above merely named after it (file name 0.25).
-    assert _names(backend, "paris") == ["louvre.jpg", "tower.jpg", "paris_souvenir.jpg"] or \
-        _names(backend, "paris") == ["tower.jpg", "louvre.jpg", "paris_souvenir.jpg"]
+    assert names_found(backend, "paris") == ["louvre.jpg", "tower.jpg", "paris_souvenir.jpg"] or \
+        names_found(backend, "paris") == ["tower.jpg", "louvre.jpg", "paris_souvenir.jpg"]
     hits = backend.search(parse_query("paris"), limit=10)
     assert [round(h.score, 2) for h in hits] == [0.3, 0.3, 0.25]
     assert ("place", "Paris, Île-de-France, France", 1.0) in hits[0].explanation
     # A confident tag outranks a place: "dog" photos, the one in Paris first only by its tag.
-    assert _names(backend, "dog")[:2] == ["dog_home.jpg", "louvre.jpg"]
-    assert _names(backend, "dog paris") == ["louvre.jpg"]
+    assert names_found(backend, "dog")[:2] == ["dog_home.jpg", "louvre.jpg"]
+    assert names_found(backend, "dog paris") == ["louvre.jpg"]
 
 
 def test_near(backend, library):
     # The Louvre and the Eiffel Tower are 3.17 km apart.
-    assert _names(backend, "near:48.8606,2.3376,1km") == ["louvre.jpg"]
-    assert sorted(_names(backend, "near:48.8606,2.3376,4km")) == ["louvre.jpg", "tower.jpg"]
-    assert sorted(_names(backend, "near:48.8606,2.3376,3500m")) == ["louvre.jpg", "tower.jpg"]
-    assert _names(backend, "near:48.8606,2.3376,1mi") == ["louvre.jpg"]  # 1.6 km
+    assert names_found(backend, "near:48.8606,2.3376,1km") == ["louvre.jpg"]
+    assert sorted(names_found(backend, "near:48.8606,2.3376,4km")) == ["louvre.jpg", "tower.jpg"]
+    assert sorted(names_found(backend, "near:48.8606,2.3376,3500m")) == ["louvre.jpg", "tower.jpg"]
+    assert names_found(backend, "near:48.8606,2.3376,1mi") == ["louvre.jpg"]  # 1.6 km
     # Florence-Arezzo is about 60 km; photos without GPS never match.
-    assert sorted(_names(backend, "near:43.7856,11.2346,70km")) == ["dscn0010.jpg", "duomo.jpg"]
-    assert _names(backend, "near:43.7856,11.2346,50km") == ["duomo.jpg"]
+    assert sorted(names_found(backend, "near:43.7856,11.2346,70km")) == ["dscn0010.jpg", "duomo.jpg"]
+    assert names_found(backend, "near:43.7856,11.2346,50km") == ["duomo.jpg"]
     # Across the 180th meridian: the two Fiji photos are ~110 km apart.
-    assert sorted(_names(backend, "near:-17.2,-179.99,150km")) == ["fiji_e.jpg", "fiji_w.jpg"]
-    assert _names(backend, "near:0,0,10km") == []
+    assert sorted(names_found(backend, "near:-17.2,-179.99,150km")) == ["fiji_e.jpg", "fiji_w.jpg"]
+    assert names_found(backend, "near:0,0,10km") == []
 
 
 def test_within_box(backend, library):
-    assert sorted(_names(backend, "within:48.8,2.2,48.9,2.4")) == ["louvre.jpg", "tower.jpg"]
-    assert _names(backend, "within:48.8,2.3,48.9,2.4") == ["louvre.jpg"]
-    assert sorted(_names(backend, "within:-18,179,-16,-179")) == ["fiji_e.jpg", "fiji_w.jpg"]  # crosses 180
-    assert _names(backend, "within:43,11,44,12 church") == ["duomo.jpg"]
+    assert sorted(names_found(backend, "within:48.8,2.2,48.9,2.4")) == ["louvre.jpg", "tower.jpg"]
+    assert names_found(backend, "within:48.8,2.3,48.9,2.4") == ["louvre.jpg"]
+    assert sorted(names_found(backend, "within:-18,179,-16,-179")) == ["fiji_e.jpg", "fiji_w.jpg"]  # crosses 180
+    assert names_found(backend, "within:43,11,44,12 church") == ["duomo.jpg"]
 
 
 def test_place_survives_a_rename(backend, library):
     doc = library["dscn0010.jpg"]
     backend.set_paths(doc.id, ["/photos/renamed/x.jpg"])
     backend.flush()
-    assert _names(backend, "arezzo") == ["x.jpg"]
+    assert names_found(backend, "arezzo") == ["x.jpg"]
     backend.upsert([dataclasses.replace(doc, paths=["/photos/renamed/y.jpg"])])
     backend.flush()
-    assert _names(backend, "place:arezzo") == ["y.jpg"]
+    assert names_found(backend, "place:arezzo") == ["y.jpg"]
 
 
 def test_map_and_places_reads(backend, library):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from photo_corpus import names_found, stored_by_name
 from photoapp.core.ocr.words import split_words
 from photoapp.core.query import parse_query
 from photoapp.core.records import PhotoDocument, Tag, TextLine
@@ -20,7 +21,7 @@ def _doc(n: int, name: str, lines=(), tags=()) -> PhotoDocument:
                          text=list(lines), tags=list(tags))
 
 
-def _library() -> dict[str, PhotoDocument]:
+def _library() -> list[PhotoDocument]:
     docs = [
         _doc(1, "img_0001.jpg", [_line("NO PARKING"), _line("8am - 6pm", 0.3)]),
         _doc(2, "img_0002.jpg", [_line("Parking garage"), _line("Level 2", 0.3)]),
@@ -31,19 +32,12 @@ def _library() -> dict[str, PhotoDocument]:
         _doc(7, "img_0007.jpg"),  # nothing at all
         _doc(8, "parking_lot.jpg"),  # the word in the file name only
     ]
-    return {d.paths[0].rsplit("/", 1)[1]: d for d in docs}
-
-
-def _names(backend, text: str) -> list[str]:
-    return [h.path.rsplit("/", 1)[1] for h in backend.search(parse_query(text), limit=50)]
+    return docs
 
 
 @pytest.fixture
 def library(backend):
-    docs = _library()
-    backend.upsert(docs.values())
-    backend.flush()
-    return docs
+    return stored_by_name(backend, _library())
 
 
 def test_text_round_trip(backend, library):
@@ -54,40 +48,40 @@ def test_text_round_trip(backend, library):
 
 
 def test_text_field_matches_text_only(backend, library):
-    assert sorted(_names(backend, "text:parking")) == ["img_0001.jpg", "img_0002.jpg", "img_0003.jpg"]
+    assert sorted(names_found(backend, "text:parking")) == ["img_0001.jpg", "img_0002.jpg", "img_0003.jpg"]
     # text: never reads tags or names
-    assert _names(backend, "text:pizza") == ["img_0006.jpg"]
-    assert _names(backend, "text:lot") == []
+    assert names_found(backend, "text:pizza") == ["img_0006.jpg"]
+    assert names_found(backend, "text:lot") == []
 
 
 def test_text_phrase(backend, library):
-    assert sorted(_names(backend, 'text:"no parking"')) == ["img_0001.jpg", "img_0003.jpg"]
-    assert _names(backend, 'text:"parking garage"') == ["img_0002.jpg"]
-    assert _names(backend, 'text:"garage parking"') == []
+    assert sorted(names_found(backend, 'text:"no parking"')) == ["img_0001.jpg", "img_0003.jpg"]
+    assert names_found(backend, 'text:"parking garage"') == ["img_0002.jpg"]
+    assert names_found(backend, 'text:"garage parking"') == []
 
 
 def test_accents_and_case_are_folded(backend, library):
-    assert _names(backend, "text:cafe") == ["img_0004.jpg"]
-    assert _names(backend, "text:CAFÉ") == ["img_0004.jpg"]
-    assert _names(backend, 'text:"creme brulee"') == ["img_0004.jpg"]
-    assert _names(backend, "noel") == ["img_0004.jpg"]
+    assert names_found(backend, "text:cafe") == ["img_0004.jpg"]
+    assert names_found(backend, "text:CAFÉ") == ["img_0004.jpg"]
+    assert names_found(backend, 'text:"creme brulee"') == ["img_0004.jpg"]
+    assert names_found(backend, "noel") == ["img_0004.jpg"]
 
 
 def test_plain_words_match_text_below_a_confident_tag(backend, library):
-    assert _names(backend, "pizza") == ["img_0005.jpg", "img_0006.jpg"]
+    assert names_found(backend, "pizza") == ["img_0005.jpg", "img_0006.jpg"]
     hits = backend.search(parse_query("pizza"), limit=10)
     assert hits[0].score > hits[1].score
     # A plain word finds the photo text and the file name alike.
-    assert set(_names(backend, "parking")) == {"img_0001.jpg", "img_0002.jpg", "img_0003.jpg",
+    assert set(names_found(backend, "parking")) == {"img_0001.jpg", "img_0002.jpg", "img_0003.jpg",
                                                "parking_lot.jpg"}
 
 
 def test_tag_only_terms_ignore_text(backend, library):
-    assert _names(backend, "tag:pizza") == ["img_0005.jpg"]
+    assert names_found(backend, "tag:pizza") == ["img_0005.jpg"]
 
 
 def test_excluded_word_excludes_text(backend, library):
-    assert sorted(_names(backend, "text:parking -garage")) == ["img_0001.jpg", "img_0003.jpg"]
+    assert sorted(names_found(backend, "text:parking -garage")) == ["img_0001.jpg", "img_0003.jpg"]
 
 
 def test_explanation_names_the_line(backend, library):
@@ -102,11 +96,11 @@ def test_update_fields_replaces_and_clears_text(backend, library):
     doc = library["img_0007.jpg"]
     backend.update_fields(doc.id, {"text": [_line("EXIT")]})
     backend.flush()
-    assert _names(backend, "text:exit") == ["img_0007.jpg"]
+    assert names_found(backend, "text:exit") == ["img_0007.jpg"]
     backend.update_fields(doc.id, {"text": []})
     backend.flush()
-    assert _names(backend, "text:exit") == []
+    assert names_found(backend, "text:exit") == []
     backend.clear_fields(["text"])
     backend.flush()
-    assert _names(backend, "text:parking") == []
+    assert names_found(backend, "text:parking") == []
     assert backend.get(library["img_0001.jpg"].id).text == []
