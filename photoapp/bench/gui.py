@@ -45,8 +45,8 @@ t_spawn = float(sys.argv[1])
 from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from photoapp.core.settings import Settings
-from photoapp.gui.app import create_application, open_library
-from photoapp.gui.main_window import MainWindow
+from photoapp.gui.app import create_application
+from photoapp.gui.main_window import MainWindow, open_library
 # The same steps as photoapp.gui.app.main: window first, library opened in a worker.
 app = create_application([])
 settings = Settings.load(Path(sys.argv[2]))

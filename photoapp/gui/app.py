@@ -30,16 +30,10 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def open_library(settings: Settings):
-    from ..core.library import Library
-
-    return Library.open(settings)
-
-
 def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
     """Show the main window at once, open the library in a worker, then bring the index up to
     date with the disk and watch the folders; run the event loop."""
-    from .main_window import MainWindow
+    from .main_window import MainWindow, open_library
 
     app = create_application(argv)
     settings = settings or Settings.load()

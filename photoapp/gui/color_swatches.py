@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
 from ..core.analyzers.colors import PALETTE, SWATCHES
 from . import style
+from .flow_layout import FlowLayout
 
 _LIGHT = {"white", "yellow", "gray"}  # swatches that need a darker ring to be seen
 
@@ -49,21 +50,19 @@ class ColorChips(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._layout = QHBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setSpacing(6)
+        # Chips wrap onto more rows in a narrow panel (squeezed into one row they showed "…").
+        self._layout = FlowLayout(self, spacing=6)
         self.chips: list[QToolButton] = []
         self.empty = QLabel("—")
         self.empty.setStyleSheet(f"color: {style.TEXT_MUTED};")
         self._layout.addWidget(self.empty)
-        self._layout.addStretch(1)
 
     def set_colors(self, colors: list[tuple[str, float]]) -> None:
         for chip in self.chips:
             self._layout.removeWidget(chip)
             chip.deleteLater()
         self.chips = []
-        for i, (name, share) in enumerate(c for c in colors if c[0] in SWATCHES):
+        for name, share in (c for c in colors if c[0] in SWATCHES):
             chip = QToolButton()
             chip.setText(f"{name} {round(share * 100)}%")
             chip.setToolTip(f"{share:.0%} of the photo is {name}: show photos where {name} dominates")
@@ -72,9 +71,10 @@ class ColorChips(QWidget):
                 f"QToolButton {{ border: 1px solid {style.BORDER}; border-radius: 9px;"
                 f" padding: 1px 7px 1px 4px; border-left: 12px solid {SWATCHES[name]}; }}")
             chip.clicked.connect(lambda _=False, n=name: self.color_clicked.emit(n))
-            self._layout.insertWidget(i, chip)
+            self._layout.addWidget(chip)
             self.chips.append(chip)
         self.empty.setVisible(not self.chips)
+        self.updateGeometry()  # the height for the panel's width changes with the chips
 
     def names(self) -> list[str]:
         return [c.text().rsplit(" ", 1)[0] for c in self.chips]

@@ -217,7 +217,10 @@ class DetailPanel(QScrollArea):
         self.title.setObjectName("ViewTitle")
         self.title.setStyleSheet("font-size: 12pt;")
         self.preview = PreviewWidget()
-        self.boxes_checkbox = QCheckBox("Show detected objects")
+        # Short labels: with the horizontal scroll bar off, a row wider than the panel at its
+        # narrowest (200 px, an 800x600 window) cut off the panel's right edge.
+        self.boxes_checkbox = QCheckBox("Show object boxes")
+        self.boxes_checkbox.setToolTip("Draw the detected objects' boxes on the preview")
         self.boxes_checkbox.toggled.connect(self.preview.set_show_boxes)
         self.tags = ConfidenceBars()
         self.objects = ConfidenceBars()

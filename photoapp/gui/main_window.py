@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QSlider,
     QSplitter,
-    QStackedWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -44,7 +43,7 @@ from .navigation import Navigation, View
 from .map_view import install as install_map
 from .on_this_day import install as install_on_this_day
 from .people_view import install as install_people
-from .pages import EmptyState, GridPage, SimilarPage
+from .pages import EmptyState, GridPage, PageStack, SimilarPage
 from .photo_grid import PhotoGridView
 from .photo_model import PhotoListModel
 from .result_loader import ResultLoader
@@ -74,6 +73,13 @@ def gui_state_for(settings: Settings) -> QSettings:
     """Window geometry, splitters and the last view live beside the library, not in the registry."""
     settings.ensure_dirs()
     return QSettings(str(Path(settings.data_dir) / GUI_STATE_FILE), QSettings.Format.IniFormat)
+
+
+def open_library(settings: Settings):
+    """The library the settings name (runs in a worker: opening may migrate or check files)."""
+    from ..core.library import Library
+
+    return Library.open(settings)
 
 
 class MainWindow(QMainWindow):
@@ -172,8 +178,6 @@ class MainWindow(QMainWindow):
         self.open_library_async(lambda _settings: close_then_open(), then=opened)
 
     def switch_to_embedded(self) -> None:
-        from .app import open_library
-
         self.switch_library(open_library, "embedded")
 
     def show_backend_state(self, status) -> None:
@@ -250,7 +254,7 @@ class MainWindow(QMainWindow):
         self.opening_page.setObjectName("EmptyText")
         self.opening_page.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.opening_page.setWordWrap(True)
-        self.stack = QStackedWidget()
+        self.stack = PageStack()
         for page in (self.opening_page, self.empty_state, self.grid_page, self.similar_page, self.cluster_gallery,
                      self.duplicates_view, self.errors_view, self.viewer):
             self.stack.addWidget(page)
@@ -420,8 +424,6 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _on_backend_saved(self, backend: str) -> None:
-        from .app import open_library
-
         self.switch_library(open_library, backend)
 
     # --- panels ---------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QStackedWidget, QToolButton, QVBoxLayout, QWidget
 
 from .icons import app_icon, icon
 from .photo_grid import PhotoGridView
@@ -81,6 +81,24 @@ def back_button() -> QToolButton:
     button.setIconSize(QSize(18, 18))
     button.setToolTip("Back (Esc)")
     return button
+
+
+class PageStack(QStackedWidget):
+    """The main area's pages. Only the page on screen sets the minimum size: a plain
+    QStackedWidget takes the widest of all its pages (the people page's buttons), which kept the
+    window from fitting 800 px even on the photo grid."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.currentChanged.connect(lambda _index: self.updateGeometry())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        page = self.currentWidget()
+        if page is None:
+            return super().minimumSizeHint()
+        # As a layout would: a minimum the page sets itself (the viewer's 360 px) wins over its hint.
+        hint, explicit = page.minimumSizeHint(), page.minimumSize()
+        return QSize(explicit.width() or hint.width(), explicit.height() or hint.height())
 
 
 class TitleRow(QHBoxLayout):

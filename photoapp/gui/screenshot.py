@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-import time
 from pathlib import Path
+
+from .window_idle import grab_when_idle as _grab
+from .window_idle import wait_until_idle
 
 WINDOW_SIZE = (1400, 900)
 
@@ -22,35 +24,6 @@ def _ensure_app():
     from .app import create_application
 
     return create_application([])
-
-
-def wait_until_idle(window, timeout_s: float = 60.0, settle_ms: int = 120) -> None:
-    """Run the event loop until the window's workers are idle and stay idle a moment."""
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    deadline = time.monotonic() + timeout_s
-    quiet_since = None
-    while time.monotonic() < deadline:
-        loop = QEventLoop()
-        QTimer.singleShot(25, loop.quit)
-        loop.exec()
-        busy = (window.runner.pending or window.thumbnails.pending_count or window.loader.loading
-                or window.similar_loader.loading)
-        if busy:
-            quiet_since = None
-        elif quiet_since is None:
-            quiet_since = time.monotonic()
-        elif (time.monotonic() - quiet_since) * 1000 >= settle_ms:
-            return
-
-
-def _grab(widget, window, path: Path) -> Path:
-    # Painting requests the visible thumbnails; wait for them and paint again.
-    for _ in range(3):
-        widget.grab()
-        wait_until_idle(window)
-    widget.grab().save(str(path))
-    return path
 
 
 def _drop_file(window, path: str) -> None:

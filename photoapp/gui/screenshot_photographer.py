@@ -23,7 +23,8 @@ def _go(window, name: str) -> None:
 
 
 def render_photographer_views(window, library, out_dir: Path) -> list[Path]:
-    from .screenshot import _grab, wait_until_idle
+    from .window_idle import grab_when_idle as _grab
+    from .window_idle import wait_until_idle
 
     written: list[Path] = []
     organiser = getattr(window, "organiser", None)

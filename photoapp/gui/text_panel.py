@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPen
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QLabel, QListWidget,
-                               QListWidgetItem, QPushButton, QSizePolicy, QVBoxLayout, QWidget)
+                               QListWidgetItem, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
 from . import style
+from .icons import icon
 
 if TYPE_CHECKING:
     from ..core.records import TextLine
@@ -90,8 +91,12 @@ class TextSection(QWidget):
         header.setContentsMargins(0, 0, 0, 0)
         self.title = QLabel("Text in photo")
         self.title.setObjectName("SectionTitle")
-        self.copy_button = QPushButton("Copy text")
-        self.copy_button.setToolTip("Copy every line read in this photo")
+        # An icon button: with "Copy text" spelled out the row was wider than the panel at its
+        # narrowest (800x600 window), which cut off the panel's right edge.
+        self.copy_button = QToolButton()
+        self.copy_button.setIcon(icon("copy"))
+        self.copy_button.setToolTip("Copy text: every line read in this photo")
+        self.copy_button.setAccessibleName("Copy text")
         self.copy_button.clicked.connect(self.copy_text)
         header.addWidget(self.title)
         header.addStretch(1)

@@ -39,7 +39,7 @@ def two_libraries(tmp_path):
 
 
 def test_an_unreachable_cluster_opens_degraded_and_switches_back_in_one_click(two_libraries, qtbot, tmp_path):
-    from photoapp.gui.app import open_library
+    from photoapp.gui.main_window import open_library
     from photoapp.gui.main_window import MainWindow
 
     settings, photos = two_libraries
