@@ -9,7 +9,7 @@ import time
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from photoapp.gui.navigation import All, Clusters, Errors, Folder, Search
+from photoapp.gui.navigation import All, Clusters, Errors, Folder, People, Search
 
 
 def _common_tag(library) -> str:
@@ -148,6 +148,18 @@ def test_usable_at_800_by_600_with_collapsible_panels(indexed_library, make_wind
     assert window.minimumSizeHint().width() <= 800 and window.minimumSizeHint().height() <= 600
     qtbot.waitUntil(lambda: window.width() <= 800 and window.height() <= 600)
     assert window.detail.isVisible() and window.sidebar.isVisible()
+    # The detail panel at its narrowest shows its rows whole: nothing wider than the panel (its
+    # horizontal scroll bar is off, so a wider row was cut off), colour chips wrap, unelided.
+    window.grid.setCurrentIndex(window.model.index(0))
+    qtbot.waitUntil(lambda: bool(window.detail.colors.chips), timeout=20000)
+    body = window.detail.widget()
+    assert body.minimumSizeHint().width() <= window.detail.viewport().width()
+    qtbot.waitUntil(lambda: all(c.width() >= c.sizeHint().width() for c in window.detail.colors.chips))
+    assert len({c.y() for c in window.detail.colors.chips}) > 1 or len(window.detail.colors.chips) < 3
+    # A wide page elsewhere (people, duplicates) does not widen the window on this one.
+    window.navigate(People())
+    window.navigate(All())
+    assert window.minimumSizeHint().width() <= 800
     grid_width = window.grid.width()
     window.sidebar_button.click()
     window.detail_button.click()
