@@ -264,6 +264,40 @@ def test_an_index_written_by_schema_v1_is_upgraded_with_its_documents(es_setting
         drop(es_settings)
 
 
+def test_an_index_from_before_month_search_gets_the_month_of_its_photos(es_settings):
+    """Schema v3 stored no taken_month; the reindex copies _source as it was, so the upgrade
+    fills it (partial updates, no scripts): ``month:`` then finds the old photos."""
+    prefix = es_settings.elasticsearch.index_prefix
+    es = raw(es_settings)
+    server = ElasticIndex(es_settings)
+    info = server.server
+    server.close()
+    v3 = m.mappings(info, DIM)
+    added_since = ("taken_month", "taken_at_source", "people", "person_ids", "person_names")
+    for field in added_since:
+        v3["properties"].pop(field, None)
+    v3["_meta"]["schema_version"] = 3
+    es.indices.create(index=f"{prefix}-photos-v3", mappings=v3, settings=m.index_settings(info),
+                      aliases={f"{prefix}-photos": {"is_write_index": True}})
+    taken = {0: datetime(2019, 3, 2, 10, 0), 1: datetime(2021, 3, 30, 23, 59), 2: datetime(2021, 7, 4), 3: None}
+    for i, when in taken.items():
+        src = m.to_source(photo(i, [("dog", 0.5)], taken_at=when))
+        for field in added_since:
+            src.pop(field, None)
+        es.index(index=f"{prefix}-photos", id=photo(i).id, document=src)
+    es.indices.refresh(index=f"{prefix}-photos")
+    try:
+        ix = ElasticIndex(es_settings)
+        assert list(es.indices.get_alias(name=f"{prefix}-photos").body) == [f"{prefix}-photos-v{m.SCHEMA_VERSION}"]
+        assert sorted(h.id for h in ix.search(parse_query("month:march"))) == sorted([photo(0).id, photo(1).id])
+        assert [h.id for h in ix.search(parse_query("month:7"))] == [photo(2).id]
+        assert ix.stats().documents == 4
+        ix.close()
+    finally:
+        es.close()
+        drop(es_settings)
+
+
 def test_export_copies_documents_with_embeddings(es_url, tmp_path):
     src_settings = make_es_settings(es_url, tmp_path / "a")
     dst_settings = make_es_settings(es_url, tmp_path / "b")

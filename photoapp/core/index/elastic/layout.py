@@ -105,6 +105,40 @@ class Layout:
             {"remove": {"index": old_index, "alias": self.alias}},
             {"add": {"index": new_index, "alias": self.alias}}]))
         log.info("reindexed %s -> %s (schema v%d)", old_index, new_index, m.SCHEMA_VERSION)
+        try:
+            self._fill_derived_fields(new_index)
+        except Exception as exc:  # noqa: BLE001 - the index works; only month: misses old photos
+            log.warning("could not fill the month of older photos in %s: %s", new_index, exc)
+
+    def _fill_derived_fields(self, index: str, page: int = 1000) -> int:
+        """Fields a newer layout derives from the document but an older one did not store
+        (taken_month, from taken_at, for ``month:``). A reindex copies each _source as it was,
+        so they are written here as partial updates: no update-by-script, which not every
+        Elasticsearch-speaking server has. Returns how many documents were filled."""
+        from elasticsearch import helpers
+
+        es = self.session.client
+        query = {"bool": {"filter": [{"exists": {"field": "taken_at"}}],
+                          "must_not": [{"exists": {"field": "taken_month"}}]}}
+        filled, after = 0, None
+        while True:
+            body: dict = {"query": query, "size": page, "sort": [{"doc_id": "asc"}], "_source": ["taken_at"]}
+            if after is not None:
+                body["search_after"] = after
+            hits = es.search(index=index, **body).body["hits"]["hits"]
+            actions = [{"_op_type": "update", "_index": index, "_id": h["_id"],
+                        "doc": {"taken_month": int(str(h["_source"]["taken_at"])[5:7])}}
+                       for h in hits if str((h.get("_source") or {}).get("taken_at") or "")[5:7].isdigit()]
+            if actions:
+                helpers.bulk(es, actions)
+                filled += len(actions)
+            if len(hits) < page:
+                break
+            after = hits[-1]["sort"]
+        if filled:
+            es.indices.refresh(index=index)
+            log.info("filled the month of %d older photos in %s", filled, index)
+        return filled
 
     def _create_index(self, dims: int | None, with_alias: bool = True) -> None:
         from elasticsearch import BadRequestError
