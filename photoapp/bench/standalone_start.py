@@ -11,6 +11,7 @@ xdotool (Debian ``xvfb xdotool``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import signal
@@ -32,7 +33,17 @@ def start_xvfb() -> tuple[subprocess.Popen, str]:
     if not number:
         xvfb.kill()
         raise RuntimeError("Xvfb did not start")
-    return xvfb, f":{number}"
+    display = f":{number}"
+    # Xvfb names the display once it listens, but a CI run saw the app fail to connect to it
+    # ("could not connect to display :0", then Qt aborts): wait until a client really gets in.
+    deadline = time.monotonic() + 15
+    while subprocess.run(["xdotool", "getdisplaygeometry"], env={**os.environ, "DISPLAY": display},
+                         capture_output=True).returncode != 0:
+        if time.monotonic() > deadline or xvfb.poll() is not None:
+            xvfb.kill()
+            raise RuntimeError(f"Xvfb on {display} accepts no connection")
+        time.sleep(0.05)
+    return xvfb, display
 
 
 def time_to_window(launcher: str, display: str, timeout_s: float = 60) -> float:
@@ -60,7 +71,8 @@ def time_to_window(launcher: str, display: str, timeout_s: float = 60) -> float:
             raise RuntimeError(f"{launcher}: no window after {timeout_s} s")
         finally:
             log.close()
-            os.killpg(app.pid, signal.SIGTERM)
+            with contextlib.suppress(ProcessLookupError):  # it may have exited already
+                os.killpg(app.pid, signal.SIGTERM)
             try:
                 app.wait(10)
             except subprocess.TimeoutExpired:

@@ -57,12 +57,21 @@ def test_standalone_gui_shows_its_window_on_an_x_server(standalone_dir):
     tests use the offscreen one)."""
     from photoapp.bench.standalone_start import start_xvfb, time_to_window
 
-    xvfb, display = start_xvfb()
-    try:
-        assert time_to_window(str(standalone_dir / "photoapp"), display, timeout_s=120) < 120
-    finally:
-        xvfb.terminate()
-        xvfb.wait()
+    # One more try on a fresh X server: under CI load the start failed about once in five runs,
+    # once with "could not connect to display" (the X server's side, not the app's). An app that
+    # cannot start fails both tries, and both outputs are shown.
+    failures = []
+    for _ in range(2):
+        xvfb, display = start_xvfb()
+        try:
+            assert time_to_window(str(standalone_dir / "photoapp"), display, timeout_s=120) < 120
+            return
+        except RuntimeError as exc:
+            failures.append(str(exc))
+        finally:
+            xvfb.terminate()
+            xvfb.wait()
+    pytest.fail("\n---\n".join(failures))
 
 
 def test_standalone_gpu_request_falls_back_to_cpu_with_a_log_line(standalone_dir, tmp_path):
