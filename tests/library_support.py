@@ -14,6 +14,21 @@ SAMPLE_PHOTOS = Path(__file__).parent / "data" / "photos"
 MODELS_DIR = default_models_dir()  # the repo's models/, or $PHOTOAPP_MODELS_DIR
 
 
+def count_decodes(monkeypatch) -> list[str]:
+    """The paths the index pipeline decodes from now on (the real decoder still runs)."""
+    import photoapp.core.pipeline as pipeline
+
+    decoded: list[str] = []
+    real = pipeline.decode_bytes
+
+    def counting(data, path, *args, **kwargs):
+        decoded.append(path)
+        return real(data, path, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "decode_bytes", counting)
+    return decoded
+
+
 def run_cli(*args: str) -> tuple[int, str, str]:
     """``photoapp ARGS`` in this process: (exit code, stdout, stderr)."""
     from photoapp.cli.main import main

@@ -229,26 +229,34 @@ def test_schema_change_reindexes_without_losing_data(es_settings, monkeypatch):
         drop(es_settings)
 
 
+def write_old_schema_index(es, es_settings, version: int, missing: tuple[str, ...], docs) -> None:
+    """An index as an older photoapp wrote it: schema ``version``, without the ``missing`` fields
+    in its mapping or its documents, behind the library's alias."""
+    prefix = es_settings.elasticsearch.index_prefix
+    server = ElasticIndex(es_settings)
+    info = server.server
+    server.close()
+    old = m.mappings(info, DIM)
+    for field in missing:
+        old["properties"].pop(field, None)
+    old["_meta"]["schema_version"] = version
+    es.indices.create(index=f"{prefix}-photos-v{version}", mappings=old, settings=m.index_settings(info),
+                      aliases={f"{prefix}-photos": {"is_write_index": True}})
+    for doc in docs:
+        src = m.to_source(doc)
+        for field in missing:
+            src.pop(field, None)
+        es.index(index=f"{prefix}-photos", id=doc.id, document=src)
+    es.indices.refresh(index=f"{prefix}-photos")
+
+
 def test_an_index_written_by_schema_v1_is_upgraded_with_its_documents(es_settings):
     """A library indexed before colours/ratings existed: opening it reindexes into the current
     layout (alias swap), keeps every document, and the new fields then work."""
     prefix = es_settings.elasticsearch.index_prefix
     es = raw(es_settings)
-    server = ElasticIndex(es_settings)
-    info = server.server
-    server.close()
-    v1 = m.mappings(info, DIM)
-    for field in ("colors", "color_names", "rating", "favorite"):
-        del v1["properties"][field]
-    v1["_meta"]["schema_version"] = 1
-    es.indices.create(index=f"{prefix}-photos-v1", mappings=v1, settings=m.index_settings(info),
-                      aliases={f"{prefix}-photos": {"is_write_index": True}})
-    for i in range(5):
-        src = m.to_source(photo(i, [("dog", 0.5)]))
-        for field in ("colors", "color_names", "rating", "favorite"):
-            src.pop(field, None)
-        es.index(index=f"{prefix}-photos", id=photo(i).id, document=src)
-    es.indices.refresh(index=f"{prefix}-photos")
+    write_old_schema_index(es, es_settings, 1, ("colors", "color_names", "rating", "favorite"),
+                           [photo(i, [("dog", 0.5)]) for i in range(5)])
     try:
         ix = ElasticIndex(es_settings)
         assert list(es.indices.get_alias(name=f"{prefix}-photos").body) == [f"{prefix}-photos-v{m.SCHEMA_VERSION}"]
@@ -269,23 +277,9 @@ def test_an_index_from_before_month_search_gets_the_month_of_its_photos(es_setti
     fills it (partial updates, no scripts): ``month:`` then finds the old photos."""
     prefix = es_settings.elasticsearch.index_prefix
     es = raw(es_settings)
-    server = ElasticIndex(es_settings)
-    info = server.server
-    server.close()
-    v3 = m.mappings(info, DIM)
-    added_since = ("taken_month", "taken_at_source", "people", "person_ids", "person_names")
-    for field in added_since:
-        v3["properties"].pop(field, None)
-    v3["_meta"]["schema_version"] = 3
-    es.indices.create(index=f"{prefix}-photos-v3", mappings=v3, settings=m.index_settings(info),
-                      aliases={f"{prefix}-photos": {"is_write_index": True}})
     taken = {0: datetime(2019, 3, 2, 10, 0), 1: datetime(2021, 3, 30, 23, 59), 2: datetime(2021, 7, 4), 3: None}
-    for i, when in taken.items():
-        src = m.to_source(photo(i, [("dog", 0.5)], taken_at=when))
-        for field in added_since:
-            src.pop(field, None)
-        es.index(index=f"{prefix}-photos", id=photo(i).id, document=src)
-    es.indices.refresh(index=f"{prefix}-photos")
+    write_old_schema_index(es, es_settings, 3, ("taken_month", "taken_at_source", "people", "person_ids", "person_names"),
+                           [photo(i, [("dog", 0.5)], taken_at=when) for i, when in taken.items()])
     try:
         ix = ElasticIndex(es_settings)
         assert list(es.indices.get_alias(name=f"{prefix}-photos").body) == [f"{prefix}-photos-v{m.SCHEMA_VERSION}"]

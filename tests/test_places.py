@@ -135,17 +135,11 @@ def test_a_places_backfill_reads_no_photo(gps_library, monkeypatch):
     """Places reads the stored GPS: an old library backfilling places alone decodes nothing
     (it used to decode every photo again)."""
     import photoapp.core.pipeline as pipeline
+    from library_support import count_decodes
 
     lib, folder = gps_library
     lib.catalog.forget_analyzer("places")  # as after a new place-data release
-    decoded = []
-    real = pipeline.decode_bytes
-
-    def counting(data, path, *args, **kwargs):
-        decoded.append(path)
-        return real(data, path, *args, **kwargs)
-
-    monkeypatch.setattr(pipeline, "decode_bytes", counting)
+    decoded = count_decodes(monkeypatch)
     monkeypatch.setattr(pipeline, "read_file", lambda path: pytest.fail(f"read {path}"))
     report = lib.backfill()
     assert report.analysed == 4 and decoded == []

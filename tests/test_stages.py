@@ -314,20 +314,13 @@ def test_a_library_from_before_analyses_reruns_models_that_changed(settings, cou
 
 def test_a_backfill_decodes_each_photo_once_for_all_its_pending_analyzers(library, photos,
                                                                           monkeypatch):
-    import photoapp.core.pipeline as pipeline
+    from library_support import count_decodes
 
     library.add_folder(photos)
     library.index(quick=True)
     n = library.status().documents
     library.catalog.forget_analyzer("colors")  # colours pending too, as after a palette change
-    decoded = []
-    real = pipeline.decode_bytes
-
-    def counting(data, path, *args, **kwargs):
-        decoded.append(path)
-        return real(data, path, *args, **kwargs)
-
-    monkeypatch.setattr(pipeline, "decode_bytes", counting)
+    decoded = count_decodes(monkeypatch)
     report = library.backfill()
     assert report.analysed == n
     assert len(decoded) == n == len(set(decoded))  # one decode per photo for colours + objects
