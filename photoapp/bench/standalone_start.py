@@ -24,8 +24,12 @@ from pathlib import Path
 def start_xvfb() -> tuple[subprocess.Popen, str]:
     """A private X server on a free display number (Xvfb picks it: -displayfd)."""
     read_fd, write_fd = os.pipe()
+    # -noreset: by default an X server resets when its last client leaves, and a client that
+    # connects during the reset is refused. The polling below and xdotool's searches connect and
+    # leave many times a second, so the app's own connection raced those resets ("could not
+    # connect to display :0", then Qt aborts), in CI about one start in three.
     xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1600x1000x24",
-                             "-nolisten", "tcp"], pass_fds=(write_fd,),
+                             "-nolisten", "tcp", "-noreset"], pass_fds=(write_fd,),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(write_fd)
     with os.fdopen(read_fd) as f:
@@ -34,8 +38,7 @@ def start_xvfb() -> tuple[subprocess.Popen, str]:
         xvfb.kill()
         raise RuntimeError("Xvfb did not start")
     display = f":{number}"
-    # Xvfb names the display once it listens, but a CI run saw the app fail to connect to it
-    # ("could not connect to display :0", then Qt aborts): wait until a client really gets in.
+    # Xvfb names the display once it listens; wait until a client really gets in all the same.
     deadline = time.monotonic() + 15
     while subprocess.run(["xdotool", "getdisplaygeometry"], env={**os.environ, "DISPLAY": display},
                          capture_output=True).returncode != 0:

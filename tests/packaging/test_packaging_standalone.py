@@ -57,9 +57,9 @@ def test_standalone_gui_shows_its_window_on_an_x_server(standalone_dir):
     tests use the offscreen one)."""
     from photoapp.bench.standalone_start import start_xvfb, time_to_window
 
-    # One more try on a fresh X server: under CI load the start failed about once in five runs,
-    # once with "could not connect to display" (the X server's side, not the app's). An app that
-    # cannot start fails both tries, and both outputs are shown.
+    # One more try on a fresh X server if the X side fails anyway (start_xvfb runs it with
+    # -noreset, the cause found of "could not connect to display"). An app that cannot start
+    # fails both tries, and both outputs are shown.
     failures = []
     for _ in range(2):
         xvfb, display = start_xvfb()
