@@ -110,31 +110,25 @@ class Layout:
         except Exception as exc:  # noqa: BLE001 - the index works; only month: misses old photos
             log.warning("could not fill the month of older photos in %s: %s", new_index, exc)
 
-    def _fill_derived_fields(self, index: str, page: int = 1000) -> int:
+    def _fill_derived_fields(self, index: str) -> int:
         """Fields a newer layout derives from the document but an older one did not store
         (taken_month, from taken_at, for ``month:``). A reindex copies each _source as it was,
         so they are written here as partial updates: no update-by-script, which not every
         Elasticsearch-speaking server has. Returns how many documents were filled."""
         from elasticsearch import helpers
 
+        from .reads import scan_hits
+
         es = self.session.client
-        query = {"bool": {"filter": [{"exists": {"field": "taken_at"}}],
-                          "must_not": [{"exists": {"field": "taken_month"}}]}}
-        filled, after = 0, None
-        while True:
-            body: dict = {"query": query, "size": page, "sort": [{"doc_id": "asc"}], "_source": ["taken_at"]}
-            if after is not None:
-                body["search_after"] = after
-            hits = es.search(index=index, **body).body["hits"]["hits"]
-            actions = [{"_op_type": "update", "_index": index, "_id": h["_id"],
-                        "doc": {"taken_month": int(str(h["_source"]["taken_at"])[5:7])}}
-                       for h in hits if str((h.get("_source") or {}).get("taken_at") or "")[5:7].isdigit()]
-            if actions:
-                helpers.bulk(es, actions)
-                filled += len(actions)
-            if len(hits) < page:
-                break
-            after = hits[-1]["sort"]
+        missing = {"bool": {"filter": [{"exists": {"field": "taken_at"}}],
+                            "must_not": [{"exists": {"field": "taken_month"}}]}}
+        # Streamed page by page (memory stays bounded); paging on doc_id is not disturbed by the
+        # updates, which searches see only after the refresh below.
+        hits = scan_hits(lambda **body: es.search(index=index, **body).body, ["taken_at"], missing)
+        actions = ({"_op_type": "update", "_index": index, "_id": h["_id"],
+                    "doc": {"taken_month": int(str(h["_source"]["taken_at"])[5:7])}}
+                   for h in hits if str((h.get("_source") or {}).get("taken_at") or "")[5:7].isdigit())
+        filled, _ = helpers.bulk(es, actions)
         if filled:
             es.indices.refresh(index=index)
             log.info("filled the month of %d older photos in %s", filled, index)

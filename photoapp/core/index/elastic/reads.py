@@ -31,6 +31,22 @@ MAX_RESULT_WINDOW = 10_000
 _PIT_KEEP_ALIVE = "1m"
 
 
+def scan_hits(search, source, query: dict | None = None, page: int = PAGE_SIZE) -> Iterator[dict]:
+    """Every hit of ``query``, paged with search_after on the doc_id keyword; ``search(**body)``
+    runs one request and returns its response (a dict, or None)."""
+    after = None
+    while True:
+        body: dict = {"query": query or {"match_all": {}}, "size": page,
+                      "sort": [{"doc_id": "asc"}], "_source": source}
+        if after is not None:
+            body["search_after"] = after
+        res = search(**body)
+        hits = (res or {}).get("hits", {}).get("hits", [])
+        yield from hits
+        if len(hits) < page:
+            return
+        after = hits[-1]["sort"]
+
 class ElasticReads:
     def _search(self, what: str, **body):
         """One search on the alias; None when the index does not exist (yet)."""
@@ -217,19 +233,7 @@ class ElasticReads:
         return out
 
     def _scan(self, what: str, source, query: dict | None = None) -> Iterator[dict]:
-        """Every matching hit, paged with search_after on the doc_id keyword."""
-        after = None
-        while True:
-            body: dict = {"query": query or {"match_all": {}}, "size": PAGE_SIZE,
-                          "sort": [{"doc_id": "asc"}], "_source": source}
-            if after is not None:
-                body["search_after"] = after
-            res = self._search(what, **body)
-            hits = (res or {}).get("hits", {}).get("hits", [])
-            yield from hits
-            if len(hits) < PAGE_SIZE:
-                return
-            after = hits[-1]["sort"]
+        return scan_hits(lambda **body: self._search(what, **body), source, query)
 
     def iter_documents(self) -> Iterator[PhotoDocument]:
         for h in self._scan("iter_documents", True):
